@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+# Uploaded files are never served from MEDIA_URL: report attachments go through a view that
+# checks the user's role (sessions.views.sessions.attachment_download).
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="review:session_list", permanent=False)),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("sessions/", include("sessions.urls")),
+    path("r/", include("sessions.urls_rate")),
+]

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# System packages huiji-review needs beyond Python: a CJK font (PDF cards and reports), Chromium
+# (browser tests and screenshots) and poppler-utils (PDF checks). Installed when we are root on
+# Debian/Ubuntu; otherwise named so that an administrator can install them.
+set -euo pipefail
+wanted=(fonts-noto-cjk chromium poppler-utils)
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+((${#missing[@]})) || exit 0
+if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+  echo "Installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "NOTE: please install these Debian packages (as root): apt-get install ${missing[*]}" >&2
+  echo "      Without chromium the browser tests are skipped; without fonts-noto-cjk PDFs show no Chinese." >&2
+fi

@@ -1,0 +1,59 @@
+"""Templates a session can be created from (issue 2), with DESIGN.md sections 1 and 4 defaults."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .models import ReviewSession, UnitCategory
+
+TOWN = UnitCategory.Side.TOWN
+DEPT = UnitCategory.Side.DEPARTMENT
+OTHER = UnitCategory.Side.OTHER
+
+
+@dataclass(frozen=True)
+class Preset:
+    kind: str
+    title: str
+    categories: list[tuple[str, str]] = field(default_factory=list)  # (name, side)
+    groups: list[tuple[str, Decimal, str]] = field(default_factory=list)  # (name, weight, side)
+
+
+# Section 4.5: default weights 县级领导 40, 区直部门 20, 镇(街道) 20, 两代表一委员 20.
+DEFAULT_GROUPS = [
+    ("县级领导", Decimal("40"), OTHER),
+    ("区直部门", Decimal("20"), DEPT),
+    ("镇(街道)", Decimal("20"), TOWN),
+    ("两代表一委员", Decimal("20"), OTHER),
+]
+
+PRESETS = {
+    ReviewSession.Kind.ANNUAL: Preset(
+        kind=ReviewSession.Kind.ANNUAL,
+        title="年度综合考核述职评议会（三述两评一问）",
+        categories=[
+            ("镇(街道)", TOWN),
+            ("政府部门", DEPT),
+            ("统筹协调部门", DEPT),
+            ("党群服务部门", DEPT),
+            ("开发区", OTHER),
+        ],
+        groups=DEFAULT_GROUPS,
+    ),
+    ReviewSession.Kind.MIDYEAR: Preset(
+        kind=ReviewSession.Kind.MIDYEAR,
+        title="年中述职讲评暨现场问政会",
+        categories=[
+            ("镇(街道)", TOWN),
+            ("政府部门", DEPT),
+            ("统筹协调部门", DEPT),
+            ("党群服务部门", DEPT),
+        ],
+        groups=[
+            ("县级领导", Decimal("40"), OTHER),
+            ("区直部门", Decimal("20"), DEPT),
+            ("镇(街道)", Decimal("20"), TOWN),
+            ("两代表一委员/社会公众代表", Decimal("20"), OTHER),
+        ],
+    ),
+    ReviewSession.Kind.CUSTOM: Preset(kind=ReviewSession.Kind.CUSTOM, title="述职评议会"),
+}

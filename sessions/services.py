@@ -1,0 +1,736 @@
+"""Every write to a review session goes through here (STYLE.md: services are keyword-only,
+typed, atomic, and raise ValidationError with a message a person can act on)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from . import draws
+from .models import (
+    Attachment,
+    AuditLog,
+    Ballot,
+    Draw,
+    Participant,
+    RaterGroup,
+    Report,
+    ReviewSession,
+    ScoringScheme,
+    Unit,
+    UnitCategory,
+)
+from .presets import PRESETS
+
+Status = ReviewSession.Status
+
+# DESIGN.md section 3: draft → ready → live → rating → closed → published; live may be skipped;
+# ready → draft only while no ballot exists.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Status.DRAFT: (Status.READY,),
+    Status.READY: (Status.DRAFT, Status.LIVE, Status.RATING),
+    Status.LIVE: (Status.RATING,),
+    Status.RATING: (Status.CLOSED,),
+    Status.CLOSED: (Status.PUBLISHED,),
+    Status.PUBLISHED: (),
+}
+
+
+# ---------------------------------------------------------------- audit
+
+
+def audit(*, session: ReviewSession | None, actor, action: str, message: str, **detail) -> AuditLog:
+    label = getattr(actor, "username", None) or (str(actor) if actor else "system")
+    return AuditLog.objects.create(
+        session=session,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=label,
+        action=action,
+        message=message[:500],
+        detail=_jsonable(detail),
+    )
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal | datetime.date | datetime.datetime):
+        return str(value)
+    return value
+
+
+def _require_draft(session: ReviewSession) -> None:
+    if not session.is_editable:
+        raise ValidationError(
+            _(
+                "评议会状态为“%(status)s”，单位、评议组、权重和计分办法已冻结。"
+                "如需修改，请先退回草稿（仅在尚无评议票时可行）。"
+            )
+            % {"status": session.get_status_display()}
+        )
+
+
+def _lock(session: ReviewSession) -> ReviewSession:
+    """Re-read the session under a row lock so that two staff cannot race a transition."""
+    return ReviewSession.objects.select_for_update().get(pk=session.pk)
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def _unique_slug(year: int, kind: str) -> str:
+    base = f"{year}-{kind}"
+    slug, n = base, 2
+    while ReviewSession.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def session_create(
+    *,
+    kind: str,
+    year: int,
+    title: str = "",
+    date: datetime.date | None = None,
+    venue: str = "",
+    actor=None,
+    with_preset: bool = True,
+) -> ReviewSession:
+    """Create a draft session with the default scheme; pre-fill categories and groups from the
+    template of its kind (DESIGN.md sections 1 and 4.5) unless ``with_preset`` is False."""
+    preset = PRESETS[ReviewSession.Kind(kind)]
+    session = ReviewSession(
+        slug=_unique_slug(year, kind),
+        title=(title or "").strip() or f"{year}年{preset.title}",
+        kind=kind,
+        year=year,
+        date=date,
+        venue=venue.strip(),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    session.full_clean()
+    session.save()
+    ScoringScheme.objects.create(session=session)
+    if with_preset:
+        for order, (name, side) in enumerate(preset.categories):
+            UnitCategory.objects.create(session=session, name=name, side=side, order=order)
+        for order, (name, weight, side) in enumerate(preset.groups):
+            RaterGroup.objects.create(
+                session=session, name=name, weight=weight, side=side, order=order
+            )
+    audit(
+        session=session,
+        actor=actor,
+        action="session.create",
+        message=_("创建评议会“%(title)s”") % {"title": session.title},
+        kind=kind,
+        year=year,
+    )
+    return session
+
+
+@transaction.atomic
+def session_update(
+    *,
+    session: ReviewSession,
+    actor,
+    title: str,
+    year: int,
+    date: datetime.date | None,
+    venue: str,
+) -> ReviewSession:
+    session = _lock(session)
+    if session.status == Status.PUBLISHED:
+        raise ValidationError(_("结果已发布，评议会信息不能再修改。"))
+    before = {
+        "title": session.title,
+        "year": session.year,
+        "date": session.date,
+        "venue": session.venue,
+    }
+    session.title, session.year, session.date, session.venue = (
+        title.strip(),
+        year,
+        date,
+        venue.strip(),
+    )
+    session.full_clean()
+    session.save()
+    after = {
+        "title": session.title,
+        "year": session.year,
+        "date": session.date,
+        "venue": session.venue,
+    }
+    changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if changed:
+        audit(
+            session=session,
+            actor=actor,
+            action="session.update",
+            message=_("修改评议会信息：%(fields)s") % {"fields": "、".join(changed)},
+            changes=changed,
+        )
+    return session
+
+
+def transition_problems(session: ReviewSession, target: str) -> list[str]:
+    """What stands in the way of moving ``session`` to ``target``; empty when it may move."""
+    if target not in Status.values:
+        return [_("未知状态“%(status)s”。") % {"status": target}]
+    if target == session.status:
+        return [_("评议会已经是“%(status)s”状态。") % {"status": session.get_status_display()}]
+    if target not in TRANSITIONS[session.status]:
+        allowed = "、".join(str(Status(s).label) for s in TRANSITIONS[session.status]) or _("无")
+        return [
+            _("不能从“%(from)s”转到“%(to)s”；当前可转到：%(allowed)s。")
+            % {
+                "from": session.get_status_display(),
+                "to": Status(target).label,
+                "allowed": allowed,
+            }
+        ]
+    problems: list[str] = []
+    if session.status == Status.DRAFT and target == Status.READY:
+        problems += readiness_problems(session)
+    going_back = session.status == Status.READY and target == Status.DRAFT
+    if going_back and Ballot.objects.filter(session=session).exists():
+        problems.append(_("已有评议票，不能退回草稿。"))
+    if target == Status.PUBLISHED:
+        problems.append(_("发布结果须在结果页计算并冻结结果快照后进行，不能直接改状态。"))
+    return problems
+
+
+def readiness_problems(session: ReviewSession) -> list[str]:
+    """Checks before the configuration is frozen (draft → ready)."""
+    problems = []
+    participants = list(session.participants.select_related("unit"))
+    if not participants:
+        problems.append(_("还没有述职单位：请添加固定参加的单位或进行随机抽选。"))
+    orders = [p.speaking_order for p in participants]
+    if participants and any(o is None for o in orders):
+        problems.append(_("部分述职单位还没有发言顺序：请进行发言顺序抽签。"))
+    groups = list(session.rater_groups.all())
+    if not groups:
+        problems.append(_("还没有评议组。"))
+    elif sum((g.weight for g in groups), Decimal(0)) <= 0:
+        problems.append(_("评议组权重之和必须大于 0。"))
+    scheme = session.scheme
+    if scheme.component_weight_total != Decimal(100):
+        problems.append(
+            _("计分构成的权重之和为 %(total)s%%，必须为 100%%。")
+            % {"total": scheme.component_weight_total}
+        )
+    return problems
+
+
+@transaction.atomic
+def session_transition(*, session: ReviewSession, target: str, actor) -> ReviewSession:
+    """Move a session along its lifecycle; the browser and ``set_status`` both call this."""
+    session = _lock(session)
+    problems = transition_problems(session, target)
+    if problems:
+        raise ValidationError(problems)
+    before = session.status
+    session.status = target
+    session.save(update_fields=["status", "updated_at"])
+    audit(
+        session=session,
+        actor=actor,
+        action="session.status",
+        message=_("状态：%(from)s → %(to)s")
+        % {"from": Status(before).label, "to": Status(target).label},
+        before=before,
+        after=target,
+    )
+    return session
+
+
+# ---------------------------------------------------------------- categories and units
+
+
+def _clean_name(name: str, what: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(_("%(what)s名称不能为空。") % {"what": what})
+    if len(name) > 100:
+        raise ValidationError(_("%(what)s名称不能超过 100 个字符。") % {"what": what})
+    return name
+
+
+@transaction.atomic
+def category_save(
+    *,
+    session: ReviewSession,
+    actor,
+    name: str,
+    side: str = UnitCategory.Side.OTHER,
+    category: UnitCategory | None = None,
+) -> UnitCategory:
+    _require_draft(session)
+    name = _clean_name(name, _("类别"))
+    clash = session.categories.filter(name=name)
+    if category:
+        clash = clash.exclude(pk=category.pk)
+    if clash.exists():
+        raise ValidationError(_("类别“%(name)s”已存在。") % {"name": name})
+    created = category is None
+    if created:
+        order = session.categories.count()
+        category = UnitCategory(session=session, order=order)
+    old = category.name
+    category.name, category.side = name, side
+    category.full_clean()
+    category.save()
+    audit(
+        session=session,
+        actor=actor,
+        action="category.create" if created else "category.update",
+        message=(_("新增单位类别“%(name)s”") if created else _("修改单位类别“%(old)s”为“%(name)s”"))
+        % {"name": name, "old": old},
+        side=side,
+    )
+    return category
+
+
+@transaction.atomic
+def category_delete(*, category: UnitCategory, actor) -> None:
+    session = category.session
+    _require_draft(session)
+    if category.units.exists():
+        raise ValidationError(
+            _("类别“%(name)s”下还有 %(n)s 个单位，请先移走或删除这些单位。")
+            % {"name": category.name, "n": category.units.count()}
+        )
+    category.delete()
+    audit(
+        session=session,
+        actor=actor,
+        action="category.delete",
+        message=_("删除单位类别“%(name)s”") % {"name": category.name},
+    )
+
+
+@transaction.atomic
+def unit_save(
+    *,
+    session: ReviewSession,
+    actor,
+    name: str,
+    category: UnitCategory,
+    unit: Unit | None = None,
+    participates: bool | None = None,
+) -> Unit:
+    """Create or rename a unit. ``participates`` True adds it as a fixed participant."""
+    _require_draft(session)
+    name = _clean_name(name, _("单位"))
+    if category.session_id != session.pk:
+        raise ValidationError(_("所选类别不属于本评议会。"))
+    clash = session.units.filter(name=name)
+    if unit:
+        clash = clash.exclude(pk=unit.pk)
+    if clash.exists():
+        raise ValidationError(_("单位“%(name)s”已存在。") % {"name": name})
+    created = unit is None
+    if created:
+        unit = Unit(session=session)
+    old = (unit.name, unit.category_id)
+    unit.name, unit.category = name, category
+    unit.save()
+    if created or old != (name, category.pk):
+        audit(
+            session=session,
+            actor=actor,
+            action="unit.create" if created else "unit.update",
+            message=(
+                _("新增单位“%(name)s”（%(cat)s）")
+                if created
+                else _("修改单位“%(name)s”（%(cat)s）")
+            )
+            % {"name": name, "cat": category.name},
+        )
+    if participates is True:
+        participant_add(session=session, actor=actor, unit=unit)
+    elif participates is False:
+        participant = session.participants.filter(unit=unit).first()
+        if participant:
+            participant_remove(participant=participant, actor=actor)
+    return unit
+
+
+@transaction.atomic
+def unit_delete(*, unit: Unit, actor) -> None:
+    session = unit.session
+    _require_draft(session)
+    if unit.credentials.exists():
+        raise ValidationError(
+            _("单位“%(name)s”是部分评议码持有人的所在单位，请先修改或作废这些评议码。")
+            % {"name": unit.name}
+        )
+    name = unit.name
+    unit.delete()
+    audit(
+        session=session,
+        actor=actor,
+        action="unit.delete",
+        message=_("删除单位“%(name)s”") % {"name": name},
+    )
+
+
+@transaction.atomic
+def participant_add(
+    *, session: ReviewSession, actor, unit: Unit, how: str = Participant.How.FIXED, draw=None
+) -> Participant:
+    _require_draft(session)
+    if unit.session_id != session.pk:
+        raise ValidationError(_("该单位不属于本评议会。"))
+    existing = session.participants.filter(unit=unit).first()
+    if existing:
+        return existing
+    participant = Participant.objects.create(session=session, unit=unit, how=how, draw=draw)
+    if how == Participant.How.FIXED:
+        audit(
+            session=session,
+            actor=actor,
+            action="participant.add",
+            message=_("“%(name)s”列为固定述职单位") % {"name": unit.name},
+        )
+    return participant
+
+
+@transaction.atomic
+def participant_remove(*, participant: Participant, actor) -> None:
+    session = participant.session
+    _require_draft(session)
+    name = participant.unit.name
+    participant.delete()
+    audit(
+        session=session,
+        actor=actor,
+        action="participant.remove",
+        message=_("“%(name)s”不再是述职单位") % {"name": name},
+    )
+
+
+# ---------------------------------------------------------------- rater groups
+
+
+@transaction.atomic
+def group_save(
+    *,
+    session: ReviewSession,
+    actor,
+    name: str,
+    weight: Decimal,
+    min_sample: int | None = None,
+    side: str = UnitCategory.Side.OTHER,
+    group: RaterGroup | None = None,
+) -> RaterGroup:
+    _require_draft(session)
+    name = _clean_name(name, _("评议组"))
+    if weight is None or weight < 0:
+        raise ValidationError(_("权重不能为负数。"))
+    if min_sample is not None and min_sample < 1:
+        raise ValidationError(_("最少有效票数至少为 1。"))
+    clash = session.rater_groups.filter(name=name)
+    if group:
+        clash = clash.exclude(pk=group.pk)
+    if clash.exists():
+        raise ValidationError(_("评议组“%(name)s”已存在。") % {"name": name})
+    created = group is None
+    if created:
+        group = RaterGroup(
+            session=session,
+            order=session.rater_groups.count(),
+            min_sample=session.scheme.default_min_sample,
+        )
+    before = {"name": group.name, "weight": group.weight, "min_sample": group.min_sample}
+    group.name, group.weight, group.side = name, weight, side
+    if min_sample is not None:
+        group.min_sample = min_sample
+    group.full_clean()
+    group.save()
+    audit(
+        session=session,
+        actor=actor,
+        action="group.create" if created else "group.update",
+        message=_("评议组“%(name)s”：权重 %(weight)s，最少有效票数 %(min)s")
+        % {"name": name, "weight": group.weight, "min": group.min_sample},
+        before=None if created else before,
+    )
+    return group
+
+
+@transaction.atomic
+def group_delete(*, group: RaterGroup, actor) -> None:
+    session = group.session
+    _require_draft(session)
+    if group.credentials.exists():
+        raise ValidationError(
+            _("评议组“%(name)s”已发放 %(n)s 个评议码，不能删除。")
+            % {"name": group.name, "n": group.credentials.count()}
+        )
+    name = group.name
+    group.delete()
+    audit(
+        session=session,
+        actor=actor,
+        action="group.delete",
+        message=_("删除评议组“%(name)s”") % {"name": name},
+    )
+
+
+# ---------------------------------------------------------------- draws
+
+
+@transaction.atomic
+def draw_participants(
+    *,
+    session: ReviewSession,
+    actor,
+    categories: Iterable[UnitCategory],
+    count: int,
+    seed: str | None = None,
+) -> Draw:
+    """Draw ``count`` units at random from the units of ``categories`` that are not already fixed
+    participants. A new draw in draft supersedes the previous one (both stay recorded); once the
+    session is ready no draw can be redone (DESIGN.md section 3, issue 2)."""
+    session = _lock(session)
+    _require_draft(session)
+    categories = list(categories)
+    if not categories:
+        raise ValidationError(_("请选择至少一个候选类别。"))
+    if any(c.session_id != session.pk for c in categories):
+        raise ValidationError(_("所选类别不属于本评议会。"))
+    seed = (seed or "").strip() or draws.new_seed()
+    if len(seed) > 40:
+        raise ValidationError(_("随机种子不能超过 40 个字符。"))
+
+    previous = list(session.draws.filter(kind=Draw.Kind.PARTICIPANTS, superseded=False))
+    superseded_names: list[str] = []
+    for old in previous:
+        superseded_names += [p.unit.name for p in old.participants.select_related("unit")]
+        old.participants.all().delete()
+        old.superseded = True
+        old.save(update_fields=["superseded"])
+
+    fixed = set(
+        session.participants.filter(how=Participant.How.FIXED).values_list("unit_id", flat=True)
+    )
+    pool_units = {
+        u.name: u for u in session.units.filter(category__in=categories).exclude(pk__in=fixed)
+    }
+    if count < 1 or count > len(pool_units):
+        raise ValidationError(
+            _("抽取数量必须在 1 到 %(n)s 之间（候选池中有 %(n)s 个单位）。")
+            % {"n": len(pool_units)}
+        )
+    result = draws.draw_names(pool_units, count, seed)
+    draw = Draw.objects.create(
+        session=session,
+        kind=Draw.Kind.PARTICIPANTS,
+        seed=seed,
+        pool=draws.canonical_pool(pool_units),
+        pool_categories=[c.name for c in categories],
+        count=count,
+        result=result,
+        algorithm=draws.ALGORITHM,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    for name in result:
+        Participant.objects.create(
+            session=session, unit=pool_units[name], how=Participant.How.DRAWN, draw=draw
+        )
+    # Drawn units change the participant list, so any earlier speaking order no longer holds.
+    session.participants.update(speaking_order=None)
+    audit(
+        session=session,
+        actor=actor,
+        action="draw.participants",
+        message=_("从%(cats)s中随机抽选 %(count)s 个单位，种子 %(seed)s：%(result)s")
+        % {
+            "cats": "、".join(c.name for c in categories),
+            "count": count,
+            "seed": seed,
+            "result": "、".join(result),
+        },
+        draw=draw.pk,
+        superseded=[d.pk for d in previous],
+        superseded_result=superseded_names,
+    )
+    return draw
+
+
+@transaction.atomic
+def draw_speaking_order(*, session: ReviewSession, actor, seed: str | None = None) -> Draw:
+    session = _lock(session)
+    _require_draft(session)
+    participants = {p.unit.name: p for p in session.participants.select_related("unit")}
+    if not participants:
+        raise ValidationError(_("还没有述职单位，无法抽签确定发言顺序。"))
+    seed = (seed or "").strip() or draws.new_seed()
+    if len(seed) > 40:
+        raise ValidationError(_("随机种子不能超过 40 个字符。"))
+    previous = list(session.draws.filter(kind=Draw.Kind.SPEAKING_ORDER, superseded=False))
+    session.draws.filter(pk__in=[d.pk for d in previous]).update(superseded=True)
+    order = draws.shuffle_names(participants, seed)
+    session.participants.update(speaking_order=None)
+    for position, name in enumerate(order, start=1):
+        participant = participants[name]
+        participant.speaking_order = position
+        participant.save(update_fields=["speaking_order"])
+    draw = Draw.objects.create(
+        session=session,
+        kind=Draw.Kind.SPEAKING_ORDER,
+        seed=seed,
+        pool=draws.canonical_pool(participants),
+        count=len(order),
+        result=order,
+        algorithm=draws.ALGORITHM,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit(
+        session=session,
+        actor=actor,
+        action="draw.speaking_order",
+        message=_("抽签确定发言顺序，种子 %(seed)s：%(result)s")
+        % {"seed": seed, "result": "、".join(order)},
+        draw=draw.pk,
+        superseded=[d.pk for d in previous],
+    )
+    return draw
+
+
+def draw_reproduce(draw: Draw) -> list[str]:
+    """Re-run a recorded draw from its stored pool and seed."""
+    if draw.kind == Draw.Kind.SPEAKING_ORDER:
+        return draws.shuffle_names(draw.pool, draw.seed)
+    return draws.draw_names(draw.pool, draw.count, draw.seed)
+
+
+# ---------------------------------------------------------------- reports and attachments
+
+# Types staff attach to reports: the extension and the file's first bytes must agree.
+ATTACHMENT_TYPES = {
+    "pdf": ("application/pdf", (b"%PDF-",)),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (b"PK\x03\x04",),
+    ),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
+    "pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        (b"PK\x03\x04",),
+    ),
+    "doc": ("application/msword", (b"\xd0\xcf\x11\xe0",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+}
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def _report_editable(session: ReviewSession) -> None:
+    if session.status in (Status.CLOSED, Status.PUBLISHED):
+        raise ValidationError(_("评议已结束，述职报告不能再修改。"))
+
+
+@transaction.atomic
+def report_save(*, participant: Participant, kind: str, text: str, actor) -> Report:
+    session = participant.session
+    _report_editable(session)
+    if kind not in Report.Kind.values:
+        raise ValidationError(_("未知的报告类型。"))
+    report, _created = Report.objects.get_or_create(participant=participant, kind=kind)
+    text = (text or "").replace("\r\n", "\n")
+    if report.text != text:
+        report.text = text
+        report.save()
+        audit(
+            session=session,
+            actor=actor,
+            action="report.update",
+            message=_("更新“%(unit)s”的%(kind)s报告（%(n)s 字）")
+            % {"unit": participant.unit.name, "kind": report.get_kind_display(), "n": len(text)},
+        )
+    return report
+
+
+@transaction.atomic
+def attachment_add(*, participant: Participant, kind: str, upload, actor) -> Attachment:
+    session = participant.session
+    _report_editable(session)
+    name = (getattr(upload, "name", "") or "").strip()
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in ATTACHMENT_TYPES:
+        raise ValidationError(
+            _("不支持的附件类型“%(ext)s”；可上传：%(allowed)s。")
+            % {"ext": ext or "?", "allowed": ", ".join(sorted(ATTACHMENT_TYPES))}
+        )
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("附件“%(name)s”大小为 %(size).1f MB，超过上限 %(max)s MB。")
+            % {
+                "name": name,
+                "size": upload.size / 1024 / 1024,
+                "max": ATTACHMENT_MAX_BYTES // 1024 // 1024,
+            }
+        )
+    content_type, magics = ATTACHMENT_TYPES[ext]
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if not any(head.startswith(m) for m in magics):
+        raise ValidationError(
+            _("附件“%(name)s”的内容与扩展名 .%(ext)s 不符，可能已损坏或被改名。")
+            % {"name": name, "ext": ext}
+        )
+    report, _created = Report.objects.get_or_create(participant=participant, kind=kind)
+    attachment = Attachment(
+        report=report,
+        original_name=name[-255:],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    attachment.file.save(name, upload, save=False)
+    try:
+        attachment.save()
+    except IntegrityError:
+        attachment.file.delete(save=False)
+        raise
+    audit(
+        session=session,
+        actor=actor,
+        action="attachment.add",
+        message=_("为“%(unit)s”的%(kind)s报告上传附件“%(name)s”")
+        % {"unit": participant.unit.name, "kind": report.get_kind_display(), "name": name},
+        size=upload.size,
+    )
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: Attachment, actor) -> None:
+    report = attachment.report
+    session = report.participant.session
+    _report_editable(session)
+    name = attachment.original_name
+    stored = attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: attachment.file.storage.delete(stored))
+    audit(
+        session=session,
+        actor=actor,
+        action="attachment.delete",
+        message=_("删除“%(unit)s”的附件“%(name)s”")
+        % {"unit": report.participant.unit.name, "name": name},
+    )

@@ -1,0 +1,60 @@
+from django.urls import path
+
+from .views import credentials as credential_views
+from .views import sessions as views
+
+app_name = "review"
+
+urlpatterns = [
+    path("", views.session_list, name="session_list"),
+    path("new/", views.session_create, name="session_create"),
+    path("<slug:slug>/", views.session_detail, name="session_detail"),
+    path("<slug:slug>/edit/", views.session_edit, name="session_edit"),
+    path("<slug:slug>/status/<str:target>/", views.session_transition, name="session_transition"),
+    path("<slug:slug>/audit/", views.audit_log, name="audit_log"),
+    path("<slug:slug>/units/", views.units, name="units"),
+    path("<slug:slug>/units/add/", views.unit_add, name="unit_add"),
+    path("<slug:slug>/units/participant/", views.participant_toggle, name="participant_toggle"),
+    path("<slug:slug>/units/<int:unit_id>/edit/", views.unit_edit, name="unit_edit"),
+    path("<slug:slug>/units/<int:unit_id>/delete/", views.unit_delete, name="unit_delete"),
+    path("<slug:slug>/categories/add/", views.category_add, name="category_add"),
+    path(
+        "<slug:slug>/categories/<int:category_id>/edit/", views.category_edit, name="category_edit"
+    ),
+    path(
+        "<slug:slug>/categories/<int:category_id>/delete/",
+        views.category_delete,
+        name="category_delete",
+    ),
+    path("<slug:slug>/groups/", views.groups, name="groups"),
+    path("<slug:slug>/groups/add/", views.group_add, name="group_add"),
+    path("<slug:slug>/groups/<int:group_id>/edit/", views.group_edit, name="group_edit"),
+    path("<slug:slug>/groups/<int:group_id>/delete/", views.group_delete, name="group_delete"),
+    path("<slug:slug>/draws/", views.draw_page, name="draws"),
+    path("<slug:slug>/draws/participants/", views.draw_participants, name="draw_participants"),
+    path("<slug:slug>/draws/order/", views.draw_speaking_order, name="draw_speaking_order"),
+    path("<slug:slug>/draws/<int:draw_id>/", views.draw_detail, name="draw_detail"),
+    path(
+        "<slug:slug>/participants/<int:participant_id>/",
+        views.participant_reports,
+        name="participant_reports",
+    ),
+    path(
+        "<slug:slug>/participants/<int:participant_id>/attachments/",
+        views.attachment_add,
+        name="attachment_add",
+    ),
+    path(
+        "<slug:slug>/attachments/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "<slug:slug>/attachments/<int:attachment_id>/delete/",
+        views.attachment_delete,
+        name="attachment_delete",
+    ),
+    # --- workbook import (sessions/views/imports.py) ---
+    # --- credentials (sessions/views/credentials.py) ---
+    path("<slug:slug>/credentials/", credential_views.credential_list, name="credentials"),
+]

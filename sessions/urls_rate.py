@@ -1,0 +1,9 @@
+from django.urls import path
+
+from .views import rate
+
+app_name = "rate"
+
+urlpatterns = [
+    path("<str:code>/", rate.entry_code, name="entry_code"),
+]

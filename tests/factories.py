@@ -1,0 +1,98 @@
+"""factory_boy factories for the review models. Sessions always get their ScoringScheme."""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group, User
+
+from sessions import roles
+from sessions.models import (
+    Credential,
+    Participant,
+    RaterGroup,
+    ReviewSession,
+    ScoringScheme,
+    Unit,
+    UnitCategory,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-123")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            roles.ensure_role_groups()
+            self.groups.add(Group.objects.get(name=extracted))
+        if create:
+            self.save()
+
+
+class ReviewSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewSession
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"2026-test-{n}")
+    title = factory.Sequence(lambda n: f"测试评议会 {n}")
+    kind = ReviewSession.Kind.CUSTOM
+    year = 2026
+    scheme = factory.RelatedFactory("tests.factories.ScoringSchemeFactory", "session")
+
+
+class ScoringSchemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScoringScheme
+
+    session = factory.SubFactory(ReviewSessionFactory, scheme=None)
+
+
+class UnitCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UnitCategory
+
+    session = factory.SubFactory(ReviewSessionFactory)
+    name = factory.Sequence(lambda n: f"类别{n}")
+    side = UnitCategory.Side.OTHER
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    session = factory.SubFactory(ReviewSessionFactory)
+    category = factory.SubFactory(UnitCategoryFactory, session=factory.SelfAttribute("..session"))
+    name = factory.Sequence(lambda n: f"单位{n:03d}")
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    session = factory.SubFactory(ReviewSessionFactory)
+    unit = factory.SubFactory(UnitFactory, session=factory.SelfAttribute("..session"))
+    how = Participant.How.FIXED
+
+
+class RaterGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RaterGroup
+
+    session = factory.SubFactory(ReviewSessionFactory)
+    name = factory.Sequence(lambda n: f"评议组{n}")
+    weight = Decimal("20")
+
+
+class CredentialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Credential
+
+    session = factory.SubFactory(ReviewSessionFactory)
+    group = factory.SubFactory(RaterGroupFactory, session=factory.SelfAttribute("..session"))
+    code = factory.Sequence(lambda n: f"T{n:07d}")
