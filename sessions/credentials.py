@@ -1,0 +1,107 @@
+"""评议码 (credentials): generation, revocation and reissue.
+
+A code is 8 characters from a 32-letter alphabet without 0/O/1/I, i.e. 40 bits, drawn with
+``secrets``; it is unique across all sessions because the entry page takes the code alone.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from .models import Credential, RaterGroup, ReviewSession, Unit
+from .services import audit
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+MAX_PER_CALL = 2000
+
+# Credentials can be issued until rating ends; afterwards no new rater may join.
+ISSUABLE = (
+    ReviewSession.Status.DRAFT,
+    ReviewSession.Status.READY,
+    ReviewSession.Status.LIVE,
+    ReviewSession.Status.RATING,
+)
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text: str) -> str:
+    """What a rater types: ignore case, spaces and dashes."""
+    return "".join(ch for ch in (text or "").upper() if ch not in " -")
+
+
+def _require_issuable(session: ReviewSession) -> None:
+    if session.status not in ISSUABLE:
+        raise ValidationError(
+            _("评议会状态为“%(status)s”，不能再发放评议码。")
+            % {"status": session.get_status_display()}
+        )
+
+
+def _create_with_unique_code(**fields) -> Credential:
+    # 40 bits make a clash vanishingly rare; retry rather than check-then-insert, which races.
+    for _attempt in range(10):
+        try:
+            with transaction.atomic():
+                return Credential.objects.create(code=new_code(), **fields)
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not find a free credential code after 10 attempts")
+
+
+@transaction.atomic
+def credentials_generate(
+    *,
+    session: ReviewSession,
+    group: RaterGroup,
+    actor,
+    count: int | None = None,
+    holder_names: Sequence[str] = (),
+    holder_unit: Unit | None = None,
+) -> list[Credential]:
+    """Issue ``count`` anonymous credentials, or one per name in ``holder_names``, for ``group``.
+    ``holder_unit`` (the raters' own unit) keeps them from rating it (DESIGN.md section 4.2)."""
+    _require_issuable(session)
+    if group.session_id != session.pk:
+        raise ValidationError(_("所选评议组不属于本评议会。"))
+    if holder_unit is not None and holder_unit.session_id != session.pk:
+        raise ValidationError(_("所选单位不属于本评议会。"))
+    names = [n.strip() for n in holder_names if n and n.strip()]
+    if names and count not in (None, len(names)):
+        raise ValidationError(_("填写了持有人名单时，数量须与名单人数一致。"))
+    total = len(names) if names else (count or 0)
+    if not 1 <= total <= MAX_PER_CALL:
+        raise ValidationError(_("每次生成的数量须在 1 到 %(max)s 之间。") % {"max": MAX_PER_CALL})
+    if any(len(n) > 100 for n in names):
+        raise ValidationError(_("持有人姓名不能超过 100 个字符。"))
+    issued = [
+        _create_with_unique_code(
+            session=session,
+            group=group,
+            holder_name=names[i] if names else "",
+            holder_unit=holder_unit,
+        )
+        for i in range(total)
+    ]
+    audit(
+        session=session,
+        actor=actor,
+        action="credential.generate",
+        message=_("为评议组“%(group)s”生成 %(n)s 个评议码%(unit)s")
+        % {
+            "group": group.name,
+            "n": total,
+            "unit": (_("（所在单位：%(u)s）") % {"u": holder_unit.name}) if holder_unit else "",
+        },
+        group=group.pk,
+        count=total,
+    )
+    return issued
