@@ -103,12 +103,13 @@ def session_create(
     venue: str = "",
     actor=None,
     with_preset: bool = True,
+    slug: str = "",
 ) -> ReviewSession:
     """Create a draft session with the default scheme; pre-fill categories and groups from the
     template of its kind (DESIGN.md sections 1 and 4.5) unless ``with_preset`` is False."""
     preset = PRESETS[ReviewSession.Kind(kind)]
     session = ReviewSession(
-        slug=_unique_slug(year, kind),
+        slug=slug or _unique_slug(year, kind),
         title=(title or "").strip() or f"{year}年{preset.title}",
         kind=kind,
         year=year,

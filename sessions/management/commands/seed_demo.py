@@ -1,0 +1,211 @@
+"""python manage.py seed_demo — load the demo of DESIGN.md section 1 (stable interface, section 5).
+
+Builds the mid-year session (8 towns fixed, 12 departments drawn from a pool with a recorded
+seed, speaking order drawn, 4 rater groups, credentials) and the annual session (40 units), plus
+one staff account per role. Running it again changes nothing: `make demo` may run it any number
+of times.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from sessions import roles, services
+from sessions.credentials import credentials_generate
+from sessions.models import ReviewSession
+
+MIDYEAR_SLUG = "demo-2026-midyear"
+ANNUAL_SLUG = "demo-2025-annual"
+DRAW_SEED = "20260715"
+ORDER_SEED = "20260716"
+
+TOWNS = [
+    "迎宾路街道",
+    "大河路街道",
+    "长兴路街道",
+    "刘寨街道",
+    "老鸦陈街道",
+    "新城街道",
+    "花园口镇",
+    "古荥镇",
+]
+GOVERNMENT = [
+    "区发改委", "区财政局", "区教体局", "区科工局", "区司法局", "区民政局", "区人社局",
+    "区自然资源局", "区住建局", "区城管局", "区交通局", "区农委", "区商务局", "区文广旅局",
+    "区卫健委", "区应急局", "区市场监管局", "区医保局",
+]  # fmt: skip
+COORDINATING = [
+    "区委社治委",
+    "区委办",
+    "区政府办",
+    "区委组织部",
+    "区委宣传部",
+    "区委政法委",
+    "区委编办",
+]
+PARTY_MASS = ["区总工会", "团区委", "区妇联", "区科协", "区残联", "区工商联", "区委党校"]
+
+# Demo logins; printed at the end. Refused outside DEBUG unless --force (see handle()).
+DEMO_PASSWORD = "huiji-demo-2026"  # noqa: S105
+ACCOUNTS = [
+    ("organiser", roles.ORGANISER, "组织部 王组织"),
+    ("moderator", roles.MODERATOR, "主持人 李主持"),
+    ("observer", roles.OBSERVER, "纪委监督 赵观察"),
+]
+
+
+class Command(BaseCommand):
+    help = "加载演示数据（年中与年度两场评议会、工作人员账号、评议码）；可重复运行。"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="allow running with DEBUG off (demo passwords!)"
+        )
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo 会创建使用公开演示密码的账号，生产环境（DEBUG=false）下默认拒绝运行；"
+                "确需运行请加 --force。 seed_demo creates accounts with a public demo password and "
+                "refuses to run with DEBUG off unless --force is given."
+            )
+        roles.ensure_role_groups()
+        with transaction.atomic():
+            admin = self._accounts()
+            midyear = ReviewSession.objects.filter(slug=MIDYEAR_SLUG).first()
+            if midyear is None:
+                midyear = self._midyear(admin)
+                self.stdout.write(f"created {midyear.slug}")
+            else:
+                self.stdout.write(f"exists  {midyear.slug} (unchanged)")
+            annual = ReviewSession.objects.filter(slug=ANNUAL_SLUG).first()
+            if annual is None:
+                annual = self._annual(admin)
+                self.stdout.write(f"created {annual.slug}")
+            else:
+                self.stdout.write(f"exists  {annual.slug} (unchanged)")
+        self._print_summary(midyear, annual)
+
+    def _accounts(self) -> User:
+        admin, created = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        if created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save()
+        for username, role, full_name in ACCOUNTS:
+            user, created = User.objects.get_or_create(username=username)
+            if created:
+                user.first_name = full_name
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            user.groups.add(Group.objects.get(name=role))
+        return admin
+
+    def _add_units(self, session, admin, names_by_category, *, participates):
+        categories = {c.name: c for c in session.categories.all()}
+        for category_name, names in names_by_category.items():
+            for name in names:
+                services.unit_save(
+                    session=session,
+                    actor=admin,
+                    name=name,
+                    category=categories[category_name],
+                    participates=participates(category_name),
+                )
+
+    def _credentials(self, session, admin, *, leaders, public):
+        groups = {g.name: g for g in session.rater_groups.all()}
+        units = {u.name: u for u in session.units.all()}
+        leader_group = groups["县级领导"]
+        public_group = next(g for name, g in groups.items() if name.startswith("两代表一委员"))
+        credentials_generate(session=session, group=leader_group, actor=admin, count=leaders)
+        credentials_generate(session=session, group=public_group, actor=admin, count=public)
+        # Every town and department rates with one card that knows its own unit (section 4.2).
+        for name, unit in units.items():
+            group = groups["镇(街道)"] if name in TOWNS else groups["区直部门"]
+            credentials_generate(
+                session=session, group=group, actor=admin, count=1, holder_unit=unit
+            )
+
+    def _midyear(self, admin) -> ReviewSession:
+        session = services.session_create(
+            kind=ReviewSession.Kind.MIDYEAR,
+            year=2026,
+            title="2026年年中述职讲评暨现场问政会",
+            date=datetime.date(2026, 7, 16),
+            venue="区行政中心一楼大会议室",
+            actor=admin,
+            slug=MIDYEAR_SLUG,
+        )
+        self._add_units(
+            session,
+            admin,
+            {
+                "镇(街道)": TOWNS,
+                "政府部门": GOVERNMENT,
+                "统筹协调部门": COORDINATING,
+                "党群服务部门": PARTY_MASS,
+            },
+            participates=lambda category: category == "镇(街道)",
+        )
+        # The towns draw 12 departments at random from the three department categories.
+        services.draw_participants(
+            session=session,
+            actor=admin,
+            categories=session.categories.exclude(name="镇(街道)"),
+            count=12,
+            seed=DRAW_SEED,
+        )
+        services.draw_speaking_order(session=session, actor=admin, seed=ORDER_SEED)
+        self._credentials(session, admin, leaders=15, public=20)
+        return services.session_transition(
+            session=session, target=ReviewSession.Status.READY, actor=admin
+        )
+
+    def _annual(self, admin) -> ReviewSession:
+        session = services.session_create(
+            kind=ReviewSession.Kind.ANNUAL,
+            year=2025,
+            title="2025年度综合考核述职评议会（三述两评一问）",
+            date=datetime.date(2026, 1, 20),
+            venue="区行政中心一楼大会议室",
+            actor=admin,
+            slug=ANNUAL_SLUG,
+        )
+        # 40 units: 8 towns and 32 departments, all taking part.
+        self._add_units(
+            session,
+            admin,
+            {
+                "镇(街道)": TOWNS,
+                "政府部门": GOVERNMENT,
+                "统筹协调部门": COORDINATING,
+                "党群服务部门": PARTY_MASS,
+            },
+            participates=lambda category: True,
+        )
+        services.draw_speaking_order(session=session, actor=admin, seed="20260120")
+        self._credentials(session, admin, leaders=15, public=15)
+        return session
+
+    def _print_summary(self, *sessions):
+        base = settings.SITE_URL
+        self.stdout.write("")
+        self.stdout.write("演示数据已就绪 / demo ready:")
+        for session in sessions:
+            self.stdout.write(
+                f"  {session.title}: {base}/sessions/{session.slug}/  "
+                f"({session.participants.count()} 个述职单位, {session.credentials.count()} 个评议码, "
+                f"状态 {session.get_status_display()})"
+            )
+        self.stdout.write(f"  登录 / login: {base}/login/")
+        for username, role, _full_name in ACCOUNTS:
+            self.stdout.write(f"    {role:<4} {username} / {DEMO_PASSWORD}")
+        self.stdout.write(f"    管理员 admin / {DEMO_PASSWORD}  ({base}/admin/)")
+        credential = sessions[0].credentials.order_by("id").first()
+        if credential:
+            self.stdout.write(f"  评议卡示例 / a credential card: {credential.rating_url}")

@@ -1,0 +1,158 @@
+"""seed_demo and set_status (DESIGN.md section 5)."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from sessions import draws
+from sessions.management.commands import seed_demo
+from sessions.models import AuditLog, Credential, Draw, Participant, ReviewSession, Unit
+from tests.factories import ParticipantFactory, RaterGroupFactory
+
+
+@pytest.fixture(autouse=True)
+def _debug_on(settings):
+    # pytest-django runs with DEBUG off; seed_demo is a development command.
+    settings.DEBUG = True
+
+
+def _seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_midyear_session_with_recorded_draw():
+    _seed()
+
+    session = ReviewSession.objects.get(slug=seed_demo.MIDYEAR_SLUG)
+    towns = Participant.objects.filter(session=session, how=Participant.How.FIXED)
+    drawn = Participant.objects.filter(session=session, how=Participant.How.DRAWN)
+    draw = session.draws.get(kind=Draw.Kind.PARTICIPANTS)
+    pool = sorted(seed_demo.GOVERNMENT + seed_demo.COORDINATING + seed_demo.PARTY_MASS)
+
+    assert session.status == ReviewSession.Status.READY
+    assert sorted(towns.values_list("unit__name", flat=True)) == sorted(seed_demo.TOWNS)
+    assert draw.seed == seed_demo.DRAW_SEED
+    assert draw.pool == pool
+    assert draw.result == draws.draw_names(pool, 12, seed_demo.DRAW_SEED)
+    assert sorted(drawn.values_list("unit__name", flat=True)) == sorted(draw.result)
+    assert sorted(session.participants.values_list("speaking_order", flat=True)) == list(
+        range(1, 21)
+    )
+    assert list(session.rater_groups.values_list("name", "weight")) == [
+        ("县级领导", 40),
+        ("区直部门", 20),
+        ("镇(街道)", 20),
+        ("两代表一委员/社会公众代表", 20),
+    ]
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_annual_session_with_forty_units():
+    _seed()
+
+    session = ReviewSession.objects.get(slug=seed_demo.ANNUAL_SLUG)
+
+    assert session.participants.count() == 40
+    assert session.kind == ReviewSession.Kind.ANNUAL
+    own_unit_cards = Credential.objects.filter(session=session, holder_unit__isnull=False)
+    assert own_unit_cards.count() == Unit.objects.filter(session=session).count()
+
+
+@pytest.mark.django_db
+def test_seed_demo_second_run_changes_nothing():
+    _seed()
+    counts = (
+        ReviewSession.objects.count(),
+        Credential.objects.count(),
+        AuditLog.objects.count(),
+        Draw.objects.count(),
+    )
+
+    output = _seed()
+
+    assert (
+        ReviewSession.objects.count(),
+        Credential.objects.count(),
+        AuditLog.objects.count(),
+        Draw.objects.count(),
+    ) == counts
+    assert f"exists  {seed_demo.MIDYEAR_SLUG} (unchanged)" in output.splitlines()
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_urls_and_logins():
+    output = _seed()
+
+    assert f"/sessions/{seed_demo.MIDYEAR_SLUG}/" in output
+    assert f"organiser / {seed_demo.DEMO_PASSWORD}" in output
+    assert "/login/" in output
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_in_production_without_force(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo", stdout=StringIO())
+
+    assert ReviewSession.objects.count() == 0
+
+
+def _ready_session():
+    participant = ParticipantFactory(speaking_order=1)
+    RaterGroupFactory(session=participant.session)
+    return participant.session
+
+
+@pytest.mark.django_db
+def test_set_status_moves_session_and_writes_audit():
+    session = _ready_session()
+    out = StringIO()
+
+    call_command("set_status", session.slug, "ready", stdout=out)
+
+    session.refresh_from_db()
+    assert session.status == ReviewSession.Status.READY
+    assert out.getvalue().strip() == f"{session.slug}: 草稿 → 已就绪"
+    entry = AuditLog.objects.get(session=session, action="session.status")
+    assert (entry.detail["before"], entry.detail["after"]) == ("draft", "ready")
+    assert entry.actor_label == "system"
+
+
+@pytest.mark.django_db
+def test_set_status_refuses_a_move_the_lifecycle_does_not_allow():
+    session = _ready_session()
+
+    with pytest.raises(CommandError, match="不能从“草稿”转到“评议已结束”"):
+        call_command("set_status", session.slug, "closed", stdout=StringIO())
+
+    session.refresh_from_db()
+    assert session.status == ReviewSession.Status.DRAFT
+    assert not AuditLog.objects.filter(session=session, action="session.status").exists()
+
+
+@pytest.mark.django_db
+def test_set_status_refuses_ready_when_configuration_is_incomplete():
+    session = ParticipantFactory().session  # no rater group, no speaking order
+
+    with pytest.raises(CommandError) as excinfo:
+        call_command("set_status", session.slug, "ready", stdout=StringIO())
+
+    assert str(excinfo.value).splitlines() == [
+        "部分述职单位还没有发言顺序：请进行发言顺序抽签。",
+        "还没有评议组。",
+    ]
+
+
+@pytest.mark.django_db
+def test_set_status_unknown_slug_and_status_are_clear_errors():
+    session = _ready_session()
+
+    with pytest.raises(CommandError, match="没有标识为“missing”的评议会"):
+        call_command("set_status", "missing", "ready")
+    with pytest.raises(CommandError, match="未知状态“finished”"):
+        call_command("set_status", session.slug, "finished")
