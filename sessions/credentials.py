@@ -11,9 +11,10 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Credential, RaterGroup, ReviewSession, Unit
+from .models import Ballot, Credential, RaterGroup, ReviewSession, Unit
 from .services import audit
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -105,3 +106,118 @@ def credentials_generate(
         count=total,
     )
     return issued
+
+
+# ---------------------------------------------------------------- revoke, reissue, print
+
+# Once rating has ended the set of valid codes is part of the record the results rest on.
+ENDED = (ReviewSession.Status.CLOSED, ReviewSession.Status.PUBLISHED)
+
+
+def _require_not_ended(session: ReviewSession) -> None:
+    if session.status in ENDED:
+        raise ValidationError(
+            _("评议会状态为“%(status)s”，评议码不能再作废或补发。")
+            % {"status": session.get_status_display()}
+        )
+
+
+def _lock_credential(credential: Credential) -> Credential:
+    """Re-read under a row lock so that a revoke cannot race a ballot or a second reissue."""
+    return (
+        Credential.objects.select_for_update(of=("self",))
+        .select_related("session", "group")
+        .get(pk=credential.pk)
+    )
+
+
+def _require_unused(credential: Credential, doing: str) -> None:
+    # A submitted ballot is counted in the results; its credential stays as it is.
+    if Ballot.objects.filter(credential=credential).exists():
+        raise ValidationError(
+            _("评议码 #%(id)s 已提交评议表，不能%(doing)s。")
+            % {"id": credential.pk, "doing": doing}
+        )
+
+
+def _label(credential: Credential) -> str:
+    # Audit entries are read by observers, who must never see a code: name the id instead.
+    return _("#%(id)s（评议组“%(group)s”）") % {"id": credential.pk, "group": credential.group.name}
+
+
+def _revoke(credential: Credential) -> None:
+    credential.status = Credential.Status.REVOKED
+    credential.revoked_at = timezone.now()
+    credential.save(update_fields=["status", "revoked_at"])
+
+
+@transaction.atomic
+def credential_revoke(*, credential: Credential, actor) -> Credential:
+    """Make a lost or wrongly issued code unusable. A code that has rated stays valid."""
+    credential = _lock_credential(credential)
+    _require_not_ended(credential.session)
+    if credential.status == Credential.Status.REVOKED:
+        raise ValidationError(_("评议码 #%(id)s 已经作废。") % {"id": credential.pk})
+    _require_unused(credential, _("作废"))
+    _revoke(credential)
+    audit(
+        session=credential.session,
+        actor=actor,
+        action="credential.revoke",
+        message=_("作废评议码 %(label)s") % {"label": _label(credential)},
+        credential=credential.pk,
+    )
+    return credential
+
+
+@transaction.atomic
+def credential_reissue(*, credential: Credential, actor) -> Credential:
+    """Replace a code (lost card, code seen by someone else): the old one is revoked if still
+    active and a new one is issued for the same group, holder and holder unit."""
+    old = _lock_credential(credential)
+    _require_not_ended(old.session)
+    _require_unused(old, _("补发"))
+    successor = Credential.objects.filter(reissued_from=old).first()
+    if successor is not None:
+        raise ValidationError(
+            _("评议码 #%(id)s 已补发过（新码 #%(new)s），请对新码操作。")
+            % {"id": old.pk, "new": successor.pk}
+        )
+    was_active = old.status == Credential.Status.ACTIVE
+    if was_active:
+        _revoke(old)
+    new = _create_with_unique_code(
+        session=old.session,
+        group=old.group,
+        holder_name=old.holder_name,
+        holder_unit_id=old.holder_unit_id,
+        reissued_from=old,
+    )
+    audit(
+        session=old.session,
+        actor=actor,
+        action="credential.reissue",
+        message=_("补发评议码：%(old)s%(revoked)s，新码 #%(new)s")
+        % {
+            "old": _label(old),
+            "revoked": _("作废") if was_active else _("（此前已作废）"),
+            "new": new.pk,
+        },
+        credential=old.pk,
+        new_credential=new.pk,
+    )
+    return new
+
+
+@transaction.atomic
+def credentials_printed(
+    *, session: ReviewSession, actor, credentials: Sequence[Credential]
+) -> None:
+    """Record that cards were printed: who holds paper codes matters when one goes missing."""
+    audit(
+        session=session,
+        actor=actor,
+        action="credential.print",
+        message=_("打印 %(n)s 张评议卡") % {"n": len(credentials)},
+        credentials=[c.pk for c in credentials],
+    )

@@ -80,3 +80,80 @@ def audit_entries(session: ReviewSession):
 
 def draw_for_session(session: ReviewSession, pk: int) -> Draw:
     return session.draws.get(pk=pk)
+
+
+# ---------------------------------------------------------------- credentials (评议码)
+
+# Imported here rather than at the top so that this section is a pure append (parallel work).
+from django.db.models import Exists, OuterRef, Q  # noqa: E402
+
+from .models import Ballot, Credential  # noqa: E402
+
+
+@dataclass(frozen=True)
+class CredentialCounts:
+    """Counts of one rater group's credentials; ``active`` ones are still usable (not revoked,
+    no ballot), so issued = active + used + revoked (a used code cannot be revoked)."""
+
+    group: RaterGroup | None  # None for the total row
+    issued: int
+    active: int
+    revoked: int
+    used: int
+
+
+def credential_counts(
+    session: ReviewSession, group: RaterGroup | None = None
+) -> list[CredentialCounts]:
+    """One row per rater group (or only ``group``), then a total row; one query."""
+    active = Q(credentials__status=Credential.Status.ACTIVE, credentials__ballot__isnull=True)
+    groups = session.rater_groups.annotate(
+        n_issued=Count("credentials"),
+        n_active=Count("credentials", filter=active),
+        n_revoked=Count("credentials", filter=Q(credentials__status=Credential.Status.REVOKED)),
+        n_used=Count("credentials", filter=Q(credentials__ballot__isnull=False)),
+    )
+    if group is not None:
+        groups = groups.filter(pk=group.pk)
+    rows = [
+        CredentialCounts(
+            group=g, issued=g.n_issued, active=g.n_active, revoked=g.n_revoked, used=g.n_used
+        )
+        for g in groups
+    ]
+    total = CredentialCounts(
+        group=None,
+        issued=sum(r.issued for r in rows),
+        active=sum(r.active for r in rows),
+        revoked=sum(r.revoked for r in rows),
+        used=sum(r.used for r in rows),
+    )
+    return [*rows, total]
+
+
+def credentials_for_list(session: ReviewSession, group: RaterGroup | None = None):
+    """Credentials with what the organisers' table shows, without a query per row."""
+    credentials = (
+        session.credentials.select_related("group", "holder_unit", "reissued_as")
+        .annotate(used=Exists(Ballot.objects.filter(credential=OuterRef("pk"))))
+        .order_by("group__order", "group_id", "id")
+    )
+    if group is not None:
+        credentials = credentials.filter(group=group)
+    return credentials
+
+
+def printable_credentials(
+    session: ReviewSession, *, group: RaterGroup | None = None, ids: list[int] | None = None
+):
+    """Active, unused credentials for the card PDF: all, one group's, or the given ids."""
+    credentials = (
+        session.credentials.filter(status=Credential.Status.ACTIVE, ballot__isnull=True)
+        .select_related("group", "holder_unit")
+        .order_by("group__order", "group_id", "id")
+    )
+    if group is not None:
+        credentials = credentials.filter(group=group)
+    if ids is not None:
+        credentials = credentials.filter(pk__in=ids)
+    return credentials

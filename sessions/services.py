@@ -107,6 +107,8 @@ def session_create(
 ) -> ReviewSession:
     """Create a draft session with the default scheme; pre-fill categories and groups from the
     template of its kind (DESIGN.md sections 1 and 4.5) unless ``with_preset`` is False."""
+    if kind not in ReviewSession.Kind.values:
+        raise ValidationError(_("未知的评议会类型“%(kind)s”。") % {"kind": kind})
     preset = PRESETS[ReviewSession.Kind(kind)]
     session = ReviewSession(
         slug=slug or _unique_slug(year, kind),
@@ -669,6 +671,8 @@ def report_save(*, participant: Participant, kind: str, text: str, actor) -> Rep
 def attachment_add(*, participant: Participant, kind: str, upload, actor) -> Attachment:
     session = participant.session
     _report_editable(session)
+    if kind not in Report.Kind.values:
+        raise ValidationError(_("未知的报告类型。"))
     name = (getattr(upload, "name", "") or "").strip()
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in ATTACHMENT_TYPES:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import credentials as credential_views
+from .views import imports as import_views
 from .views import sessions as views
 
 app_name = "review"
@@ -8,6 +9,8 @@ app_name = "review"
 urlpatterns = [
     path("", views.session_list, name="session_list"),
     path("new/", views.session_create, name="session_create"),
+    path("import/", import_views.session_import, name="session_import"),
+    path("import/template.xlsx", import_views.import_template, name="import_template"),
     path("<slug:slug>/", views.session_detail, name="session_detail"),
     path("<slug:slug>/edit/", views.session_edit, name="session_edit"),
     path("<slug:slug>/status/<str:target>/", views.session_transition, name="session_transition"),
@@ -55,6 +58,27 @@ urlpatterns = [
         name="attachment_delete",
     ),
     # --- workbook import (sessions/views/imports.py) ---
+    path("<slug:slug>/import/", import_views.session_import_into, name="session_import_into"),
     # --- credentials (sessions/views/credentials.py) ---
     path("<slug:slug>/credentials/", credential_views.credential_list, name="credentials"),
+    path(
+        "<slug:slug>/credentials/generate/",
+        credential_views.credential_generate,
+        name="credential_generate",
+    ),
+    path(
+        "<slug:slug>/credentials/cards.pdf",
+        credential_views.credential_cards,
+        name="credential_cards",
+    ),
+    path(
+        "<slug:slug>/credentials/<int:credential_id>/revoke/",
+        credential_views.credential_revoke,
+        name="credential_revoke",
+    ),
+    path(
+        "<slug:slug>/credentials/<int:credential_id>/reissue/",
+        credential_views.credential_reissue,
+        name="credential_reissue",
+    ),
 ]

@@ -4,6 +4,13 @@ from sessions import roles
 from tests.factories import UserFactory
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # A deliberately slow password hash is the point in production and pure waste in tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def organiser(db):
     return UserFactory(username="organiser", role=roles.ORGANISER)

@@ -96,3 +96,14 @@ class CredentialFactory(factory.django.DjangoModelFactory):
     session = factory.SubFactory(ReviewSessionFactory)
     group = factory.SubFactory(RaterGroupFactory, session=factory.SelfAttribute("..session"))
     code = factory.Sequence(lambda n: f"T{n:07d}")
+
+
+class BallotFactory(factory.django.DjangoModelFactory):
+    """A submitted ballot (no grades: enough to mark its credential as used)."""
+
+    class Meta:
+        model = "review.Ballot"
+
+    credential = factory.SubFactory(CredentialFactory)
+    session = factory.SelfAttribute("credential.session")
+    receipt = factory.Sequence(lambda n: f"R{n:07d}")

@@ -19,6 +19,12 @@ def entry_code(request, code):
     if credential:
         if credential.status == Credential.Status.REVOKED:
             state = "revoked"
+        elif credential.session.status in (
+            ReviewSession.Status.CLOSED,
+            ReviewSession.Status.PUBLISHED,
+        ):
+            # Not "not yet open": telling a rater to wait for the start after the end misleads.
+            state = "ended"
         elif credential.session.status != ReviewSession.Status.RATING:
             state = "not_open"
         else:

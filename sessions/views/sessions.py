@@ -564,6 +564,7 @@ def participant_reports(request, slug, participant_id):
         participant=participant,
         sections=sections,
         saved_kind=saved_kind,
+        form_errors=errors.get("form", []),
         attachment_form=AttachmentForm(),
     )
     return render(

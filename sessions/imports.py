@@ -1,0 +1,229 @@
+"""Import a session workbook (DESIGN.md section 5): a new draft session, or units, rater groups
+and raters into an existing draft. All or nothing: any problem leaves the database unchanged.
+
+The workbook arrives already parsed (sessions/workbook.py), so every cell is valid on its own;
+what is checked here is how it fits the session it goes into.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .credentials import MAX_PER_CALL, credentials_generate
+from .models import Participant, RaterGroup, ReviewSession, Unit, UnitCategory
+from .services import _lock, _require_draft, audit, session_create
+from .workbook import COL_CATEGORY, SHEET_UNITS, Problem, SessionWorkbook, WorkbookError
+
+Side = UnitCategory.Side
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    categories_created: int = 0
+    units_created: int = 0
+    units_existing: int = 0
+    participants_added: int = 0
+    groups_created: int = 0
+    groups_updated: int = 0
+    credentials_created: int = 0
+
+    def __str__(self) -> str:
+        return _(
+            "新增单位类别 %(categories)s 个、单位 %(units)s 个（已有 %(existing)s 个）、"
+            "述职单位 %(participants)s 个、评议组 %(groups)s 个（更新权重 %(updated)s 个）、"
+            "评议码 %(credentials)s 个"
+        ) % {
+            "categories": self.categories_created,
+            "units": self.units_created,
+            "existing": self.units_existing,
+            "participants": self.participants_added,
+            "groups": self.groups_created,
+            "updated": self.groups_updated,
+            "credentials": self.credentials_created,
+        }
+
+
+def category_side(name: str) -> str:
+    """Which side of 交叉评议 (section 4.2) a category named in a workbook is on; staff can
+    change it on the units page when the name says nothing."""
+    if "镇" in name or "街道" in name:
+        return Side.TOWN
+    if any(word in name for word in ("部门", "局", "委")):
+        return Side.DEPARTMENT
+    return Side.OTHER
+
+
+@transaction.atomic
+def session_create_from_workbook(*, workbook: SessionWorkbook, actor) -> ReviewSession:
+    """A new draft session with the default scheme, holding everything in ``workbook``."""
+    meta = workbook.meta
+    if meta is None:
+        raise ValidationError(_("工作簿缺少“会议”工作表，无法新建评议会。"))
+    session = session_create(
+        kind=meta.kind,
+        year=meta.year,
+        title=meta.title,
+        date=meta.date,
+        venue=meta.venue,
+        actor=actor,
+        with_preset=False,
+    )
+    _import(session=session, workbook=workbook, actor=actor)
+    return session
+
+
+@transaction.atomic
+def session_import_into(
+    *, session: ReviewSession, workbook: SessionWorkbook, actor
+) -> ImportSummary:
+    """Add the units, rater groups and raters of ``workbook`` to a draft session. A unit that
+    exists already must keep its category; a group that exists already takes the new weight."""
+    session = _lock(session)
+    _require_draft(session)
+    return _import(session=session, workbook=workbook, actor=actor)
+
+
+def _import(*, session: ReviewSession, workbook: SessionWorkbook, actor) -> ImportSummary:
+    categories = {c.name: c for c in session.categories.all()}
+    units = {u.name: u for u in session.units.select_related("category")}
+    groups = {g.name: g for g in session.rater_groups.all()}
+
+    clashes = [
+        Problem(
+            _(
+                "单位“%(name)s”已在本评议会中，类别为“%(old)s”，与此处的“%(new)s”不一致。"
+                "请改为一致，或先在单位页修改该单位的类别。"
+            )
+            % {"name": row.name, "old": units[row.name].category.name, "new": row.category},
+            SHEET_UNITS,
+            row.row,
+            COL_CATEGORY,
+        )
+        for row in workbook.units
+        if row.name in units and units[row.name].category.name != row.category
+    ]
+    if clashes:
+        raise WorkbookError(clashes)
+
+    new_categories = []
+    order = max((c.order for c in categories.values()), default=-1) + 1
+    for row in workbook.units:
+        if row.category not in categories:
+            categories[row.category] = UnitCategory.objects.create(
+                session=session, name=row.category, side=category_side(row.category), order=order
+            )
+            new_categories.append(row.category)
+            order += 1
+
+    new_units, existing_units, new_participants = [], [], []
+    participating = set(session.participants.values_list("unit_id", flat=True))
+    for row in workbook.units:
+        unit = units.get(row.name)
+        if unit is None:
+            unit = Unit.objects.create(
+                session=session, name=row.name, category=categories[row.category]
+            )
+            units[row.name] = unit
+            new_units.append(row.name)
+        else:
+            existing_units.append(row.name)
+        # Section 5: every unit listed takes part.
+        if unit.pk not in participating:
+            Participant.objects.create(session=session, unit=unit, how=Participant.How.FIXED)
+            participating.add(unit.pk)
+            new_participants.append(row.name)
+
+    if new_participants:
+        # New participants have no place yet: as after a draw, the speaking order must be drawn
+        # again over everyone (readiness_problems() insists on it).
+        session.participants.update(speaking_order=None)
+
+    new_groups, updated_groups = [], {}
+    order = max((g.order for g in groups.values()), default=-1) + 1
+    for row in workbook.groups:
+        group = groups.get(row.name)
+        if group is None:
+            groups[row.name] = RaterGroup.objects.create(
+                session=session,
+                name=row.name,
+                weight=row.weight,
+                min_sample=row.min_sample or session.scheme.default_min_sample,
+                order=order,
+            )
+            new_groups.append(row.name)
+            order += 1
+            continue
+        before = (group.weight, group.min_sample)
+        group.weight = row.weight
+        if row.min_sample is not None:
+            group.min_sample = row.min_sample
+        if (group.weight, group.min_sample) != before:
+            group.save(update_fields=["weight", "min_sample"])
+            updated_groups[row.name] = {
+                "weight": [before[0], group.weight],
+                "min_sample": [before[1], group.min_sample],
+            }
+
+    issued = 0
+    for (group_name, unit_name), (count, names) in _credential_batches(workbook).items():
+        group, holder_unit = groups[group_name], units[unit_name] if unit_name else None
+        for start in range(0, len(names), MAX_PER_CALL):
+            chunk = names[start : start + MAX_PER_CALL]
+            issued += len(
+                credentials_generate(
+                    session=session,
+                    group=group,
+                    actor=actor,
+                    holder_names=chunk,
+                    holder_unit=holder_unit,
+                )
+            )
+        while count:
+            n = min(count, MAX_PER_CALL)
+            issued += len(
+                credentials_generate(
+                    session=session, group=group, actor=actor, count=n, holder_unit=holder_unit
+                )
+            )
+            count -= n
+
+    summary = ImportSummary(
+        categories_created=len(new_categories),
+        units_created=len(new_units),
+        units_existing=len(existing_units),
+        participants_added=len(new_participants),
+        groups_created=len(new_groups),
+        groups_updated=len(updated_groups),
+        credentials_created=issued,
+    )
+    audit(
+        session=session,
+        actor=actor,
+        action="session.import",
+        message=_("从 Excel 导入：%(summary)s") % {"summary": summary},
+        categories=new_categories,
+        units=new_units,
+        participants=new_participants,
+        groups=new_groups,
+        groups_updated=updated_groups,
+        credentials=issued,
+    )
+    return summary
+
+
+def _credential_batches(workbook: SessionWorkbook) -> dict[tuple[str, str | None], tuple]:
+    """Rows of 评议人 merged per (group, unit), first-seen order: (anonymous count, names).
+    Fewer calls mean fewer credential.generate audit entries for one import."""
+    batches: dict[tuple[str, str | None], tuple[int, list[str]]] = {}
+    for row in workbook.raters:
+        count, names = batches.get((row.group, row.unit), (0, []))
+        if row.names:
+            names = [*names, *row.names]
+        else:
+            count += row.count
+        batches[(row.group, row.unit)] = (count, names)
+    return batches

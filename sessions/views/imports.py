@@ -1,0 +1,143 @@
+"""Excel import in the browser (DESIGN.md section 5): a new session from a workbook, units and
+raters into a draft session, and the template workbook to start from."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .. import imports
+from ..roles import can_organise
+from ..workbook import (
+    Problem,
+    WorkbookError,
+    parse_session_workbook,
+    template_workbook_bytes,
+)
+from .access import get_session_for_user, require_organiser, require_staff_role
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class WorkbookUploadForm(forms.Form):
+    # Lives here rather than in sessions/forms.py only because this view is its one user.
+    file = forms.FileField(
+        label=gettext_lazy("Excel 工作簿（.xlsx）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(
+                _("只能导入 .xlsx 格式的 Excel 工作簿；.xls 或 .csv 请先在 Excel 中另存为 .xlsx。")
+            )
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("文件大小为 %(size).1f MB，超过上限 %(max).1f MB。")
+                % {
+                    "size": upload.size / 1024 / 1024,
+                    "max": settings.UPLOAD_MAX_BYTES / 1024 / 1024,
+                }
+            )
+        return upload
+
+
+def _upload_form(request) -> WorkbookUploadForm:
+    # Bound on every POST, even an empty one, so that a missing file is reported.
+    if request.method == "POST":
+        return WorkbookUploadForm(request.POST, request.FILES)
+    return WorkbookUploadForm()
+
+
+def _problems(exc: ValidationError) -> list[Problem]:
+    if isinstance(exc, WorkbookError):
+        return exc.problems
+    return [Problem(text=message) for message in exc.messages]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_import(request):
+    require_organiser(request)
+    form = _upload_form(request)
+    problems: list[Problem] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            workbook = parse_session_workbook(form.cleaned_data["file"])
+            session = imports.session_create_from_workbook(workbook=workbook, actor=request.user)
+        except ValidationError as exc:
+            problems = _problems(exc)
+        else:
+            messages.success(
+                request,
+                _("已从 Excel 创建评议会“%(title)s”（草稿）。") % {"title": session.title},
+            )
+            return redirect(session)
+    return render(
+        request,
+        "sessions/import_session.html",
+        {"form": form, "problems": problems},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_import_into(request, slug):
+    session = get_session_for_user(request, slug, organise=True)
+    form = _upload_form(request)
+    problems: list[Problem] = []
+    if not session.is_editable:
+        # Checked before reading any upload; the service refuses too (DESIGN.md section 3).
+        problems = [
+            Problem(
+                _("评议会状态为“%(status)s”，只有草稿状态的评议会可以导入单位和评议人。")
+                % {"status": session.get_status_display()}
+            )
+        ]
+    elif request.method == "POST" and form.is_valid():
+        try:
+            workbook = parse_session_workbook(form.cleaned_data["file"], require_meta=False)
+            summary = imports.session_import_into(
+                session=session, workbook=workbook, actor=request.user
+            )
+        except ValidationError as exc:
+            problems = _problems(exc)
+        else:
+            messages.success(request, _("导入完成：%(summary)s。") % {"summary": summary})
+            return redirect("review:units", slug)
+    status = 200
+    if request.method == "POST":
+        status = 422 if session.is_editable else 409
+    return render(
+        request,
+        "sessions/import_into.html",
+        {
+            "session": session,
+            "can_organise": can_organise(request.user),
+            "form": form,
+            "problems": problems,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def import_template(request):
+    require_staff_role(request)
+    response = HttpResponse(template_workbook_bytes(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=_("评议会导入模板.xlsx")
+    )
+    return response

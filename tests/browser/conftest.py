@@ -1,0 +1,83 @@
+"""Fixtures for the browser tests: headless Debian Chromium driven by Playwright's sync API
+against pytest-django's live server.
+
+Playwright cannot download its own browser on this network, so the tests use the system one
+(``apt-get install chromium``) and skip, saying so, where it is missing.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+# Playwright's sync API runs an asyncio event loop in the test thread for as long as the browser
+# is open. Django sees that running loop and refuses every ORM call made from the test itself
+# (factories, assertions on rows) with SynchronousOnlyOperation, although nothing runs
+# concurrently there: the live server answers from its own thread with its own connection.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without these flags Chromium waits on network services (updates, sync, QUIC probes) that a
+# closed network never answers.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 15_000
+TABLET = {"width": 1024, "height": 768}
+PHONE = {"width": 390, "height": 844}
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(
+        reason=f"{CHROMIUM} not found: install Debian's Chromium with `apt-get install chromium`"
+    )
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """Open a fresh browser context (no cookies) of the given viewport on the live server."""
+    contexts = []
+
+    def open_page(viewport=TABLET):
+        context = browser.new_context(viewport=viewport, base_url=live_server.url, locale="zh-CN")
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page):
+    """A tablet-sized page (1024×768), the organisers' and raters' device."""
+    return open_page(TABLET)
+
+
+@pytest.fixture
+def phone_page(open_page):
+    return open_page(PHONE)

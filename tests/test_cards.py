@@ -1,0 +1,105 @@
+"""sessions/cards.py: the credential cards PDF (issue 2)."""
+
+import shutil
+import subprocess
+
+import pytest
+from django.conf import settings
+
+from sessions import cards, credentials
+from tests.factories import RaterGroupFactory, ReviewSessionFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+PDFTOTEXT = shutil.which("pdftotext")
+needs_pdftotext = pytest.mark.skipif(
+    PDFTOTEXT is None, reason="pdftotext (Debian package poppler-utils) is not installed"
+)
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "cards.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(  # noqa: S603  (a fixed program on our own file)
+        [PDFTOTEXT, "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+
+
+def _pages(pdf: bytes, tmp_path) -> int:
+    return _pdf_text(pdf, tmp_path).count("\f")
+
+
+def _issue(count, *, title="2026年惠济区年中述职讲评会", **kwargs):
+    session = ReviewSessionFactory(title=title)
+    group = RaterGroupFactory(session=session, name="两代表一委员")
+    return session, credentials.credentials_generate(
+        session=session, group=group, actor=None, count=count, **kwargs
+    )
+
+
+def test_display_code_splits_four_and_four():
+    assert cards.display_code("ABCDEFGH") == "ABCD EFGH"
+
+
+def test_entry_url_is_the_site_rate_prefix():
+    assert cards.entry_url() == settings.SITE_URL + "/r/"
+
+
+def test_render_cards_is_a_pdf():
+    session, issued = _issue(1)
+
+    pdf = cards.render_cards(session=session, credentials=issued)
+
+    assert pdf.startswith(b"%PDF")
+
+
+@needs_pdftotext
+def test_render_cards_text_has_each_code_as_printed_and_the_session_title(tmp_path):
+    session, issued = _issue(10)
+
+    text = _pdf_text(cards.render_cards(session=session, credentials=issued), tmp_path)
+
+    for credential in issued:
+        assert f"{credential.code[:4]} {credential.code[4:]}" in text
+        assert credential.rating_url in text
+    assert text.count("2026年惠济区年中述职讲评会") == 10
+    assert text.count("两代表一委员") == 10
+
+
+@needs_pdftotext
+def test_render_cards_shows_holder_name_and_unit(tmp_path):
+    session = ReviewSessionFactory()
+    group = RaterGroupFactory(session=session)
+    unit = UnitFactory(session=session, name="花园口镇")
+    issued = credentials.credentials_generate(
+        session=session, group=group, actor=None, holder_names=["张伟", "欧阳龑"], holder_unit=unit
+    )
+
+    text = _pdf_text(cards.render_cards(session=session, credentials=issued), tmp_path)
+
+    # 龑 is outside the shipped subset font: the system font must take over.
+    assert "张伟" in text
+    assert "欧阳龑" in text
+    assert text.count("花园口镇") == 2
+    assert text.count("每码限用一次") == 2
+
+
+@needs_pdftotext
+@pytest.mark.parametrize(("count", "pages"), [(1, 1), (8, 1), (9, 2), (17, 3)])
+def test_render_cards_puts_eight_cards_on_a_page(tmp_path, count, pages):
+    session, issued = _issue(count)
+
+    pdf = cards.render_cards(session=session, credentials=issued)
+
+    assert _pages(pdf, tmp_path) == pages
+
+
+def test_qr_data_uri_is_a_png():
+    uri = cards.qr_data_uri("http://127.0.0.1:8000/r/ABCDEFGH/")
+
+    assert uri.startswith("data:image/png;base64,")
+
+
+def test_font_file_is_shipped():
+    assert cards.FONT_FILE.is_file()
+    assert cards.FONT_FILE.read_bytes()[:4] == b"OTTO"
