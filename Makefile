@@ -36,5 +36,8 @@ messages:
 	$(BIN)/python manage.py makemessages -l en --no-location --ignore '.venv/*' --ignore 'var/*'
 	$(BIN)/python manage.py compilemessages -l en --ignore '.venv/*'
 
+screenshots:  # against a running `make demo`
+	$(BIN)/python scripts/screenshots.py --base-url http://127.0.0.1:8000
+
 clean:
 	rm -rf $(VENV) var/db.sqlite3

@@ -132,6 +132,7 @@ def build(source: Path, output: Path) -> tuple[int, int]:
     subsetter.populate(unicodes=codepoints)
     subsetter.subset(font)
     rename(font, FAMILY)
+    font.recalcTimestamp = False  # keep the source's dates: a rebuild gives the same bytes
     output.parent.mkdir(parents=True, exist_ok=True)
     font.save(str(output), reorderTables=True)
     return len(codepoints), output.stat().st_size

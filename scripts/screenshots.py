@@ -95,7 +95,6 @@ def discover_pages(page, base_url: str) -> list[tuple[str, str]]:
 
 
 def take_screenshots(args: argparse.Namespace) -> list[Path]:
-    args.out.mkdir(parents=True, exist_ok=True)
     written = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
@@ -110,6 +109,7 @@ def take_screenshots(args: argparse.Namespace) -> list[Path]:
                     if response is None or not response.ok:
                         status = response.status if response else "no response"
                         raise ScreenshotError(f"{url} answered {status}")
+                    args.out.mkdir(parents=True, exist_ok=True)
                     path = args.out / f"{name}-{size}.png"
                     page.screenshot(path=path, full_page=True)
                     written.append(path)

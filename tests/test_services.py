@@ -41,12 +41,6 @@ OTHER = UnitCategory.Side.OTHER
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    # Each user factory call hashes a password; the production hasher costs ~0.5 s a time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def actor(db):
     return UserFactory(username="staff")

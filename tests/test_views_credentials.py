@@ -223,7 +223,7 @@ def test_credential_generate_htmx_error_is_shown_in_the_panel(organiser_client, 
         url("credential_generate"), {"group": group.pk, "count": "0"}, **HTMX
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "<html" not in response.content.decode()
     assert "确保该值大于或等于1。" in response.content.decode()
     assert response.context["form"].errors == {"count": ["确保该值大于或等于1。"]}

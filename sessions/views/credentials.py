@@ -40,7 +40,8 @@ class CredentialFilterForm(forms.Form):
     )
 
     def __init__(self, *args, session: ReviewSession, **kwargs):
-        super().__init__(*args, **kwargs)
+        # Its own ids: the generate form on the same page has a "group" field too.
+        super().__init__(*args, auto_id="filter_%s", **kwargs)
         self.fields["group"].queryset = session.rater_groups.all()
 
 
@@ -167,9 +168,8 @@ def credential_generate(request, slug):
                 messages.success(request, _("已生成 %(n)s 个评议码。") % {"n": len(issued)})
                 return redirect("review:credentials", slug)
             return _list_page(request, session, generated=len(issued))
-    # htmx 2 does not swap 4xx responses by default: the partial with its errors goes out as
-    # 200 so that the organiser sees them; the full page says 422.
-    return _list_page(request, session, form=form, status=200 if request.htmx else 422)
+    # base.html tells htmx to swap 422 answers, so the partial shows its errors in place.
+    return _list_page(request, session, form=form, status=422)
 
 
 # ---------------------------------------------------------------- revoke and reissue

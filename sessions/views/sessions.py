@@ -451,7 +451,7 @@ def _draws_page(request, session, *, draw_form=None, order_form=None, status=200
         draws=selectors.recent_draws(session),
         participants=list(session.participants.select_related("unit__category")),
         draw_form=draw_form or DrawForm(session=session),
-        order_form=order_form or OrderDrawForm(),
+        order_form=order_form or OrderDrawForm(auto_id="order-%s"),
     )
     template = "sessions/draws.html"
     if request.htmx:
@@ -494,7 +494,7 @@ def draw_participants(request, slug):
 @require_POST
 def draw_speaking_order(request, slug):
     session = get_session_for_user(request, slug, organise=True)
-    form = OrderDrawForm(request.POST)
+    form = OrderDrawForm(request.POST, auto_id="order-%s")
     if form.is_valid():
         try:
             services.draw_speaking_order(session=session, actor=request.user, **form.cleaned_data)

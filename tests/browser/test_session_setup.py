@@ -2,6 +2,7 @@
 draws, on a tablet; the pages it uses fit a phone without sideways scrolling."""
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -123,7 +124,7 @@ def test_session_pages_fit_a_phone_without_sideways_scrolling(phone_page):
         services.unit_save(session=session, actor=None, name=name, category=department)
 
     log_in(phone_page, "organiser")
-    for path in (session.get_absolute_url(), f"{session.get_absolute_url()}units/"):
+    for path in (session.get_absolute_url(), reverse("review:units", args=[session.slug])):
         phone_page.goto(path)
         expect(phone_page.get_by_role("heading", level=1)).to_have_text(session.title)
         assert phone_page.evaluate(NO_SIDEWAYS_SCROLL), path
