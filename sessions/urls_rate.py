@@ -5,5 +5,6 @@ from .views import rate
 app_name = "rate"
 
 urlpatterns = [
+    path("", rate.entry, name="entry"),
     path("<str:code>/", rate.entry_code, name="entry_code"),
 ]
