@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from .credentials import MAX_PER_CALL, credentials_generate
 from .models import Participant, RaterGroup, ReviewSession, Unit, UnitCategory
-from .services import _lock, _require_draft, audit, session_create
+from .services import _lock, _require_draft, audit, session_create, speaking_order_invalidate
 from .workbook import COL_CATEGORY, SHEET_UNITS, Problem, SessionWorkbook, WorkbookError
 
 Side = UnitCategory.Side
@@ -138,9 +138,7 @@ def _import(*, session: ReviewSession, workbook: SessionWorkbook, actor) -> Impo
             new_participants.append(row.name)
 
     if new_participants:
-        # New participants have no place yet: as after a draw, the speaking order must be drawn
-        # again over everyone (readiness_problems() insists on it).
-        session.participants.update(speaking_order=None)
+        speaking_order_invalidate(session)
 
     new_groups, updated_groups = [], {}
     order = max((g.order for g in groups.values()), default=-1) + 1

@@ -218,8 +218,8 @@ def readiness_problems(session: ReviewSession) -> list[str]:
     participants = list(session.participants.select_related("unit"))
     if not participants:
         problems.append(_("还没有述职单位：请添加固定参加的单位或进行随机抽选。"))
-    orders = [p.speaking_order for p in participants]
-    if participants and any(o is None for o in orders):
+    orders = sorted(p.speaking_order or 0 for p in participants)
+    if participants and orders != list(range(1, len(participants) + 1)):
         problems.append(_("部分述职单位还没有发言顺序：请进行发言顺序抽签。"))
     groups = list(session.rater_groups.all())
     if not groups:
@@ -379,13 +379,24 @@ def unit_delete(*, unit: Unit, actor) -> None:
             % {"name": unit.name}
         )
     name = unit.name
+    was_participant = session.participants.filter(unit=unit).exists()
     unit.delete()
+    if was_participant:
+        speaking_order_invalidate(session)
     audit(
         session=session,
         actor=actor,
         action="unit.delete",
         message=_("删除单位“%(name)s”") % {"name": name},
     )
+
+
+def speaking_order_invalidate(session: ReviewSession) -> None:
+    """Any change to the participant list voids the speaking order: a new unit has no place and
+    a removed one leaves a gap. The order must then be drawn again over everyone, and the old
+    order draw is marked superseded so that no page shows it as current."""
+    session.participants.update(speaking_order=None)
+    session.draws.filter(kind=Draw.Kind.SPEAKING_ORDER, superseded=False).update(superseded=True)
 
 
 @transaction.atomic
@@ -399,6 +410,7 @@ def participant_add(
     if existing:
         return existing
     participant = Participant.objects.create(session=session, unit=unit, how=how, draw=draw)
+    speaking_order_invalidate(session)
     if how == Participant.How.FIXED:
         audit(
             session=session,
@@ -415,6 +427,7 @@ def participant_remove(*, participant: Participant, actor) -> None:
     _require_draft(session)
     name = participant.unit.name
     participant.delete()
+    speaking_order_invalidate(session)
     audit(
         session=session,
         actor=actor,
@@ -552,8 +565,7 @@ def draw_participants(
         Participant.objects.create(
             session=session, unit=pool_units[name], how=Participant.How.DRAWN, draw=draw
         )
-    # Drawn units change the participant list, so any earlier speaking order no longer holds.
-    session.participants.update(speaking_order=None)
+    speaking_order_invalidate(session)
     audit(
         session=session,
         actor=actor,

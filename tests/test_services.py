@@ -1593,3 +1593,28 @@ def test_audit_without_actor_is_labelled_system():
     entry.refresh_from_db()
     assert (entry.actor, entry.actor_label, len(entry.message)) == (None, "system", 500)
     assert entry.detail == {"when": "2026-07-15", "weight": "1.50", "names": ["甲", "乙"]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", ["add", "remove", "delete_unit"])
+def test_participant_list_change_voids_the_speaking_order_and_its_draw(change):
+    session = ReviewSessionFactory()
+    first, second = ParticipantFactory(session=session), ParticipantFactory(session=session)
+    draw = services.draw_speaking_order(session=session, actor=None, seed="1")
+    spare = UnitFactory(session=session, category=first.unit.category)
+
+    if change == "add":
+        services.participant_add(session=session, actor=None, unit=spare)
+    elif change == "remove":
+        services.participant_remove(participant=second, actor=None)
+    else:
+        services.unit_delete(unit=second.unit, actor=None)
+
+    draw.refresh_from_db()
+    assert draw.superseded is True
+    assert list(session.participants.values_list("speaking_order", flat=True)) == [None] * (
+        3 if change == "add" else 1
+    )
+    assert "部分述职单位还没有发言顺序：请进行发言顺序抽签。" in services.readiness_problems(
+        session
+    )
