@@ -6,7 +6,7 @@ Run it by hand against a running server, e.g. after ``make demo`` in another ter
         [--user organiser --password ...] [--out docs/screenshots]
 
 It logs in through the login form and follows the pages' own links, never the database: the
-first session of the session list, its 单位 and 抽签 tabs, and the first recorded draw (复核).
+first session of the session list, its 单位 and 抽签 tabs, and the oldest recorded draw (复核; in the demo, the participant draw).
 So it works against any server whose first session has a draw, such as the demo's.
 
 It drives Debian's Chromium (``apt-get install chromium``) through Playwright, because
@@ -88,7 +88,7 @@ def discover_pages(page, base_url: str) -> list[tuple[str, str]]:
     pages += [(name, url) for name, url in (("units", units), ("draws", draws)) if url]
     if draws:
         page.goto(draws)
-        detail = first_href(page, "#draw-records tbody a", "recorded draw")
+        detail = first_href(page, "#draw-records tbody tr:last-child a", "recorded draw")
         if detail:
             pages.append(("draw-detail", detail))
     return pages
