@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Prefetch
+from django.utils.translation import gettext as _
 
 from .models import AuditLog, Draw, Participant, RaterGroup, Report, ReviewSession, UnitCategory
 
@@ -37,8 +38,14 @@ def weight_formula(groups: list[RaterGroup]) -> str:
     if not groups:
         return ""
     total = sum((g.weight for g in groups), Decimal(0))
-    terms = " + ".join(f"{g.name}得分×{g.weight.normalize():f}" for g in groups)
-    return f"综合评议得分 = ({terms}) ÷ {total.normalize():f}"
+    terms = " + ".join(
+        _("%(group)s得分×%(weight)s") % {"group": g.name, "weight": f"{g.weight.normalize():f}"}
+        for g in groups
+    )
+    return _("综合评议得分 = (%(terms)s) ÷ %(total)s") % {
+        "terms": terms,
+        "total": f"{total.normalize():f}",
+    }
 
 
 def categories_with_units(session: ReviewSession) -> list[UnitCategory]:

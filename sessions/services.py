@@ -179,7 +179,12 @@ def session_update(
             session=session,
             actor=actor,
             action="session.update",
-            message=_("修改评议会信息：%(fields)s") % {"fields": "、".join(changed)},
+            message=_("修改评议会信息：%(fields)s")
+            % {
+                "fields": "、".join(
+                    str(ReviewSession._meta.get_field(k).verbose_name) for k in changed
+                )
+            },
             changes=changed,
         )
     return session
