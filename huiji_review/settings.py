@@ -119,6 +119,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The zero-setup default lives in var/, which a fresh clone does not have yet.
+    if str(DATABASES["default"]["NAME"]).startswith(str(BASE_DIR / "var")):
+        (BASE_DIR / "var").mkdir(exist_ok=True)
     # Several raters write at once; wait for the lock rather than fail at once.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

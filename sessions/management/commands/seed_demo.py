@@ -47,6 +47,12 @@ COORDINATING = [
     "区委编办",
 ]
 PARTY_MASS = ["区总工会", "团区委", "区妇联", "区科协", "区残联", "区工商联", "区委党校"]
+UNITS_BY_CATEGORY = {
+    "镇(街道)": TOWNS,
+    "政府部门": GOVERNMENT,
+    "统筹协调部门": COORDINATING,
+    "党群服务部门": PARTY_MASS,
+}
 
 # Demo logins; printed at the end. Refused outside DEBUG unless --force (see handle()).
 DEMO_PASSWORD = "huiji-demo-2026"  # noqa: S105
@@ -144,12 +150,7 @@ class Command(BaseCommand):
         self._add_units(
             session,
             admin,
-            {
-                "镇(街道)": TOWNS,
-                "政府部门": GOVERNMENT,
-                "统筹协调部门": COORDINATING,
-                "党群服务部门": PARTY_MASS,
-            },
+            UNITS_BY_CATEGORY,
             participates=lambda category: category == "镇(街道)",
         )
         # The towns draw 12 departments at random from the three department categories.
@@ -180,12 +181,7 @@ class Command(BaseCommand):
         self._add_units(
             session,
             admin,
-            {
-                "镇(街道)": TOWNS,
-                "政府部门": GOVERNMENT,
-                "统筹协调部门": COORDINATING,
-                "党群服务部门": PARTY_MASS,
-            },
+            UNITS_BY_CATEGORY,
             participates=lambda category: True,
         )
         services.draw_speaking_order(session=session, actor=admin, seed="20260120")
