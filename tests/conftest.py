@@ -4,6 +4,13 @@ from sessions import roles
 from tests.factories import UserFactory
 
 
+def pytest_report_header(config):
+    from django.db import connection
+
+    # CI runs the suite twice; the header says which database each run used.
+    return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"
+
+
 def pytest_configure(config):
     from django.conf import settings
 

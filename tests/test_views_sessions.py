@@ -1244,14 +1244,21 @@ def test_attachment_delete_deletes_and_redirects(organiser_client, world):
     assert not Attachment.objects.filter(pk=world.attachment.pk).exists()
 
 
+def test_attachment_delete_get_asks_for_confirmation_and_deletes_nothing(organiser_client, world):
+    response = organiser_client.get(_url("attachment_delete", world.slug, world.attachment.pk))
+
+    assert response.status_code == 200
+    assert "删除附件“述职报告.pdf”？" in _html(response)
+    assert Attachment.objects.filter(pk=world.attachment.pk).exists()
+
+
 def test_attachment_delete_closed_session_refused(organiser_client, world):
     ReviewSession.objects.filter(pk=world.session.pk).update(status=Status.CLOSED)
     before = _snapshot()
 
-    response = organiser_client.post(
-        _url("attachment_delete", world.slug, world.attachment.pk), follow=True
-    )
+    response = organiser_client.post(_url("attachment_delete", world.slug, world.attachment.pk))
 
+    assert response.status_code == 409
     assert "评议已结束，述职报告不能再修改。" in _html(response)
     assert _snapshot() == before
 

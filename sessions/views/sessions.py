@@ -613,8 +613,9 @@ def attachment_download(request, slug, attachment_id):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def attachment_delete(request, slug, attachment_id):
+    """GET asks for confirmation; POST deletes."""
     session = get_session_for_user(request, slug, organise=True)
     attachment = get_object_or_404(
         Attachment.objects.select_related("report__participant__unit"),
@@ -622,10 +623,21 @@ def attachment_delete(request, slug, attachment_id):
         report__participant__session=session,
     )
     participant_id = attachment.report.participant_id
-    try:
-        services.attachment_delete(attachment=attachment, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("已删除附件“%(name)s”。") % {"name": attachment.original_name})
-    return redirect("review:participant_reports", slug, participant_id)
+    back = reverse("review:participant_reports", args=[slug, participant_id])
+    error = None
+    if request.method == "POST":
+        try:
+            services.attachment_delete(attachment=attachment, actor=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request, _("已删除附件“%(name)s”。") % {"name": attachment.original_name}
+            )
+            return redirect(back)
+    return render(
+        request,
+        "sessions/confirm_delete.html",
+        _ctx(request, session, thing=attachment, what=_("附件"), error=error, back=back),
+        status=409 if error else 200,
+    )
