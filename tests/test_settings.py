@@ -16,7 +16,9 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")
+        # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their own process only.
+        if key
+        not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     environment.update(env)
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
