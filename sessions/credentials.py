@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Ballot, Credential, RaterGroup, ReviewSession, Unit
+from .models import Credential, RaterGroup, ReviewSession, Unit
 from .services import audit
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -133,7 +133,7 @@ def _lock_credential(credential: Credential) -> Credential:
 
 def _require_unused(credential: Credential, doing: str) -> None:
     # A submitted ballot is counted in the results; its credential stays as it is.
-    if Ballot.objects.filter(credential=credential).exists():
+    if credential.submitted_at is not None:
         raise ValidationError(
             _("评议码 #%(id)s 已提交评议表，不能%(doing)s。")
             % {"id": credential.pk, "doing": doing}

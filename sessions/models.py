@@ -3,6 +3,7 @@
 Models hold data and database constraints only; every write goes through sessions/services.py.
 """
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -177,8 +178,6 @@ class Report(models.Model):
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
     # The stored name is random; the original name is kept in a field, never trusted as a path.
-    import uuid
-
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     return f"reports/{instance.report.participant.session_id}/{uuid.uuid4().hex}.{suffix}"
 
@@ -267,6 +266,9 @@ class Credential(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
+    # Set once, with the ballot, in one transaction (sessions/rating.py): the credential is used.
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    receipt = models.CharField(_("回执码"), max_length=16, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["group__order", "group_id", "id"]
@@ -281,24 +283,126 @@ class Credential(models.Model):
         return settings.SITE_URL + reverse("rate:entry_code", args=[self.code])
 
 
-class Ballot(models.Model):
-    """评议表: one credential's submitted form. One per credential, enforced by the database.
+class Grade(models.TextChoices):
+    """评价等次 (section 4.1). 弃权 is an answer on the form but not a vote in the score."""
 
-    The grades and the submission flow belong to the rating capability; this model exists here
-    because the lifecycle needs it: a session can go back to draft only while no ballot exists.
+    GOOD = "good", _("好")
+    FAIRLY_GOOD = "fairly_good", _("较好")
+    AVERAGE = "average", _("一般")
+    POOR = "poor", _("差")
+    ABSTAIN = "abstain", _("弃权")
+
+
+class Ballot(models.Model):
+    """评议表: one submitted form, from a tablet or keyed in from paper (纸质票).
+
+    Anonymity (issue 3): in an anonymous session nothing here points back at the credential, and
+    so at a holder's name. The credential only records *that* it was used (its ``submitted_at``
+    and ``receipt``), set in the same transaction that inserts the ballot under a row lock, so
+    one credential gives at most one ballot. The primary key is random and there is no
+    timestamp, so neither the id order nor the time can be matched against the credentials.
+    In a named session (``ScoringScheme.anonymous`` off) ``credential`` is set and unique.
     """
 
+    class Source(models.TextChoices):
+        TABLET = "tablet", _("平板")
+        PAPER = "paper", _("纸质票")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(ReviewSession, on_delete=models.PROTECT, related_name="ballots")
-    credential = models.OneToOneField(Credential, on_delete=models.PROTECT, related_name="ballot")
-    receipt = models.CharField(max_length=16, unique=True)
-    submitted_at = models.DateTimeField(auto_now_add=True)
+    group = models.ForeignKey(RaterGroup, on_delete=models.PROTECT, related_name="ballots")
+    # The rater's own unit: never rated by this ballot (section 4.2).
+    holder_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    credential = models.OneToOneField(
+        Credential, null=True, blank=True, on_delete=models.PROTECT, related_name="ballot"
+    )
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.TABLET)
+    paper_number = models.CharField(_("票号"), max_length=40, blank=True)
+    # Ballot rules that flagged rather than rejected (section 4.9), e.g. ["max_good"].
+    flags = models.JSONField(default=list, blank=True)
+    void_reason = models.CharField(_("作废理由"), max_length=500, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("评议表")
         verbose_name_plural = _("评议表")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "paper_number"],
+                condition=~Q(paper_number=""),
+                name="ballot_paper_number_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return self.receipt
+        return self.paper_number or str(self.pk)[:8]
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None
+
+
+class BallotGrade(models.Model):
+    """One grade on a submitted ballot: a unit, or a unit and criterion (section 4.3)."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="grades")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    criterion = models.ForeignKey(
+        "Criterion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    grade = models.CharField(max_length=12, choices=Grade.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ballot", "unit"],
+                condition=Q(criterion__isnull=True),
+                name="ballot_grade_unit_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["ballot", "unit", "criterion"],
+                condition=Q(criterion__isnull=False),
+                name="ballot_grade_unit_criterion_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}:{self.criterion_id or '-'}={self.grade}"
+
+
+class DraftGrade(models.Model):
+    """A grade tapped but not yet submitted: saved on every tap so that a reload, a dropped
+    connection or another tablet resumes where the rater left off. Deleted on submission."""
+
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="drafts")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(
+        "Criterion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    grade = models.CharField(max_length=12, choices=Grade.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credential", "unit"],
+                condition=Q(criterion__isnull=True),
+                name="draft_grade_unit_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["credential", "unit", "criterion"],
+                condition=Q(criterion__isnull=False),
+                name="draft_grade_unit_criterion_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}:{self.criterion_id or '-'}={self.grade}"
 
 
 class Criterion(models.Model):

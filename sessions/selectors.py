@@ -92,9 +92,9 @@ def draw_for_session(session: ReviewSession, pk: int) -> Draw:
 # ---------------------------------------------------------------- credentials (评议码)
 
 # Imported here rather than at the top so that this section is a pure append (parallel work).
-from django.db.models import Exists, OuterRef, Q  # noqa: E402
+from django.db.models import BooleanField, ExpressionWrapper, Q  # noqa: E402
 
-from .models import Ballot, Credential  # noqa: E402
+from .models import Credential  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -113,12 +113,14 @@ def credential_counts(
     session: ReviewSession, group: RaterGroup | None = None
 ) -> list[CredentialCounts]:
     """One row per rater group (or only ``group``), then a total row; one query."""
-    active = Q(credentials__status=Credential.Status.ACTIVE, credentials__ballot__isnull=True)
+    active = Q(
+        credentials__status=Credential.Status.ACTIVE, credentials__submitted_at__isnull=True
+    )
     groups = session.rater_groups.annotate(
         n_issued=Count("credentials"),
         n_active=Count("credentials", filter=active),
         n_revoked=Count("credentials", filter=Q(credentials__status=Credential.Status.REVOKED)),
-        n_used=Count("credentials", filter=Q(credentials__ballot__isnull=False)),
+        n_used=Count("credentials", filter=Q(credentials__submitted_at__isnull=False)),
     )
     if group is not None:
         groups = groups.filter(pk=group.pk)
@@ -142,7 +144,9 @@ def credentials_for_list(session: ReviewSession, group: RaterGroup | None = None
     """Credentials with what the organisers' table shows, without a query per row."""
     credentials = (
         session.credentials.select_related("group", "holder_unit", "reissued_as")
-        .annotate(used=Exists(Ballot.objects.filter(credential=OuterRef("pk"))))
+        .annotate(
+            used=ExpressionWrapper(Q(submitted_at__isnull=False), output_field=BooleanField())
+        )
         .order_by("group__order", "group_id", "id")
     )
     if group is not None:
@@ -155,7 +159,7 @@ def printable_credentials(
 ):
     """Active, unused credentials for the card PDF: all, one group's, or the given ids."""
     credentials = (
-        session.credentials.filter(status=Credential.Status.ACTIVE, ballot__isnull=True)
+        session.credentials.filter(status=Credential.Status.ACTIVE, submitted_at__isnull=True)
         .select_related("group", "holder_unit")
         .order_by("group__order", "group_id", "id")
     )

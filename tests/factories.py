@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from sessions import roles
 from sessions.models import (
@@ -99,11 +100,23 @@ class CredentialFactory(factory.django.DjangoModelFactory):
 
 
 class BallotFactory(factory.django.DjangoModelFactory):
-    """A submitted ballot (no grades: enough to mark its credential as used)."""
+    """A submitted anonymous ballot (no grades), made as sessions/rating.py makes one: the
+    ballot knows the group and holder unit, and its credential is only marked as used."""
 
     class Meta:
         model = "review.Ballot"
 
     credential = factory.SubFactory(CredentialFactory)
     session = factory.SelfAttribute("credential.session")
+    group = factory.SelfAttribute("credential.group")
+    holder_unit = factory.SelfAttribute("credential.holder_unit")
     receipt = factory.Sequence(lambda n: f"R{n:07d}")
+
+    @classmethod
+    def _create(cls, model_class, *args, credential, receipt, **kwargs):
+        ballot = model_class.objects.create(*args, **kwargs)
+        credential.submitted_at = timezone.now()
+        credential.receipt = receipt
+        credential.save(update_fields=["submitted_at", "receipt"])
+        ballot.used_credential = credential  # for tests; nothing stored links them
+        return ballot

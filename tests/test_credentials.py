@@ -138,7 +138,7 @@ def test_credential_revoke_already_revoked_is_a_clear_error(organiser):
 
 
 def test_credential_revoke_used_credential_is_refused(organiser):
-    credential = BallotFactory().credential
+    credential = BallotFactory().used_credential
 
     with pytest.raises(ValidationError) as excinfo:
         credentials.credential_revoke(credential=credential, actor=organiser)
@@ -225,7 +225,7 @@ def test_credential_reissue_twice_is_refused(organiser):
 
 
 def test_credential_reissue_used_credential_is_refused(organiser):
-    credential = BallotFactory().credential
+    credential = BallotFactory().used_credential
 
     with pytest.raises(ValidationError) as excinfo:
         credentials.credential_reissue(credential=credential, actor=organiser)

@@ -6,8 +6,9 @@ import pytest
 from django.contrib.auth.models import User
 
 from sessions import selectors, services
-from sessions.models import Ballot, Participant, RaterGroup, Report
+from sessions.models import Participant, RaterGroup, Report
 from tests.factories import (
+    BallotFactory,
     CredentialFactory,
     ParticipantFactory,
     RaterGroupFactory,
@@ -158,11 +159,11 @@ def test_session_overview_counts_only_this_session():
     group = RaterGroupFactory(session=session)
     RaterGroupFactory(session=session)
     credentials = CredentialFactory.create_batch(5, session=session, group=group)
-    Ballot.objects.create(session=session, credential=credentials[0], receipt="R1")
-    Ballot.objects.create(session=session, credential=credentials[1], receipt="R2")
+    BallotFactory(credential=credentials[0], receipt="R1")
+    BallotFactory(credential=credentials[1], receipt="R2")
     # Another session with one of everything must not leak into the counts.
     other = ParticipantFactory(how=Participant.How.DRAWN).session
-    Ballot.objects.create(session=other, credential=CredentialFactory(session=other), receipt="R3")
+    BallotFactory(credential=CredentialFactory(session=other), receipt="R3")
 
     assert selectors.session_overview(session) == {
         "units": 9,

@@ -13,7 +13,6 @@ from sessions import services
 from sessions.models import (
     Attachment,
     AuditLog,
-    Ballot,
     Draw,
     Participant,
     RaterGroup,
@@ -24,6 +23,7 @@ from sessions.models import (
     UnitCategory,
 )
 from tests.factories import (
+    BallotFactory,
     CredentialFactory,
     ParticipantFactory,
     RaterGroupFactory,
@@ -414,9 +414,7 @@ def test_session_transition_to_same_status_is_refused_with_message(actor):
 
 def test_session_transition_ready_to_draft_refused_once_a_ballot_exists(actor):
     session = _ready_to_freeze(status=Status.READY)
-    Ballot.objects.create(
-        session=session, credential=CredentialFactory(session=session), receipt="R1"
-    )
+    BallotFactory(credential=CredentialFactory(session=session), receipt="R1")
 
     with pytest.raises(ValidationError) as exc_info:
         services.session_transition(session=session, target=Status.DRAFT, actor=actor)

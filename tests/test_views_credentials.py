@@ -42,7 +42,7 @@ def issued(session, group):
         ),
         "used": BallotFactory(
             credential=CredentialFactory(session=session, group=group, code="DDDD5555")
-        ).credential,
+        ).used_credential,
         "other": CredentialFactory(session=session, group=other, code="EEEE6666"),
     }
 

@@ -15,7 +15,6 @@ from sessions import services
 from sessions.models import (
     Attachment,
     AuditLog,
-    Ballot,
     Credential,
     Draw,
     Participant,
@@ -26,6 +25,7 @@ from sessions.models import (
     UnitCategory,
 )
 from tests.factories import (
+    BallotFactory,
     CredentialFactory,
     ParticipantFactory,
     RaterGroupFactory,
@@ -516,10 +516,8 @@ def test_session_transition_post_refused_shows_problems_and_changes_nothing(
     organiser_client, world
 ):
     ReviewSession.objects.filter(pk=world.session.pk).update(status=Status.READY)
-    Ballot.objects.create(
-        session=world.session,
-        credential=CredentialFactory(session=world.session, group=world.group),
-        receipt="R1",
+    BallotFactory(
+        credential=CredentialFactory(session=world.session, group=world.group), receipt="R1"
     )
     before = _snapshot()
 
