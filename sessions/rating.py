@@ -197,7 +197,8 @@ def ballot_rule_results(scheme: ScoringScheme, grades: list[str]) -> list[tuple[
     if scheme.max_good_action != RuleAction.OFF and scheme.max_good_percent is not None and grades:
         good = sum(1 for g in grades if g == Grade.GOOD)
         share = _percent(good, len(grades))
-        if share > scheme.max_good_percent:
+        # Exact, not the rounded share: 1 of 3 (33.333…%) is above a 33.33% limit.
+        if good * 100 > scheme.max_good_percent * len(grades):
             allowed = int(scheme.max_good_percent * len(grades) / 100)
             broken.append(
                 (
@@ -210,7 +211,7 @@ def ballot_rule_results(scheme: ScoringScheme, grades: list[str]) -> list[tuple[
                     % {
                         "good": good,
                         "share": share,
-                        "max": scheme.max_good_percent.normalize(),
+                        "max": f"{scheme.max_good_percent.normalize():f}",  # 30, not 3E+1
                         "allowed": allowed,
                     },
                 )

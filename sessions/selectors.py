@@ -113,9 +113,7 @@ def credential_counts(
     session: ReviewSession, group: RaterGroup | None = None
 ) -> list[CredentialCounts]:
     """One row per rater group (or only ``group``), then a total row; one query."""
-    active = Q(
-        credentials__status=Credential.Status.ACTIVE, credentials__submitted_at__isnull=True
-    )
+    active = Q(credentials__status=Credential.Status.ACTIVE, credentials__submitted_at__isnull=True)
     groups = session.rater_groups.annotate(
         n_issued=Count("credentials"),
         n_active=Count("credentials", filter=active),

@@ -2,6 +2,8 @@ from django.urls import path
 
 from .views import credentials as credential_views
 from .views import imports as import_views
+from .views import monitor as monitor_views
+from .views import paper as paper_views
 from .views import sessions as views
 
 app_name = "review"
@@ -59,6 +61,18 @@ urlpatterns = [
     ),
     # --- workbook import (sessions/views/imports.py) ---
     path("<slug:slug>/import/", import_views.session_import_into, name="session_import_into"),
+    # --- monitor (sessions/views/monitor.py) ---
+    path("<slug:slug>/monitor/", monitor_views.monitor, name="monitor"),
+    path(
+        "<slug:slug>/monitor/fragment/", monitor_views.monitor_fragment, name="monitor_fragment"
+    ),
+    path("<slug:slug>/ballots/", monitor_views.ballot_list, name="ballots"),
+    path(
+        "<slug:slug>/ballots/<uuid:ballot_id>/", monitor_views.ballot_detail, name="ballot_detail"
+    ),
+    # --- paper ballots (sessions/views/paper.py) ---
+    path("<slug:slug>/paper/", paper_views.paper_ballots, name="paper_ballots"),
+    path("<slug:slug>/paper/template.xlsx", paper_views.paper_template, name="paper_template"),
     # --- credentials (sessions/views/credentials.py) ---
     path("<slug:slug>/credentials/", credential_views.credential_list, name="credentials"),
     path(

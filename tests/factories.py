@@ -120,3 +120,27 @@ class BallotFactory(factory.django.DjangoModelFactory):
         credential.save(update_fields=["submitted_at", "receipt"])
         ballot.used_credential = credential  # for tests; nothing stored links them
         return ballot
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    """A criterion of per-criterion rating (DESIGN.md section 4.3)."""
+
+    class Meta:
+        model = "review.Criterion"
+
+    session = factory.SubFactory(ReviewSessionFactory)
+    name = factory.Sequence(lambda n: f"指标{n}")
+    weight = Decimal("50")
+    order = factory.Sequence(lambda n: n)
+
+
+class PaperBallotFactory(factory.django.DjangoModelFactory):
+    """A keyed-in paper ballot (纸质票, DESIGN.md section 5): no credential is involved."""
+
+    class Meta:
+        model = "review.Ballot"
+
+    session = factory.SubFactory(ReviewSessionFactory)
+    group = factory.SubFactory(RaterGroupFactory, session=factory.SelfAttribute("..session"))
+    source = "paper"
+    paper_number = factory.Sequence(lambda n: f"P{n:04d}")

@@ -1470,21 +1470,22 @@ def test_rate_entry_unknown_code_is_404_and_reveals_nothing(client, credential):
     assert response.context["credential"] is None
 
 
-def test_rate_entry_open_credential_shows_session_and_group(client, credential):
+def test_rate_entry_open_credential_shows_its_form(client, credential):
     response = client.get("/r/ABCD2345/")
 
     body = _html(response)
     assert response.status_code == 200
-    assert response.context["state"] == "open"
+    assert response.context["credential"] == credential
     assert "惠济区年中述职讲评" in body
-    assert "评议组：县级领导。评议正在进行。" in body
+    assert "评议组：县级领导" in body
+    assert 'id="progress"' in body
 
 
 def test_rate_entry_code_is_case_insensitive(client, credential):
     response = client.get("/r/abcd2345/")
 
     assert response.status_code == 200
-    assert response.context["state"] == "open"
+    assert response.context["credential"] == credential
 
 
 def test_rate_entry_revoked_credential_says_so(client, credential):

@@ -1,0 +1,213 @@
+"""参与情况: the organisers' live monitor, and flagged and void ballots (issue 3 item 5;
+DESIGN.md sections 4.9, 4.10 and 6).
+
+- ``monitor/`` every staff role: credentials issued / opened / submitted per rater group, and
+  (organisers) the buttons that open and close rating;
+- ``monitor/fragment/`` the participation table that page polls with htmx every 5 s; it answers
+  304 with no body while nothing it shows has changed (DESIGN.md section 8);
+- ``ballots/`` organisers and observers: flagged ballots and void ballots;
+- ``ballots/<id>/`` one ballot's grades; organisers void it there, with a confirmation step.
+
+Anonymity (issue 3 item 4): no page here shows a credential, a holder's name or a time next to
+a ballot; a ballot is named by the first 8 hex digits of its random id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import quote_etag
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .. import ballots, services
+from ..models import Ballot, ReviewSession
+from ..roles import PERM_OBSERVE, can_organise
+from .access import get_session_for_user, require_organiser
+
+Status = ReviewSession.Status
+
+# Part of the fragment's ETag: bump it when the participation partial changes, so that browsers
+# holding the old markup get the new one although no count changed.
+FRAGMENT_VERSION = "1"
+
+
+class BallotVoidForm(forms.Form):
+    """Kept beside its only view, as sessions/views/credentials.py does with its forms."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("作废理由"),
+        max_length=ballots.REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("理由随评议票保存，并在评议结果报告中列出。"),
+    )
+    # Set by the confirmation step's button; the first post only shows what will happen.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_reason(self) -> str:
+        return ballots.void_reason_clean(self.cleaned_data["reason"])
+
+
+def _get_session_for_ballots(request, slug: str) -> ReviewSession:
+    """Ballots are for organisers and observers (纪委/人大 supervision), not moderators."""
+    user = request.user
+    if not (can_organise(user) or user.has_perm(PERM_OBSERVE)):
+        raise PermissionDenied(_("只有组织者和监督人员可以查看评议票。"))
+    return get_session_for_user(request, slug)
+
+
+def _ctx(request, session: ReviewSession, **extra) -> dict:
+    # ``is_organiser``, not ``can_organise``: sessions/_nav.html reads the latter to warn that
+    # the configuration is frozen, which says nothing useful on these pages.
+    return {"session": session, "is_organiser": can_organise(request.user), **extra}
+
+
+# ---------------------------------------------------------------- monitor
+
+
+def _participation_ctx(session: ReviewSession, rows: list[ballots.Participation]) -> dict:
+    return {
+        "rows": rows[:-1],
+        "total": rows[-1],
+        # A published session can no longer change: nothing to poll for.
+        "polling": session.status != Status.PUBLISHED,
+    }
+
+
+def _participation_etag(session: ReviewSession, rows: list[ballots.Participation]) -> str:
+    """A hash of everything the fragment shows, so 304 means exactly "same markup"."""
+    key = (FRAGMENT_VERSION, get_language(), session.status, [row.key() for row in rows])
+    return quote_etag(hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest())
+
+
+@login_required
+@require_GET
+def monitor(request, slug):
+    session = get_session_for_user(request, slug)
+    rows = ballots.participation(session)
+    transitions = []
+    if can_organise(request.user):
+        # Only the moves this page is about, and only when they are allowed right now.
+        transitions = [
+            (target, Status(target).label)
+            for target in (Status.RATING, Status.CLOSED)
+            if target in services.TRANSITIONS[session.status]
+            and not services.transition_problems(session, target)
+        ]
+    user = request.user
+    return render(
+        request,
+        "sessions/monitor.html",
+        _ctx(
+            request,
+            session,
+            transitions=transitions,
+            can_see_ballots=can_organise(user) or user.has_perm(PERM_OBSERVE),
+            **_participation_ctx(session, rows),
+        ),
+    )
+
+
+@login_required
+@require_GET
+def monitor_fragment(request, slug):
+    """The polled table. Two queries of its own (the session, then the counts in two), and no
+    rendering at all when the browser already has this version."""
+    session = get_session_for_user(request, slug)
+    rows = ballots.participation(session)
+    etag = _participation_etag(session, rows)
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = render(
+            request,
+            "sessions/monitor.html#participation",
+            _ctx(request, session, **_participation_ctx(session, rows)),
+        )
+    response["ETag"] = etag
+    # Kept by the browser but revalidated on every poll: it sends If-None-Match itself.
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+# ---------------------------------------------------------------- flagged and void ballots
+
+
+@login_required
+@require_GET
+def ballot_list(request, slug):
+    session = _get_session_for_ballots(request, slug)
+    return render(
+        request,
+        "sessions/ballots.html",
+        _ctx(
+            request,
+            session,
+            flagged=ballots.flagged_ballots(session),
+            voided=ballots.void_ballots(session),
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ballot_detail(request, slug, ballot_id):
+    """GET: the ballot's grades (and, for organisers, the void form). POST: the reason is
+    checked and the consequences shown; POST with ``confirmed``: the ballot is voided."""
+    session = _get_session_for_ballots(request, slug)
+    if request.method == "POST":
+        require_organiser(request)
+    try:
+        ballot = ballots.ballot_for_session(session, ballot_id)
+    except Ballot.DoesNotExist:
+        raise Http404 from None
+    organiser = can_organise(request.user)
+    form = BallotVoidForm(request.POST or None) if organiser else None
+    confirming, status = False, 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 422
+        elif form.cleaned_data["confirmed"]:
+            try:
+                ballots.ballot_void(
+                    ballot=ballot, reason=form.cleaned_data["reason"], actor=request.user
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+                status = 422
+            else:
+                messages.success(
+                    request, _("评议票 %(id)s 已作废。") % {"id": ballots.short_id(ballot)}
+                )
+                return redirect("review:ballot_detail", slug, ballot.pk)
+        elif problem := ballots.void_problem(ballot, session):
+            form.add_error(None, problem)
+            status = 422
+        else:
+            confirming = True
+    criteria, grade_rows, tally = ballots.ballot_grades(ballot)
+    return render(
+        request,
+        "sessions/ballot_detail.html",
+        _ctx(
+            request,
+            session,
+            ballot=ballot,
+            criteria=criteria,
+            grade_rows=grade_rows,
+            tally=tally,
+            form=form,
+            confirming=confirming,
+            void_problem=ballots.void_problem(ballot, session) if organiser else None,
+        ),
+        status=status,
+    )
