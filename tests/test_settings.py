@@ -60,3 +60,9 @@ def test_production_passes_the_deployment_checks():
 
     assert result.returncode == 0, result.stderr + result.stdout
     assert result.stdout.strip() == "System check identified no issues (1 silenced)."
+
+
+def test_healthz_answers_ok_without_a_login(client):
+    response = client.get("/healthz/")
+
+    assert (response.status_code, response.content) == (200, b"ok")
