@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.http import HttpResponse
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
+
 
 # Uploaded files are never served from MEDIA_URL: report attachments go through a view that
 # checks the user's role (sessions.views.sessions.attachment_download).
