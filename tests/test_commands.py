@@ -58,6 +58,7 @@ def test_seed_demo_builds_annual_session_with_forty_units():
 
     assert session.participants.count() == 40
     assert session.kind == ReviewSession.Kind.ANNUAL
+    assert session.status == ReviewSession.Status.RATING
     own_unit_cards = Credential.objects.filter(session=session, holder_unit__isnull=False)
     assert own_unit_cards.count() == Unit.objects.filter(session=session).count()
 
@@ -90,6 +91,7 @@ def test_seed_demo_prints_urls_and_logins():
     assert f"/sessions/{seed_demo.MIDYEAR_SLUG}/" in output
     assert f"organiser / {seed_demo.DEMO_PASSWORD}" in output
     assert "/login/" in output
+    assert "评议表示例 / a rater's form: http://127.0.0.1:8000/r/" in output
 
 
 @pytest.mark.django_db

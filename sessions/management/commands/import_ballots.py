@@ -41,7 +41,9 @@ class Command(BaseCommand):
                 % {"n": len(exc.messages)}
             ) from None
         self.stdout.write(
-            _("评议会“%(title)s”：已录入纸质票 %(n)s 张，忽略评价 %(ignored)s 项，标记 %(flagged)s 张。")
+            _(
+                "评议会“%(title)s”：已录入纸质票 %(n)s 张，忽略评价 %(ignored)s 项，标记 %(flagged)s 张。"
+            )
             % {
                 "title": session.title,
                 "n": report.imported,

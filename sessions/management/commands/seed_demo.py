@@ -186,6 +186,9 @@ class Command(BaseCommand):
         )
         services.draw_speaking_order(session=session, actor=admin, seed="20260120")
         self._credentials(session, admin, leaders=15, public=15)
+        # Open for rating, so that the demo's credential cards lead to a form that can be filled.
+        for status in (ReviewSession.Status.READY, ReviewSession.Status.RATING):
+            session = services.session_transition(session=session, target=status, actor=admin)
         return session
 
     def _print_summary(self, *sessions):
@@ -202,6 +205,11 @@ class Command(BaseCommand):
         for username, role, _full_name in ACCOUNTS:
             self.stdout.write(f"    {role:<4} {username} / {DEMO_PASSWORD}")
         self.stdout.write(f"    管理员 admin / {DEMO_PASSWORD}  ({base}/admin/)")
-        credential = sessions[0].credentials.order_by("id").first()
+        rating = [s for s in sessions if s.status == ReviewSession.Status.RATING]
+        credential = (
+            rating[0].credentials.filter(submitted_at__isnull=True).order_by("id").first()
+            if rating
+            else None
+        )
         if credential:
-            self.stdout.write(f"  评议卡示例 / a credential card: {credential.rating_url}")
+            self.stdout.write(f"  评议表示例 / a rater's form: {credential.rating_url}")
