@@ -85,9 +85,9 @@ def void_problem(ballot: Ballot, session: ReviewSession | None = None) -> str | 
             "when": timezone.localtime(ballot.voided_at).strftime("%Y-%m-%d %H:%M"),
         }
     if session.status not in VOIDABLE:
-        return _("评议会状态为“%(status)s”，只有在评议中或评议结束后、结果发布前才能作废评议票。") % {
-            "status": session.get_status_display()
-        }
+        return _(
+            "评议会状态为“%(status)s”，只有在评议中或评议结束后、结果发布前才能作废评议票。"
+        ) % {"status": session.get_status_display()}
     return None
 
 
@@ -166,7 +166,16 @@ class Participation:
         """Everything the monitor shows of this row, for the fragment's ETag."""
         name = self.group.name if self.group else ""
         pk = self.group.pk if self.group else 0
-        return (pk, name, self.issued, self.opened, self.submitted, self.tablet, self.paper, self.void)
+        return (
+            pk,
+            name,
+            self.issued,
+            self.opened,
+            self.submitted,
+            self.tablet,
+            self.paper,
+            self.void,
+        )
 
 
 def bar_step(part: int, whole: int) -> int:

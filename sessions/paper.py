@@ -24,6 +24,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .ballots import flag_labels
 from .models import Ballot, BallotGrade, Credential, Grade, ReviewSession, Unit
 from .rating import ballot_rule_results, rateable_units
 from .services import _lock, audit
@@ -65,9 +66,9 @@ OWN_UNIT, CROSS_RATING = "own_unit", "cross_rating"
 def paper_import_refusal(session: ReviewSession) -> str | None:
     """Why paper ballots cannot go into ``session`` now, or None when they can."""
     if session.status not in IMPORTABLE:
-        return _(
-            "评议会状态为“%(status)s”：纸质票只能在“评议中”或“评议已结束”状态下录入。"
-        ) % {"status": session.get_status_display()}
+        return _("评议会状态为“%(status)s”：纸质票只能在“评议中”或“评议已结束”状态下录入。") % {
+            "status": session.get_status_display()
+        }
     criteria = list(session.criteria.values_list("name", flat=True))
     if criteria:
         return _(
@@ -108,14 +109,6 @@ class IgnoredGrade:
         return _("第 %(row)s 行 票号 %(number)s：交叉评议不评“%(unit)s”，该评价已忽略") % where
 
 
-def rule_label(rule: str) -> str:
-    labels = {
-        "max_good": _("“好”的比例超过上限"),
-        "identical": _("所有单位评价相同"),
-    }
-    return labels.get(rule, rule)
-
-
 @dataclass(frozen=True)
 class FlaggedBallot:
     """A ballot stored flagged because it breaks ballot rules (section 4.9)."""
@@ -126,7 +119,7 @@ class FlaggedBallot:
 
     @property
     def labels(self) -> str:
-        return "、".join(rule_label(rule) for rule in self.rules)
+        return "、".join(flag_labels(list(self.rules)))
 
     def __str__(self) -> str:
         return _("第 %(row)s 行 票号 %(number)s：已标记（%(rules)s）") % {
@@ -173,9 +166,7 @@ def _unknown_group(name: str, names) -> str:
 
 
 def _unknown_unit(name: str) -> str:
-    return _("“%(name)s”不是本评议会的单位；评议人不属于本评议会的单位时请留空。") % {
-        "name": name
-    }
+    return _("“%(name)s”不是本评议会的单位；评议人不属于本评议会的单位时请留空。") % {"name": name}
 
 
 # ---------------------------------------------------------------- parsing
@@ -258,9 +249,7 @@ class _BallotParser(_Parser):
                 self.problem(_("表头重复。"), SHEET_BALLOTS, row, title)
             elif title not in known:
                 self.problem(
-                    _(
-                        "不是本评议会的述职单位；表头应为票号、评议组、所在单位和各述职单位的名称。"
-                    ),
+                    _("不是本评议会的述职单位；表头应为票号、评议组、所在单位和各述职单位的名称。"),
                     SHEET_BALLOTS,
                     row,
                     title,
@@ -470,8 +459,7 @@ def paper_ballots_import(
         message=_("纸质票录入：%(report)s") % {"report": report},
         imported=report.imported,
         ignored=[
-            {"row": i.row, "number": i.number, "unit": i.unit, "reason": i.reason}
-            for i in ignored
+            {"row": i.row, "number": i.number, "unit": i.unit, "reason": i.reason} for i in ignored
         ],
         flagged=[{"row": f.row, "number": f.number, "rules": list(f.rules)} for f in flagged],
     )
@@ -570,10 +558,7 @@ def _help_rows(session: ReviewSession, groups: list[str]) -> list[list[str]]:
     rows.append(
         [
             "",
-            _(
-                "任何一格有误则整个文件都不导入，改正后重新上传即可；空行会被跳过；"
-                "最多 %(max)s 行。"
-            )
+            _("任何一格有误则整个文件都不导入，改正后重新上传即可；空行会被跳过；最多 %(max)s 行。")
             % {"max": MAX_ROWS},
         ]
     )

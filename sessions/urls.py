@@ -63,9 +63,7 @@ urlpatterns = [
     path("<slug:slug>/import/", import_views.session_import_into, name="session_import_into"),
     # --- monitor (sessions/views/monitor.py) ---
     path("<slug:slug>/monitor/", monitor_views.monitor, name="monitor"),
-    path(
-        "<slug:slug>/monitor/fragment/", monitor_views.monitor_fragment, name="monitor_fragment"
-    ),
+    path("<slug:slug>/monitor/fragment/", monitor_views.monitor_fragment, name="monitor_fragment"),
     path("<slug:slug>/ballots/", monitor_views.ballot_list, name="ballots"),
     path(
         "<slug:slug>/ballots/<uuid:ballot_id>/", monitor_views.ballot_detail, name="ballot_detail"

@@ -37,7 +37,9 @@ def group(session):
 
 @pytest.fixture
 def ballot(session, group):
-    return BallotFactory(credential=CredentialFactory(session=session, group=group, code="AAAA2222"))
+    return BallotFactory(
+        credential=CredentialFactory(session=session, group=group, code="AAAA2222")
+    )
 
 
 @pytest.fixture
@@ -104,7 +106,9 @@ def test_ballot_void_audit_never_names_the_credential(ballot, actor):
 
     entry = AuditLog.objects.get(action="ballot.void")
     text = f"{entry.message} {entry.detail}"
-    assert [s for s in (credential.code, credential.receipt, f"#{credential.pk}") if s in text] == []
+    assert [
+        s for s in (credential.code, credential.receipt, f"#{credential.pk}") if s in text
+    ] == []
 
 
 @pytest.mark.parametrize(
@@ -199,9 +203,7 @@ def test_participation_counts_every_kind_of_credential_and_ballot_exactly(sessio
     CredentialFactory(session=session, group=group, opened_at=now)
     BallotFactory(credential=CredentialFactory(session=session, group=group, opened_at=now))
     BallotFactory(credential=CredentialFactory(session=session, group=group))
-    CredentialFactory(
-        session=session, group=group, opened_at=now, status=Credential.Status.REVOKED
-    )
+    CredentialFactory(session=session, group=group, opened_at=now, status=Credential.Status.REVOKED)
     # 镇(街道): one tablet ballot (voided), two paper ballots (one voided), one unused code.
     voided = BallotFactory(credential=CredentialFactory(session=session, group=towns))
     ballots.ballot_void(ballot=voided, reason="同一人重复填写", actor=actor)

@@ -154,6 +154,10 @@ def entry_code(request, code):
 def _closed_answer(request, credential, message: str, status: int):
     if request.htmx:
         return render(request, "rate/form.html#row-error", {"message": message}, status=status)
+    if status == 422 and rating.rating_state(credential) == "open":
+        # A plain POST (no script) must show its error too, not land silently on the form.
+        context = _form_context(credential) | {"error": message}
+        return render(request, "rate/form.html", context, status=status)
     return redirect("rate:entry_code", credential.code if credential else "-")
 
 

@@ -1,0 +1,926 @@
+"""Benchmark ballot submission on tablets (issue 3; DESIGN.md section 8).
+
+    .venv/bin/python bench/bench_ballots.py [--raters 100] [--units 40] [--ballots 2000]
+                                            [--workers N] [--threads N]
+
+What it does, all on 127.0.0.1:
+
+1. Drops and recreates the PostgreSQL database ``huiji_bench`` (127.0.0.1:5432, user postgres),
+   migrates it and builds, through the project's services, a session in ``rating``: ``--units``
+   participants in 4 categories, 4 rater groups, and anonymous credentials for every phase.
+   For the submission phases the drafts are written directly (bulk_create), as if every tap
+   had happened; the full-flow phase taps every grade over HTTP.
+2. Collects the static files into a temporary STATIC_ROOT (whitenoise's compressed manifest
+   storage, as DEBUG=false uses) and starts gunicorn with production settings (DEBUG=false, a
+   generated SECRET_KEY, plain HTTP). gunicorn is stopped at the end, also after an error.
+3. Drives it with threads and ``http.client`` (one keep-alive connection per simulated rater):
+   - the form page at concurrency 1 (client latency: a fair proxy for server time, since one
+     request at a time leaves nothing to queue behind) and its transferred size with its CSS
+     and scripts, compressed as the server sends them;
+   - submission: ``--raters`` raters take credentials from a queue and do what a tablet does
+     for a filled form: GET the form, GET the check page, POST the submission (302 = success);
+   - submission POST only: the same POST, with the CSRF cookie and token fetched once per rater
+     beforehand, i.e. the cost of the submission itself;
+   - full flow: GET the form, one htmx POST per grade, GET the check page, POST;
+   - the ceiling: ``--raters`` clients requesting ``/healthz/`` (no database, no template).
+4. Checks the database afterwards: one ballot per successful submission, none for anything
+   else, no receipt twice, grades as drafted and tapped, and no errors in gunicorn's log.
+
+Every loop ends by count and by ``--phase-seconds``. Not a test: numbers depend on the machine
+and on whatever else runs on it, so the CPU time of the client, gunicorn and PostgreSQL and the
+machine's total busy time are printed per phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import gzip
+import http.client
+import os
+import queue
+import random
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HOST = "127.0.0.1"
+PG = "host=127.0.0.1 port=5432 user=postgres"
+DB_NAME = "huiji_bench"
+DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+CATEGORIES = ["镇(街道)", "政府部门", "统筹协调部门", "党群服务部门"]
+GROUPS = [("县级领导", 40), ("区直部门", 20), ("镇(街道)", 20), ("两代表一委员", 20)]
+# Roughly what raters do: mostly 好/较好, some 一般, few 差 and 弃权. No ballot rule is on.
+GRADE_WEIGHTS = {"good": 35, "fairly_good": 35, "average": 20, "poor": 5, "abstain": 5}
+TOKEN_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+UNIT_RE = re.compile(r'name="unit" value="(\d+)"')
+ASSET_RE = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+BROWSER_ENCODING = "gzip, deflate, br"
+TARGET_BALLOTS_PER_S = 200
+TARGET_P99_MS = 300
+TARGET_PAGE_P95_MS = 50
+TARGET_PAGE_KB = 100
+
+
+def parse_args() -> argparse.Namespace:
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(description="Benchmark ballot submission (issue 3).")
+    parser.add_argument("--raters", type=int, default=100, help="concurrent simulated raters")
+    parser.add_argument("--units", type=int, default=40, help="units on each ballot")
+    parser.add_argument("--ballots", type=int, default=2000, help="ballots in the submit phase")
+    parser.add_argument(
+        "--post-ballots", type=int, default=2000, help="ballots in the POST-only phase (0: skip)"
+    )
+    parser.add_argument(
+        "--flow-ballots", type=int, default=200, help="ballots in the full-flow phase (0: skip)"
+    )
+    parser.add_argument("--page-samples", type=int, default=100, help="form GETs at concurrency 1")
+    parser.add_argument("--workers", type=int, default=2 * cores + 1)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--ceiling-seconds", type=float, default=10.0)
+    parser.add_argument("--phase-seconds", type=float, default=300.0, help="time limit per phase")
+    parser.add_argument("--timeout", type=float, default=30.0, help="socket timeout per request")
+    parser.add_argument("--seed", default="bench")
+    args = parser.parse_args()
+    if not 1 <= args.raters <= 1000 or args.units < 1 or args.ballots < 1:
+        parser.error("--raters must be 1..1000, --units and --ballots at least 1")
+    return args
+
+
+# ---------------------------------------------------------------- database and data
+
+
+def recreate_database() -> None:
+    with psycopg.connect(PG + " dbname=postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def setup_django() -> None:
+    os.environ["DATABASE_URL"] = DATABASE_URL
+    os.environ["DEBUG"] = "true"  # in-process only (setup and checks); gunicorn runs without
+    os.environ["DJANGO_SETTINGS_MODULE"] = "huiji_review.settings"
+    import django
+
+    django.setup()
+
+
+@dataclasses.dataclass
+class Fixture:
+    session_id: int
+    units: int
+    pools: dict[str, list[str]]  # phase -> credential codes
+    drafted: dict[str, list[str]]  # code -> the grades written as drafts
+
+
+def build_fixture(args: argparse.Namespace, rng: random.Random) -> Fixture:
+    from django.core.management import call_command
+
+    from sessions import credentials, services
+    from sessions.models import Credential, DraftGrade, ReviewSession
+
+    call_command("migrate", verbosity=0)
+    session = services.session_create(
+        kind=ReviewSession.Kind.CUSTOM, year=2026, title="基准测试评议会", with_preset=False
+    )
+    categories = [
+        services.category_save(session=session, actor=None, name=name) for name in CATEGORIES
+    ]
+    units = [
+        services.unit_save(
+            session=session,
+            actor=None,
+            name=f"{categories[i % 4].name}单位{i + 1:02d}",
+            category=categories[i % 4],
+            participates=True,
+        )
+        for i in range(args.units)
+    ]
+    groups = [
+        services.group_save(session=session, actor=None, name=name, weight=weight)
+        for name, weight in GROUPS
+    ]
+    services.draw_speaking_order(session=session, actor=None, seed=args.seed)
+    session = services.session_transition(session=session, target="ready", actor=None)
+    session = services.session_transition(session=session, target="rating", actor=None)
+
+    sizes = {
+        "page": args.page_samples and max(10, args.page_samples // 2),
+        "submit": args.ballots,
+        "post": args.post_ballots,
+        "flow": args.flow_ballots,
+    }
+    total = sum(sizes.values())
+    codes: list[str] = []
+    for index, group in enumerate(groups):
+        share = total // len(groups) + (1 if index < total % len(groups) else 0)
+        while share > 0:
+            batch = min(share, credentials.MAX_PER_CALL)
+            issued = credentials.credentials_generate(
+                session=session, group=group, actor=None, count=batch
+            )
+            codes += [c.code for c in issued]
+            share -= batch
+    rng.shuffle(codes)
+    pools, start = {}, 0
+    for phase, size in sizes.items():
+        pools[phase] = codes[start : start + size]
+        start += size
+
+    # Complete drafts, as if every tap had been saved, for all but the full-flow credentials.
+    prefilled = pools["page"] + pools["submit"] + pools["post"]
+    ids = dict(Credential.objects.filter(code__in=prefilled).values_list("code", "pk"))
+    values, weights = list(GRADE_WEIGHTS), list(GRADE_WEIGHTS.values())
+    drafted = {code: rng.choices(values, weights, k=len(units)) for code in prefilled}
+    DraftGrade.objects.bulk_create(
+        (
+            DraftGrade(credential_id=ids[code], unit_id=unit.pk, grade=grade)
+            for code in prefilled
+            for unit, grade in zip(units, drafted[code], strict=True)
+        ),
+        batch_size=5000,
+    )
+    return Fixture(session_id=session.pk, units=len(units), pools=pools, drafted=drafted)
+
+
+# ---------------------------------------------------------------- gunicorn
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def server_env(static_root: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(60),
+        ALLOWED_HOSTS=HOST,
+        SECURE_SSL_REDIRECT="false",
+        SECURE_COOKIES="false",
+        DATABASE_URL=DATABASE_URL,
+        STATIC_ROOT=static_root,
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def collectstatic(env: dict[str, str]) -> None:
+    subprocess.run(  # noqa: S603  (our own manage.py, fixed arguments)
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+
+
+class Server:
+    """gunicorn as deployment.md runs it (access log off: it would be client-bound work here)."""
+
+    def __init__(self, env: dict[str, str], workers: int, threads: int, log_path: Path):
+        self.port = free_port()
+        self.log_path = log_path
+        self.log = log_path.open("wb")
+        self.proc = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "huiji_review.wsgi:application",
+                "--bind",
+                f"{HOST}:{self.port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}: {self.log_path}")
+            try:
+                conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
+                conn.request("GET", "/healthz/")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer /healthz/ within {seconds:.0f} s")
+
+    def pids(self) -> list[int]:
+        """The master and its workers (for their CPU time)."""
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        except OSError:
+            return [self.proc.pid]
+        return [self.proc.pid, *(int(pid) for pid in children.split())]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()  # SIGTERM: gunicorn stops its workers gracefully
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()
+
+    def log_problems(self) -> list[str]:
+        text = self.log_path.read_text(errors="replace")
+        return [line for line in text.splitlines() if "Traceback" in line or "[ERROR]" in line]
+
+
+# ---------------------------------------------------------------- CPU accounting
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _machine_busy() -> tuple[float, float]:
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK"), sum(values) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_pids() -> list[int]:
+    with psycopg.connect(PG + " dbname=postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (DB_NAME,)
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+class CpuMeter:
+    """CPU seconds spent by this process (the client), gunicorn and the bench DB's backends."""
+
+    def __init__(self, server: Server):
+        self.server = server
+        self.start = self._sample()
+
+    def _sample(self) -> dict:
+        return {
+            "client": {os.getpid(): _cpu_seconds(os.getpid())},
+            "gunicorn": {pid: _cpu_seconds(pid) for pid in self.server.pids()},
+            "postgres": {pid: _cpu_seconds(pid) for pid in _postgres_pids()},
+            "machine": _machine_busy(),
+        }
+
+    def stop(self) -> dict[str, float]:
+        end = self._sample()
+        used = {
+            who: sum(now - self.start[who].get(pid, 0.0) for pid, now in end[who].items())
+            for who in ("client", "gunicorn", "postgres")
+        }
+        busy = end["machine"][0] - self.start["machine"][0]
+        wall = (end["machine"][1] - self.start["machine"][1]) / (os.cpu_count() or 1)
+        used["machine"] = busy
+        used["others"] = max(0.0, busy - used["client"] - used["gunicorn"] - used["postgres"])
+        used["wall"] = wall
+        return used
+
+
+# ---------------------------------------------------------------- HTTP client
+
+
+class RequestFailed(Exception):
+    pass
+
+
+@dataclasses.dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        body = self.body
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        return body.decode("utf-8", errors="replace")
+
+
+class Client:
+    """One simulated tablet: one keep-alive connection and its cookies."""
+
+    def __init__(self, port: int, timeout: float):
+        self.port = port
+        self.origin = f"http://{HOST}:{port}"
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        self.cookies: dict[str, str] = {}
+        self.retries = 0
+        self.token = ""  # the POST-only phase's CSRF token, fetched once
+
+    def request(self, method: str, path: str, fields=None, headers=None) -> Response:
+        body = urlencode(fields) if fields is not None else None
+        sent = {"Accept-Encoding": BROWSER_ENCODING, **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+            sent["Origin"] = self.origin
+        for attempt in (1, 2):
+            reused = self.conn.sock is not None
+            start = time.perf_counter()
+            try:
+                self.conn.request(method, path, body=body, headers=sent)
+                response = self.conn.getresponse()
+                data = response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                # A keep-alive connection the server had just closed: a browser retries too.
+                if reused and attempt == 1:
+                    self.retries += 1
+                    continue
+                raise
+            seconds = time.perf_counter() - start
+            break
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return Response(response.status, response.headers, data, seconds)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def csrf_token(response: Response) -> str:
+    match = TOKEN_RE.search(response.text)
+    if not match:
+        raise RequestFailed("no csrfmiddlewaretoken on the page")
+    return match.group(1)
+
+
+# ---------------------------------------------------------------- phases
+
+
+class Recorder:
+    def __init__(self):
+        self.latency: dict[str, list[float]] = collections.defaultdict(list)
+        self.errors: list[str] = []
+        self.done: list[str] = []  # codes whose submission succeeded
+        self.tapped: dict[str, list[str]] = {}
+        self.count = collections.Counter()
+        self.lock = threading.Lock()
+
+    def ok(self, kind: str, response: Response) -> None:
+        self.took(kind, response.seconds)
+
+    def took(self, kind: str, seconds: float) -> None:
+        with self.lock:  # a defaultdict's first insert of a key is not atomic
+            self.latency[kind].append(seconds)
+
+    def error(self, text: str) -> None:
+        with self.lock:
+            self.errors.append(text)
+
+
+def expect(response: Response, status: int, what: str, location: str | None = None) -> None:
+    if response.status != status:
+        snippet = response.text[:120].replace("\n", " ")
+        raise RequestFailed(f"{what}: HTTP {response.status}, expected {status}: {snippet}")
+    if location is not None and response.headers.get("Location") != location:
+        raise RequestFailed(f"{what}: redirected to {response.headers.get('Location')}")
+
+
+def submit_post(client: Client, code: str, token: str, rec: Recorder) -> None:
+    path = f"/r/{code}/submit/"
+    response = client.request(
+        "POST",
+        path,
+        {"csrfmiddlewaretoken": token},
+        {"Referer": client.origin + path},
+    )
+    expect(response, 302, "submit POST", f"/r/{code}/")
+    rec.ok("submit POST", response)
+    rec.done.append(code)
+
+
+def ballot_job(client: Client, code: str, rec: Recorder, _rng: random.Random) -> None:
+    """A filled form on the tablet: the form, the check page, the submission."""
+    start = time.perf_counter()
+    form = client.request("GET", f"/r/{code}/", headers={"Referer": client.origin + "/r/"})
+    expect(form, 200, "form GET")
+    rec.ok("form GET", form)
+    csrf_token(form)
+    check = client.request("GET", f"/r/{code}/submit/", headers={"Referer": client.origin})
+    expect(check, 200, "check GET")
+    rec.ok("check GET", check)
+    submit_post(client, code, csrf_token(check), rec)
+    rec.took("whole ballot (3 requests)", time.perf_counter() - start)
+
+
+def post_only_prepare(client: Client) -> None:
+    """Get the CSRF cookie and a token once, from the code entry page."""
+    client.token = csrf_token(client.request("GET", "/r/"))
+
+
+def post_only_job(client: Client, code: str, rec: Recorder, _rng: random.Random) -> None:
+    submit_post(client, code, client.token, rec)
+
+
+def flow_job(client: Client, code: str, rec: Recorder, rng: random.Random) -> None:
+    """Everything a rater does: the empty form, one htmx save per tap, the check, the submit."""
+    start = time.perf_counter()
+    form_path = f"/r/{code}/"
+    form = client.request("GET", form_path)
+    expect(form, 200, "form GET")
+    rec.ok("form GET", form)
+    token = csrf_token(form)
+    units = UNIT_RE.findall(form.text)
+    values, weights = list(GRADE_WEIGHTS), list(GRADE_WEIGHTS.values())
+    grades = rng.choices(values, weights, k=len(units))
+    headers = {
+        "HX-Request": "true",
+        "HX-Current-URL": client.origin + form_path,
+        "X-CSRFToken": token,
+        "Referer": client.origin + form_path,
+    }
+    for unit, grade in zip(units, grades, strict=True):
+        tap = client.request(
+            "POST",
+            f"/r/{code}/grade/",
+            {"csrfmiddlewaretoken": token, "unit": unit, "grade": grade},
+            headers,
+        )
+        expect(tap, 200, "tap POST")
+        if "hx-swap-oob" not in tap.text:
+            raise RequestFailed("tap POST: no progress fragment in the answer")
+        rec.ok("tap POST", tap)
+    rec.tapped[code] = grades
+    check = client.request("GET", f"/r/{code}/submit/", headers={"Referer": client.origin})
+    expect(check, 200, "check GET")
+    rec.ok("check GET", check)
+    submit_post(client, code, csrf_token(check), rec)
+    rec.took("whole ballot (form+taps+submit)", time.perf_counter() - start)
+
+
+@dataclasses.dataclass
+class PhaseResult:
+    name: str
+    rec: Recorder
+    wall: float
+    cpu: dict[str, float]
+    retries: int
+    timed_out: bool
+
+
+def run_phase(name, server, args, codes, job, prepare=None) -> PhaseResult:
+    """``args.raters`` threads take codes from a queue until it is empty or time is up."""
+    work: queue.Queue[str] = queue.Queue()
+    for code in codes:
+        work.put(code)
+    rec = Recorder()
+    clients = [Client(server.port, args.timeout) for _ in range(args.raters)]
+    for client in clients:
+        if prepare:
+            prepare(client)
+    ready = threading.Barrier(args.raters + 1)
+    deadline_box: list[float] = []
+
+    def rater(client: Client, index: int) -> None:
+        rng = random.Random(f"{args.seed}-{name}-{index}")
+        ready.wait()
+        deadline = deadline_box[0]
+        while time.monotonic() < deadline:
+            try:
+                code = work.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                job(client, code, rec, rng)
+            except (RequestFailed, OSError, http.client.HTTPException) as exc:
+                rec.error(f"{code}: {type(exc).__name__}: {exc}")
+                client.close()
+
+    threads = [
+        threading.Thread(target=rater, args=(client, i), daemon=True)
+        for i, client in enumerate(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    deadline_box.append(time.monotonic() + args.phase_seconds)
+    meter = CpuMeter(server)
+    start = time.perf_counter()
+    ready.wait()
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline_box[0] - time.monotonic()) + args.timeout * 2 + 5)
+    wall = time.perf_counter() - start
+    cpu = meter.stop()
+    for client in clients:
+        client.close()
+    return PhaseResult(
+        name=name,
+        rec=rec,
+        wall=wall,
+        cpu=cpu,
+        retries=sum(c.retries for c in clients),
+        timed_out=not work.empty() or any(t.is_alive() for t in threads),
+    )
+
+
+def run_ceiling(server, args) -> PhaseResult:
+    rec = Recorder()
+    clients = [Client(server.port, args.timeout) for _ in range(args.raters)]
+    ready = threading.Barrier(args.raters + 1)
+    stop_at: list[float] = []
+
+    def hammer(client: Client) -> None:
+        ready.wait()
+        while time.monotonic() < stop_at[0]:
+            try:
+                response = client.request("GET", "/healthz/")
+                expect(response, 200, "healthz")
+                rec.ok("healthz GET", response)
+            except (RequestFailed, OSError, http.client.HTTPException) as exc:
+                rec.error(f"healthz: {type(exc).__name__}: {exc}")
+                client.close()
+
+    threads = [threading.Thread(target=hammer, args=(c,), daemon=True) for c in clients]
+    for thread in threads:
+        thread.start()
+    stop_at.append(time.monotonic() + args.ceiling_seconds)
+    meter = CpuMeter(server)
+    start = time.perf_counter()
+    ready.wait()
+    for thread in threads:
+        thread.join(timeout=args.ceiling_seconds + args.timeout + 5)
+    wall = time.perf_counter() - start
+    cpu = meter.stop()
+    for client in clients:
+        client.close()
+    retries = sum(c.retries for c in clients)
+    return PhaseResult("ceiling: /healthz/", rec, wall, cpu, retries, False)
+
+
+def measure_page(server, args, codes: list[str]) -> dict:
+    """The form at concurrency 1, after a concurrent warm-up that reaches every worker, and what
+    a tablet downloads for it on a first visit."""
+    warm = [Client(server.port, args.timeout) for _ in range(min(args.raters, 20))]
+
+    def warm_up(client: Client, mine: list[str]) -> None:
+        for code in mine:
+            client.request("GET", f"/r/{code}/")
+            client.request("GET", f"/r/{code}/submit/")
+
+    threads = [
+        threading.Thread(target=warm_up, args=(c, codes[i :: len(warm)]), daemon=True)
+        for i, c in enumerate(warm)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for client in warm:
+        client.close()
+
+    client = Client(server.port, args.timeout)
+    form_times, check_times, deadline = [], [], time.monotonic() + args.phase_seconds
+    while len(form_times) < args.page_samples and time.monotonic() < deadline:
+        code = codes[len(form_times) % len(codes)]
+        form = client.request("GET", f"/r/{code}/")
+        expect(form, 200, "form GET")
+        form_times.append(form.seconds)
+        check = client.request("GET", f"/r/{code}/submit/")
+        expect(check, 200, "check GET")
+        check_times.append(check.seconds)
+    html = form.text
+
+    sizes = {}
+    for encoding in (BROWSER_ENCODING, "gzip"):
+        fresh = Client(server.port, args.timeout)  # a first visit: no cookie, nothing cached
+        page = fresh.request("GET", f"/r/{codes[0]}/", headers={"Accept-Encoding": encoding})
+        rows = [("form HTML", page)]
+        for asset in dict.fromkeys(ASSET_RE.findall(page.text)):
+            rows.append((asset, fresh.request("GET", asset, headers={"Accept-Encoding": encoding})))
+        fresh.close()
+        sizes[encoding] = [
+            (
+                label,
+                response.status,
+                response.headers.get("Content-Encoding") or "identity",
+                len(response.body),
+                sum(len(k) + len(v) + 4 for k, v in response.headers.items()) + 17,
+            )
+            for label, response in rows
+        ]
+    client.close()
+    return {"form": form_times, "check": check_times, "sizes": sizes, "html_bytes": len(html)}
+
+
+# ---------------------------------------------------------------- checks and report
+
+
+def verify(fixture: Fixture, results: list[PhaseResult]) -> list[tuple[str, bool, str]]:
+    from django.db.models import Count
+
+    from sessions.models import Ballot, BallotGrade, Credential, DraftGrade
+
+    done = [code for r in results for code in r.rec.done]
+    done_set = set(done)
+    submitted = Credential.objects.filter(session_id=fixture.session_id, submitted_at__isnull=False)
+    submitted_codes = set(submitted.values_list("code", flat=True))
+    ballots = Ballot.objects.filter(session_id=fixture.session_id)
+    receipts = list(submitted.values_list("receipt", flat=True))
+    by_group_ballots = dict(ballots.values_list("group_id").annotate(n=Count("pk")))
+    by_group_creds = dict(submitted.values_list("group_id").annotate(n=Count("pk")))
+    expected = collections.Counter()
+    for result in results:
+        for code in result.rec.done:
+            expected.update(fixture.drafted.get(code) or result.rec.tapped[code])
+    stored = dict(
+        BallotGrade.objects.filter(ballot__session_id=fixture.session_id)
+        .values_list("grade")
+        .annotate(n=Count("pk"))
+    )
+    errors = sum(len(r.rec.errors) for r in results)
+    leftover = DraftGrade.objects.filter(credential__code__in=done_set).count()
+    return [
+        ("no request errors in any phase", errors == 0, f"{errors} errors"),
+        ("no credential answered 302 twice", len(done) == len(done_set), f"{len(done)} answers"),
+        (
+            "ballots stored = successful submissions",
+            ballots.count() == len(done_set),
+            f"{ballots.count()} ballots, {len(done_set)} successes",
+        ),
+        (
+            "credentials marked used = exactly the successful ones",
+            submitted_codes == done_set,
+            f"{len(submitted_codes)} marked, {len(submitted_codes - done_set)} not in the successes",
+        ),
+        (
+            "one distinct receipt per used credential",
+            None not in receipts and len(set(receipts)) == len(receipts),
+            f"{len(set(receipts))} receipts",
+        ),
+        (
+            "ballots per group = used credentials per group",
+            by_group_ballots == by_group_creds,
+            " ".join(f"{k}:{v}" for k, v in sorted(by_group_ballots.items())),
+        ),
+        (
+            f"grades stored = {fixture.units} per ballot, tallies as drafted/tapped",
+            stored == dict(expected) and sum(stored.values()) == fixture.units * len(done_set),
+            f"{sum(stored.values())} grades",
+        ),
+        ("drafts of submitted credentials deleted", leftover == 0, f"{leftover} left"),
+        (
+            "anonymous: no ballot names its credential",
+            not ballots.filter(credential__isnull=False).exists(),
+            "",
+        ),
+    ]
+
+
+def pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, int(-(-p * len(ordered) // 100)) - 1))]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.1f}"
+
+
+def print_latency_table(result: PhaseResult) -> None:
+    print(f"  {'request':<34}{'n':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for kind, values in result.rec.latency.items():
+        print(
+            f"  {kind:<34}{len(values):>7} {ms(pct(values, 50))} {ms(pct(values, 95))}"
+            f" {ms(pct(values, 99))} {ms(max(values))}"
+        )
+
+
+def print_cpu(result: PhaseResult) -> None:
+    cpu, wall = result.cpu, result.wall
+    parts = ", ".join(
+        f"{who} {cpu[who]:.1f} s ({cpu[who] / wall:.2f} cores)"
+        for who in ("gunicorn", "postgres", "client", "others")
+    )
+    print(f"  CPU: {parts}; machine busy {cpu['machine'] / (wall * (os.cpu_count() or 1)):.0%}")
+
+
+def print_phase(result: PhaseResult, per_ballot: bool = True) -> None:
+    rec = result.rec
+    requests = sum(len(v) for k, v in rec.latency.items() if not k.startswith("whole"))
+    print(f"\n{result.name}")
+    print(
+        f"  wall {result.wall:.2f} s, {requests} requests ok ({requests / result.wall:.0f}/s),"
+        f" {len(rec.errors)} errors, {result.retries} keep-alive retries"
+        + (", STOPPED BY THE TIME LIMIT" if result.timed_out else "")
+    )
+    if per_ballot:
+        print(f"  ballots submitted {len(rec.done)}: {len(rec.done) / result.wall:.1f} ballots/s")
+    if "tap POST" in rec.latency:
+        print(f"  taps {len(rec.latency['tap POST']) / result.wall:.0f}/s")
+    print_latency_table(result)
+    print_cpu(result)
+    for line in rec.errors[:5]:
+        print(f"  error: {line}")
+
+
+def print_page(page: dict) -> None:
+    form, check = page["form"], page["check"]
+    print("\nForm page at concurrency 1 (client latency, a proxy for server time)")
+    print(
+        f"  form GET  n={len(form)} p50 {ms(pct(form, 50))} p95 {ms(pct(form, 95))} ms"
+        f" (target p95 < {TARGET_PAGE_P95_MS} ms); check GET p50 {ms(pct(check, 50))}"
+        f" p95 {ms(pct(check, 95))} ms"
+    )
+    for encoding, rows in page["sizes"].items():
+        body = sum(r[3] for r in rows)
+        headers = sum(r[4] for r in rows)
+        print(f"  first visit, Accept-Encoding: {encoding}")
+        for label, status, coding, size, _headers in rows:
+            print(f"    {label:<44} {status} {coding:<9} {size / 1024:7.1f} KiB")
+        print(
+            f"    total {body / 1024:.1f} KiB bodies + {headers / 1024:.1f} KiB headers"
+            f" (target < {TARGET_PAGE_KB} KB)"
+        )
+
+
+def machine() -> str:
+    model = ""
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout  # noqa: S607
+    for line in lscpu.splitlines():
+        if line.startswith("Model name:"):
+            model = line.split(":", 1)[1].strip()
+    mem = subprocess.run(["free", "-h"], capture_output=True, text=True, check=False).stdout  # noqa: S607
+    total = mem.splitlines()[1].split()[1] if mem else "?"
+    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    return f"{os.cpu_count()} cores ({model}), {total} RAM, load average {load}"
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> int:
+    args = parse_args()
+    # SIGTERM (a CI timeout) ends like Ctrl-C, so that gunicorn is always stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    rng = random.Random(args.seed)
+    print(f"machine: {machine()}")
+    print(f"setting up {DB_NAME} ...", flush=True)
+    started = time.perf_counter()
+    recreate_database()
+    setup_django()
+    fixture = build_fixture(args, rng)
+    print(
+        f"  session with {fixture.units} units, 4 groups; credentials: "
+        + ", ".join(f"{k} {len(v)}" for k, v in fixture.pools.items())
+        + f" ({time.perf_counter() - started:.1f} s)"
+    )
+    from django.db import connections
+
+    connections.close_all()  # the server's phases should not share the DB with idle setup
+
+    with tempfile.TemporaryDirectory(prefix="huiji-bench-") as tmp:
+        env = server_env(str(Path(tmp) / "static"))
+        collectstatic(env)
+        server = Server(env, args.workers, args.threads, Path(tmp) / "gunicorn.log")
+        results: list[PhaseResult] = []
+        try:
+            server.wait_ready()
+            print(
+                f"gunicorn on {HOST}:{server.port}: --workers {args.workers}"
+                f" --threads {args.threads} ({'gthread' if args.threads > 1 else 'sync'})",
+                flush=True,
+            )
+            page = measure_page(server, args, fixture.pools["page"])
+            print_page(page)
+            phases = [
+                ("submission: form GET + check GET + submit POST", "submit", ballot_job, None),
+                ("submission, POST only (token fetched beforehand)", "post", post_only_job,
+                 post_only_prepare),
+                ("full flow: form GET + a tap per unit + check GET + submit POST", "flow",
+                 flow_job, None),
+            ]  # fmt: skip
+            for title, pool, job, prepare in phases:
+                if not fixture.pools[pool]:
+                    continue
+                title = f"{title}, {args.raters} raters, {len(fixture.pools[pool])} ballots"
+                result = run_phase(title, server, args, fixture.pools[pool], job, prepare)
+                results.append(result)
+                print_phase(result)
+                sys.stdout.flush()
+            ceiling = run_ceiling(server, args)
+            print_phase(ceiling, per_ballot=False)
+            problems = server.log_problems()
+        finally:
+            server.stop()
+
+    print("\nChecks")
+    checks = verify(fixture, results)
+    checks.append(("no errors in gunicorn's log", not problems, f"{len(problems)} lines"))
+    for label, passed, detail in checks:
+        print(f"  [{'ok' if passed else 'FAIL'}] {label}  {detail}")
+    for line in problems[:5]:
+        print(f"  gunicorn: {line}")
+
+    main_phase = results[0]
+    post = main_phase.rec.latency["submit POST"]
+    every = [
+        seconds
+        for kind, values in main_phase.rec.latency.items()
+        if not kind.startswith("whole")
+        for seconds in values
+    ]
+    rate = len(main_phase.rec.done) / main_phase.wall
+    print("\nSummary (DESIGN.md section 8)")
+    print(
+        f"  submission: {rate:.1f} ballots/s (target ≥ {TARGET_BALLOTS_PER_S}),"
+        f" p99 of every request {ms(pct(every, 99)).strip()} ms,"
+        f" of the submit POST {ms(pct(post, 99)).strip()} ms (target < {TARGET_P99_MS} ms),"
+        f" {len(main_phase.rec.errors)} errors"
+    )
+    for result in results[1:]:
+        print(
+            f"  {result.name.split(',')[0]}: {len(result.rec.done) / result.wall:.1f} ballots/s,"
+            f" submit POST p99 {ms(pct(result.rec.latency['submit POST'], 99)).strip()} ms"
+        )
+    print(f"  ceiling: {len(ceiling.rec.latency['healthz GET']) / ceiling.wall:.0f} requests/s")
+    print(f"  machine after the run: {machine()}")
+    return 0 if all(passed for _label, passed, _detail in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
