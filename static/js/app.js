@@ -48,6 +48,8 @@
     banner((document.body.dataset.msgError || "Server error") + " (HTTP " + status + ")");
     var form = autosaveForm(event);
     if (form && status >= 500) retry(form);
+    // Refused and not swapped (403, 404, 429…): the row must not keep reading "已保存".
+    else if (form) markUnsaved(form, document.body.dataset.msgGaveUp || "Not saved: tap again.");
   });
   document.addEventListener("htmx:beforeRequest", function () {
     var box = document.getElementById("htmx-error");

@@ -4,6 +4,7 @@ second tablet opening the same card sees the same receipt. A dropped connection 
 未保存 and static/js/app.js saves it once the network is back, without a second tap."""
 
 import pytest
+from django.core.cache import cache
 from playwright.sync_api import expect
 
 from sessions.models import Ballot, Credential, DraftGrade, Grade, ReviewSession, UnitCategory
@@ -33,6 +34,14 @@ DEPARTMENTS = [
 GRADES = [Grade.GOOD, Grade.FAIRLY_GOOD, Grade.AVERAGE, Grade.POOR, Grade.ABSTAIN]
 LABELS = {value: str(label) for value, label in Grade.choices}
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The live server shares this process's cache: wrong-code counts must not outlive a test.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def rating_session():
@@ -169,3 +178,24 @@ def test_rater_tap_while_offline_is_marked_unsaved_and_retried(open_page):
     assert list(
         DraftGrade.objects.filter(credential=credential).values_list("unit_id", "grade")
     ) == [(units[2].pk, Grade.FAIRLY_GOOD)]
+
+
+def test_rater_tap_refused_by_the_server_never_still_reads_saved(open_page):
+    session, units = rating_session()
+    credential = CredentialFactory(session=session)
+    page = open_page(TABLET)
+    page.goto(f"/r/{credential.code}/")
+    page.wait_for_load_state("load")
+    row = page.locator(f"#unit-{units[0].pk}")
+    tap(page, units[0], Grade.GOOD)
+    expect(row.locator(".save-state")).to_have_text("已保存：好")
+    for n in range(30):  # someone on the same venue address guesses codes: it is throttled
+        assert page.request.get(f"/r/WRONG{n:03d}/").status == 404
+
+    tap(page, units[0], Grade.POOR)
+
+    expect(page.locator("#htmx-error")).to_contain_text("HTTP 429")
+    expect(row.locator(".save-state")).to_contain_text("未保存")
+    assert list(
+        DraftGrade.objects.filter(credential=credential).values_list("unit_id", "grade")
+    ) == [(units[0].pk, Grade.GOOD)]
