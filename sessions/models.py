@@ -348,8 +348,12 @@ class Ballot(models.Model):
 
 
 class BallotGrade(models.Model):
-    """One grade on a submitted ballot: a unit, or a unit and criterion (section 4.3)."""
+    """One grade on a submitted ballot: a unit, or a unit and criterion (section 4.3).
 
+    Random ids, as for Ballot: increasing ids would give away the order in which ballots came
+    in, and so, matched against Credential.submitted_at, who gave which grades."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="grades")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     criterion = models.ForeignKey(

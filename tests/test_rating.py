@@ -582,6 +582,12 @@ def test_ballot_submit_gives_random_uuid4_ids():
 
     assert [ballot_id.version for ballot_id in ids] == [4, 4, 4]
     assert len(set(ids)) == 3
+    # The grades' ids give away no order either (they would re-link ballots to credentials).
+    grade_ids = list(
+        BallotGrade.objects.filter(ballot__session=session).values_list("id", flat=True)
+    )
+    assert {grade_id.version for grade_id in grade_ids} == {4}
+    assert len(grade_ids) == 6
 
 
 # ---------------------------------------------------------------- ballot rules (4.9)

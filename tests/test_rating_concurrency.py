@@ -109,16 +109,26 @@ def _rating_session(rng: random.Random):
         CredentialFactory(session=session, group=group, holder_unit=unit)
         for unit in participants + outsiders
     ]
-    written: dict[int, dict[int, str]] = {}
-    for credential in credentials:
-        written[credential.pk] = {}
-        for unit in rating.rateable_units(credential):
-            grade = rng.choice(Grade.values)
-            rating.draft_grade_set(
-                credential=credential, unit_id=unit.pk, criterion_id=None, grade=grade
-            )
-            written[credential.pk][unit.pk] = grade
+    written = {
+        credential.pk: {
+            unit.pk: rng.choice(Grade.values) for unit in rating.rateable_units(credential)
+        }
+        for credential in credentials
+    }
+    # The first taps of every tablet, at once (and through the service, like every tap).
+    fill = Run()
+    fill.all([(_fill, fill, pk, cells) for pk, cells in written.items()])
     return session, credentials, written
+
+
+def _fill(run: Run, credential_id: int, cells: dict[int, str]) -> None:
+    credential = Credential.objects.get(pk=credential_id)
+    for unit_id, grade in cells.items():
+        run.retrying(
+            lambda unit_id=unit_id, grade=grade: rating.draft_grade_set(
+                credential=credential, unit_id=unit_id, criterion_id=None, grade=grade
+            )
+        )
 
 
 def _submit(run: Run, credential_id: int, delay: float = 0.0):
