@@ -142,6 +142,20 @@ def measure(client: Client, url: str, runs: int, **headers) -> dict:
     }
 
 
+def measure_call(function, runs: int) -> dict:
+    for _ in range(20):
+        function()
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        function()
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        function()
+    return {"walls": walls, "cpus": cpus, "status": "---", "queries": len(queries)}
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[int(0.95 * (len(ordered) - 1))]
@@ -181,10 +195,16 @@ def main() -> None:
         print(
             f"{UNITS} units, 4 groups, {4 * CREDENTIALS_PER_GROUP} credentials, "
             f"{TABLET_BALLOTS + PAPER_BALLOTS} ballots; {args.runs} requests each; "
-            f"200 body {len(first.content)} bytes\n"
+            f"200 body {len(first.content)} bytes; load average {os.getloadavg()[0]:.2f}\n"
         )
+        # The floor under the same load: the middleware stack and the client, no database.
+        report("/healthz/ (floor)", measure(client, "/healthz/", args.runs))
         report("full answer", measure(client, url, args.runs))
         report("unchanged", measure(client, url, args.runs, HTTP_IF_NONE_MATCH=etag))
+        # The fragment's own reads, without HTTP, login and permissions: what the view adds.
+        from sessions import ballots
+
+        report("participation()", measure_call(lambda: ballots.participation(session), args.runs))
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

@@ -92,17 +92,16 @@ def _participation_etag(session: ReviewSession, rows: list[ballots.Participation
 @require_GET
 def monitor(request, slug):
     session = get_session_for_user(request, slug)
+    organiser = can_organise(request.user)
+    # Only the moves this page is about, and only when they are allowed right now.
+    transitions = [
+        (target, Status(target).label)
+        for target in (Status.RATING, Status.CLOSED)
+        if organiser
+        and target in services.TRANSITIONS[session.status]
+        and not services.transition_problems(session, target)
+    ]
     rows = ballots.participation(session)
-    transitions = []
-    if can_organise(request.user):
-        # Only the moves this page is about, and only when they are allowed right now.
-        transitions = [
-            (target, Status(target).label)
-            for target in (Status.RATING, Status.CLOSED)
-            if target in services.TRANSITIONS[session.status]
-            and not services.transition_problems(session, target)
-        ]
-    user = request.user
     return render(
         request,
         "sessions/monitor.html",
@@ -110,7 +109,7 @@ def monitor(request, slug):
             request,
             session,
             transitions=transitions,
-            can_see_ballots=can_organise(user) or user.has_perm(PERM_OBSERVE),
+            can_see_ballots=organiser or request.user.has_perm(PERM_OBSERVE),
             **_participation_ctx(session, rows),
         ),
     )
@@ -119,8 +118,12 @@ def monitor(request, slug):
 @login_required
 @require_GET
 def monitor_fragment(request, slug):
-    """The polled table. Two queries of its own (the session, then the counts in two), and no
-    rendering at all when the browser already has this version."""
+    """The polled table: three queries of its own (the session, then the counts in two), and
+    no rendering at all when the browser already has this version.
+
+    The browser, not htmx, sends If-None-Match (from its cache) and turns our 304 into a 200
+    with the cached body for the page's XHR, so htmx swaps in the same markup again: nothing
+    changes on screen, and no body crosses the venue Wi-Fi."""
     session = get_session_for_user(request, slug)
     rows = ballots.participation(session)
     etag = _participation_etag(session, rows)

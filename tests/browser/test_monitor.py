@@ -37,12 +37,16 @@ def fragment_statuses(page):
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
     urls, statuses = {}, []
-    cdp.on("Network.requestWillBeSent", lambda e: urls.update({e["requestId"]: e["request"]["url"]}))
+    cdp.on(
+        "Network.requestWillBeSent", lambda e: urls.update({e["requestId"]: e["request"]["url"]})
+    )
     cdp.on(
         "Network.responseReceivedExtraInfo",
-        lambda e: statuses.append(e["statusCode"])
-        if urls.get(e["requestId"], "").endswith("/monitor/fragment/")
-        else None,
+        lambda e: (
+            statuses.append(e["statusCode"])
+            if urls.get(e["requestId"], "").endswith("/monitor/fragment/")
+            else None
+        ),
     )
     return statuses
 
