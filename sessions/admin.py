@@ -34,5 +34,6 @@ for model in (
     models.RaterGroup,
     models.Draw,
     models.ScoringScheme,
+    models.Criterion,
 ):
     admin.site.register(model)
