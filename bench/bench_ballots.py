@@ -1,7 +1,7 @@
 """Benchmark ballot submission on tablets (issue 3; DESIGN.md section 8).
 
     .venv/bin/python bench/bench_ballots.py [--raters 100] [--units 40] [--ballots 2000]
-                                            [--workers N] [--threads N]
+                                            [--workers N] [--threads N] (see --help)
 
 What it does, all on 127.0.0.1:
 
@@ -21,6 +21,9 @@ What it does, all on 127.0.0.1:
      for a filled form: GET the form, GET the check page, POST the submission (302 = success);
    - submission POST only: the same POST, with the CSRF cookie and token fetched once per rater
      beforehand, i.e. the cost of the submission itself;
+   - the same POST offered at ``--paced-rate`` ballots/s (open loop). Back to back, 100 raters
+     always waiting make the mean latency 100 / throughput (Little's law), so a p99 target
+     only means something at a given rate;
    - full flow: GET the form, one htmx POST per grade, GET the check page, POST;
    - the ceiling: ``--raters`` clients requesting ``/healthz/`` (no database, no template).
 4. Checks the database afterwards: one ballot per successful submission, none for anything
@@ -28,7 +31,8 @@ What it does, all on 127.0.0.1:
 
 Every loop ends by count and by ``--phase-seconds``. Not a test: numbers depend on the machine
 and on whatever else runs on it, so the CPU time of the client, gunicorn and PostgreSQL and the
-machine's total busy time are printed per phase.
+machine's total busy time are printed per phase, with the rate the CPU per ballot implies for
+a machine running nothing else. Results and analysis: docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -86,6 +90,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--post-ballots", type=int, default=2000, help="ballots in the POST-only phase (0: skip)"
     )
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=50.0,
+        help="ballots/s offered in the open-loop POST-only phase (0: skip)",
+    )
+    parser.add_argument("--paced-ballots", type=int, default=1000)
     parser.add_argument(
         "--flow-ballots", type=int, default=200, help="ballots in the full-flow phase (0: skip)"
     )
@@ -163,6 +174,7 @@ def build_fixture(args: argparse.Namespace, rng: random.Random) -> Fixture:
         "page": args.page_samples and max(10, args.page_samples // 2),
         "submit": args.ballots,
         "post": args.post_ballots,
+        "paced": args.paced_ballots if args.paced_rate else 0,
         "flow": args.flow_ballots,
     }
     total = sum(sizes.values())
@@ -183,7 +195,7 @@ def build_fixture(args: argparse.Namespace, rng: random.Random) -> Fixture:
         start += size
 
     # Complete drafts, as if every tap had been saved, for all but the full-flow credentials.
-    prefilled = pools["page"] + pools["submit"] + pools["post"]
+    prefilled = pools["page"] + pools["submit"] + pools["post"] + pools["paced"]
     ids = dict(Credential.objects.filter(code__in=prefilled).values_list("code", "pk"))
     values, weights = list(GRADE_WEIGHTS), list(GRADE_WEIGHTS.values())
     drafted = {code: rng.choices(values, weights, k=len(units)) for code in prefilled}
@@ -233,7 +245,8 @@ def collectstatic(env: dict[str, str]) -> None:
 
 
 class Server:
-    """gunicorn as deployment.md runs it (access log off: it would be client-bound work here)."""
+    """gunicorn as in deployment.md, without the access log (a line per request would be
+    measured too; a production proxy logs requests anyway)."""
 
     def __init__(self, env: dict[str, str], workers: int, threads: int, log_path: Path):
         self.port = free_port()
@@ -269,14 +282,15 @@ class Server:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.proc.returncode}: {self.log_path}")
+            conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
             try:
-                conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
                 conn.request("GET", "/healthz/")
                 if conn.getresponse().status == 200:
-                    conn.close()
                     return
             except OSError:
                 pass
+            finally:
+                conn.close()
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not answer /healthz/ within {seconds:.0f} s")
 
@@ -314,46 +328,60 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def _machine_busy() -> tuple[float, float]:
+def _machine_busy() -> float:
+    """CPU seconds the whole machine spent on anything but idle and I/O wait."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK"), sum(values) / os.sysconf("SC_CLK_TCK")
-
-
-def _postgres_pids() -> list[int]:
-    with psycopg.connect(PG + " dbname=postgres", autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (DB_NAME,)
-        ).fetchall()
-    return [row[0] for row in rows]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
 
 
 class CpuMeter:
-    """CPU seconds spent by this process (the client), gunicorn and the bench DB's backends."""
+    """CPU seconds spent by this process (the client), gunicorn and the bench DB's backends.
+
+    A backend lives only as long as its connection (DB_CONN_MAX_AGE, 60 s), so the processes
+    are sampled twice a second and each one's last reading is kept."""
 
     def __init__(self, server: Server):
         self.server = server
-        self.start = self._sample()
+        self.pg = psycopg.connect(PG + " dbname=postgres", autocommit=True)
+        self.first: dict[str, dict[int, float]] = {}
+        self.last: dict[str, dict[int, float]] = {"gunicorn": {}, "postgres": {}}
+        self.machine = _machine_busy()
+        self.client = _cpu_seconds(os.getpid())
+        self._poll()
+        self.first = {who: dict(pids) for who, pids in self.last.items()}
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
 
-    def _sample(self) -> dict:
-        return {
-            "client": {os.getpid(): _cpu_seconds(os.getpid())},
-            "gunicorn": {pid: _cpu_seconds(pid) for pid in self.server.pids()},
-            "postgres": {pid: _cpu_seconds(pid) for pid in _postgres_pids()},
-            "machine": _machine_busy(),
-        }
+    def _poll(self) -> None:
+        rows = self.pg.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (DB_NAME,)
+        ).fetchall()
+        for who, pids in (("gunicorn", self.server.pids()), ("postgres", [r[0] for r in rows])):
+            for pid in pids:
+                seconds = _cpu_seconds(pid)
+                if seconds:  # 0.0: the process has just gone
+                    self.last[who][pid] = seconds
+
+    def _run(self) -> None:
+        while not self.stopping.wait(0.5):
+            self._poll()
 
     def stop(self) -> dict[str, float]:
-        end = self._sample()
+        self.stopping.set()
+        self.thread.join(timeout=5)
+        self._poll()
+        self.pg.close()
         used = {
-            who: sum(now - self.start[who].get(pid, 0.0) for pid, now in end[who].items())
-            for who in ("client", "gunicorn", "postgres")
+            who: sum(now - self.first[who].get(pid, 0.0) for pid, now in self.last[who].items())
+            for who in ("gunicorn", "postgres")
         }
-        busy = end["machine"][0] - self.start["machine"][0]
-        wall = (end["machine"][1] - self.start["machine"][1]) / (os.cpu_count() or 1)
-        used["machine"] = busy
-        used["others"] = max(0.0, busy - used["client"] - used["gunicorn"] - used["postgres"])
-        used["wall"] = wall
+        used["client"] = _cpu_seconds(os.getpid()) - self.client
+        machine = _machine_busy()
+        used["machine"] = machine - self.machine
+        used["others"] = max(
+            0.0, used["machine"] - used["client"] - used["gunicorn"] - used["postgres"]
+        )
         return used
 
 
@@ -383,7 +411,6 @@ class Client:
     """One simulated tablet: one keep-alive connection and its cookies."""
 
     def __init__(self, port: int, timeout: float):
-        self.port = port
         self.origin = f"http://{HOST}:{port}"
         self.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
         self.cookies: dict[str, str] = {}
@@ -439,7 +466,6 @@ class Recorder:
         self.errors: list[str] = []
         self.done: list[str] = []  # codes whose submission succeeded
         self.tapped: dict[str, list[str]] = {}
-        self.count = collections.Counter()
         self.lock = threading.Lock()
 
     def ok(self, kind: str, response: Response) -> None:
@@ -537,6 +563,7 @@ def flow_job(client: Client, code: str, rec: Recorder, rng: random.Random) -> No
 @dataclasses.dataclass
 class PhaseResult:
     name: str
+    short: str
     rec: Recorder
     wall: float
     cpu: dict[str, float]
@@ -544,30 +571,38 @@ class PhaseResult:
     timed_out: bool
 
 
-def run_phase(name, server, args, codes, job, prepare=None) -> PhaseResult:
-    """``args.raters`` threads take codes from a queue until it is empty or time is up."""
-    work: queue.Queue[str] = queue.Queue()
-    for code in codes:
-        work.put(code)
+def run_phase(name, short, server, args, codes, job, prepare=None, rate=0.0) -> PhaseResult:
+    """``args.raters`` threads take codes from a queue until it is empty or time is up.
+
+    With ``rate``, ballots arrive on a fixed schedule (open loop) instead of back to back: the
+    n-th starts at n / rate seconds, or as soon as a rater is free, and its latency counts
+    from the scheduled time, so that waiting for a free rater is not hidden."""
+    work: queue.Queue[tuple[int, str]] = queue.Queue()
+    for item in enumerate(codes):
+        work.put(item)
     rec = Recorder()
     clients = [Client(server.port, args.timeout) for _ in range(args.raters)]
     for client in clients:
         if prepare:
             prepare(client)
     ready = threading.Barrier(args.raters + 1)
-    deadline_box: list[float] = []
+    clock: dict[str, float] = {}
 
     def rater(client: Client, index: int) -> None:
         rng = random.Random(f"{args.seed}-{name}-{index}")
         ready.wait()
-        deadline = deadline_box[0]
-        while time.monotonic() < deadline:
+        while time.monotonic() < clock["deadline"]:
             try:
-                code = work.get_nowait()
+                number, code = work.get_nowait()
             except queue.Empty:
                 return
+            if rate:
+                due = clock["start"] + number / rate
+                time.sleep(max(0.0, due - time.monotonic()))
             try:
                 job(client, code, rec, rng)
+                if rate:
+                    rec.took("whole ballot, from arrival", time.monotonic() - due)
             except (RequestFailed, OSError, http.client.HTTPException) as exc:
                 rec.error(f"{code}: {type(exc).__name__}: {exc}")
                 client.close()
@@ -578,18 +613,20 @@ def run_phase(name, server, args, codes, job, prepare=None) -> PhaseResult:
     ]
     for thread in threads:
         thread.start()
-    deadline_box.append(time.monotonic() + args.phase_seconds)
     meter = CpuMeter(server)
     start = time.perf_counter()
+    clock["start"] = time.monotonic()
+    clock["deadline"] = clock["start"] + args.phase_seconds
     ready.wait()
     for thread in threads:
-        thread.join(timeout=max(0.0, deadline_box[0] - time.monotonic()) + args.timeout * 2 + 5)
+        thread.join(timeout=max(0.0, clock["deadline"] - time.monotonic()) + args.timeout * 2 + 5)
     wall = time.perf_counter() - start
     cpu = meter.stop()
     for client in clients:
         client.close()
     return PhaseResult(
         name=name,
+        short=short,
         rec=rec,
         wall=wall,
         cpu=cpu,
@@ -629,7 +666,7 @@ def run_ceiling(server, args) -> PhaseResult:
     for client in clients:
         client.close()
     retries = sum(c.retries for c in clients)
-    return PhaseResult("ceiling: /healthz/", rec, wall, cpu, retries, False)
+    return PhaseResult("ceiling: /healthz/", "ceiling", rec, wall, cpu, retries, False)
 
 
 def measure_page(server, args, codes: list[str]) -> dict:
@@ -779,6 +816,21 @@ def print_cpu(result: PhaseResult) -> None:
     print(f"  CPU: {parts}; machine busy {cpu['machine'] / (wall * (os.cpu_count() or 1)):.0%}")
 
 
+def print_cpu_per_ballot(result: PhaseResult) -> None:
+    """CPU per ballot barely depends on what else runs; the rate it implies for a machine that
+    runs nothing but this (client included) is what the wall-clock figure would be on it."""
+    done = len(result.rec.done)
+    if not done:
+        return
+    cpu = {who: result.cpu[who] * 1000 / done for who in ("gunicorn", "postgres", "client")}
+    projected = (os.cpu_count() or 1) * 1000 / sum(cpu.values())
+    print(
+        f"  CPU per ballot: gunicorn {cpu['gunicorn']:.1f} ms, postgres {cpu['postgres']:.1f} ms,"
+        f" client {cpu['client']:.1f} ms -> at most {projected:.0f} ballots/s on"
+        f" {os.cpu_count()} otherwise idle cores"
+    )
+
+
 def print_phase(result: PhaseResult, per_ballot: bool = True) -> None:
     rec = result.rec
     requests = sum(len(v) for k, v in rec.latency.items() if not k.startswith("whole"))
@@ -794,6 +846,8 @@ def print_phase(result: PhaseResult, per_ballot: bool = True) -> None:
         print(f"  taps {len(rec.latency['tap POST']) / result.wall:.0f}/s")
     print_latency_table(result)
     print_cpu(result)
+    if per_ballot:
+        print_cpu_per_ballot(result)
     for line in rec.errors[:5]:
         print(f"  error: {line}")
 
@@ -865,20 +919,32 @@ def main() -> int:
                 f" --threads {args.threads} ({'gthread' if args.threads > 1 else 'sync'})",
                 flush=True,
             )
-            page = measure_page(server, args, fixture.pools["page"])
-            print_page(page)
+            if fixture.pools["page"]:
+                print_page(measure_page(server, args, fixture.pools["page"]))
             phases = [
-                ("submission: form GET + check GET + submit POST", "submit", ballot_job, None),
-                ("submission, POST only (token fetched beforehand)", "post", post_only_job,
-                 post_only_prepare),
-                ("full flow: form GET + a tap per unit + check GET + submit POST", "flow",
-                 flow_job, None),
+                ("submission: form GET + check GET + submit POST", "submission", "submit",
+                 ballot_job, None),
+                ("submission, POST only (token fetched beforehand)", "POST only", "post",
+                 post_only_job, post_only_prepare),
+                (f"submission, POST only, open loop at {args.paced_rate:g} ballots/s",
+                 f"POST only at {args.paced_rate:g}/s", "paced", post_only_job, post_only_prepare),
+                ("full flow: form GET + a tap per unit + check GET + submit POST", "full flow",
+                 "flow", flow_job, None),
             ]  # fmt: skip
-            for title, pool, job, prepare in phases:
+            for title, short, pool, job, prepare in phases:
                 if not fixture.pools[pool]:
                     continue
                 title = f"{title}, {args.raters} raters, {len(fixture.pools[pool])} ballots"
-                result = run_phase(title, server, args, fixture.pools[pool], job, prepare)
+                result = run_phase(
+                    title,
+                    short,
+                    server,
+                    args,
+                    fixture.pools[pool],
+                    job,
+                    prepare,
+                    rate=args.paced_rate if pool == "paced" else 0.0,
+                )
                 results.append(result)
                 print_phase(result)
                 sys.stdout.flush()
@@ -913,9 +979,11 @@ def main() -> int:
         f" {len(main_phase.rec.errors)} errors"
     )
     for result in results[1:]:
+        arrival = result.rec.latency.get("whole ballot, from arrival")
         print(
-            f"  {result.name.split(',')[0]}: {len(result.rec.done) / result.wall:.1f} ballots/s,"
+            f"  {result.short}: {len(result.rec.done) / result.wall:.1f} ballots/s,"
             f" submit POST p99 {ms(pct(result.rec.latency['submit POST'], 99)).strip()} ms"
+            + (f", from scheduled arrival p99 {ms(pct(arrival, 99)).strip()} ms" if arrival else "")
         )
     print(f"  ceiling: {len(ceiling.rec.latency['healthz GET']) / ceiling.wall:.0f} requests/s")
     print(f"  machine after the run: {machine()}")

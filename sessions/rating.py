@@ -118,17 +118,25 @@ _STATE_MESSAGES = {
 }
 
 
-def _lock_open(credential: Credential) -> Credential:
-    """Re-read the credential under a row lock and require that it can rate now."""
-    locked = (
+def _lock(credential: Credential) -> Credential:
+    """Re-read the credential under a row lock (held until the transaction ends)."""
+    return (
         Credential.objects.select_for_update(of=("self",))
         .select_related("session__scheme", "group", "holder_unit")
         .get(pk=credential.pk)
     )
+
+
+def _require_open(locked: Credential) -> Credential:
     state = rating_state(locked)
     if state != "open":
         raise RatingClosed(_(_STATE_MESSAGES[state]))
     return locked
+
+
+def _lock_open(credential: Credential) -> Credential:
+    """Re-read the credential under a row lock and require that it can rate now."""
+    return _require_open(_lock(credential))
 
 
 def credential_open(*, credential: Credential) -> Credential:
@@ -238,14 +246,11 @@ def ballot_submit(*, credential: Credential) -> Submission:
     """Turn the drafts into the final ballot, once. A double tap, a retry or a second tablet
     gets the same receipt, never a second ballot: the credential row is locked, and it is
     marked used in the same transaction that inserts the ballot."""
-    locked = (
-        Credential.objects.select_for_update(of=("self",))
-        .select_related("session__scheme", "group", "holder_unit")
-        .get(pk=credential.pk)
-    )
+    locked = _lock(credential)
     if locked.submitted_at is not None and locked.receipt:
         return Submission(receipt=locked.receipt, flags=[], repeated=True)
-    locked = _lock_open(locked)
+    # The row is locked already: checking it again costs no second SELECT ... FOR UPDATE.
+    _require_open(locked)
     scheme = locked.session.scheme
     drafts = drafts_for(locked)
     cells = form_cells(locked)

@@ -129,6 +129,7 @@ def _form_context(credential: Credential) -> dict:
         "grades": Grade.choices,
         "done": len(drafts),
         "total": total,
+        "drafts": drafts,
     }
 
 
@@ -214,7 +215,7 @@ def submit(request, code):
         else:
             return redirect("rate:entry_code", credential.code)
     context = _form_context(credential)
-    drafts = rating.drafts_for(credential)
+    drafts = context["drafts"]
     counts = dict.fromkeys(Grade.values, 0)
     for value in drafts.values():
         counts[value] += 1
