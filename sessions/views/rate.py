@@ -126,7 +126,8 @@ def _form_context(credential: Credential) -> dict:
         "credential": credential,
         "session": credential.session,
         "sections": sections,
-        "grades": Grade.choices,
+        # Resolved once: lazy labels would be translated again for every one of 200 buttons.
+        "grades": [(value, str(label)) for value, label in Grade.choices],
         "done": len(drafts),
         "total": total,
         "drafts": drafts,
