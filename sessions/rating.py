@@ -8,7 +8,6 @@ are looked up among those this credential may rate.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -18,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from .credentials import ALPHABET
+from .credentials import CODE_LENGTH, new_code
 from .models import (
     Ballot,
     BallotGrade,
@@ -33,7 +32,7 @@ from .models import (
     UnitCategory,
 )
 
-RECEIPT_LENGTH = 8
+RECEIPT_LENGTH = CODE_LENGTH
 RuleAction = ScoringScheme.RuleAction
 
 
@@ -190,10 +189,6 @@ class Submission:
     repeated: bool  # True when the credential had already submitted (a retry or second tablet)
 
 
-def _new_receipt() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(RECEIPT_LENGTH))
-
-
 def _percent(part: int, whole: int) -> Decimal:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
@@ -285,7 +280,7 @@ def ballot_submit(*, credential: Credential) -> Submission:
         ]
     )
     for _attempt in range(10):
-        receipt = _new_receipt()
+        receipt = new_code()  # same alphabet and length as a code
         try:
             with transaction.atomic():
                 updated = Credential.objects.filter(pk=locked.pk, submitted_at__isnull=True).update(

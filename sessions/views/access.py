@@ -1,6 +1,6 @@
 """Access helpers every staff view calls first (healthchecks' _get_x_for_user pattern)."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -26,3 +26,9 @@ def require_staff_role(request) -> None:
 def require_organiser(request) -> None:
     if not can_organise(request.user):
         raise PermissionDenied(_("只有组织者可以执行此操作。"))
+
+
+def form_error(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form it came from, as non-field errors."""
+    for message in exc.messages:
+        form.add_error(None, message)

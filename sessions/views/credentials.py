@@ -23,7 +23,7 @@ from .. import cards, selectors
 from .. import credentials as credential_services
 from ..models import Credential, ReviewSession
 from ..roles import can_organise
-from .access import get_session_for_user
+from .access import form_error, get_session_for_user
 
 # ---------------------------------------------------------------- forms
 # Kept beside their only views: sessions/forms.py was outside this change (see the report).
@@ -161,8 +161,7 @@ def credential_generate(request, slug):
                 session=session, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_error(form, exc)
         else:
             if not request.htmx:
                 messages.success(request, _("已生成 %(n)s 个评议码。") % {"n": len(issued)})

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .. import ballots, services
 from ..models import Ballot, ReviewSession
 from ..roles import PERM_OBSERVE, can_organise
-from .access import get_session_for_user, require_organiser
+from .access import form_error, get_session_for_user, require_organiser
 
 Status = ReviewSession.Status
 
@@ -183,8 +183,7 @@ def ballot_detail(request, slug, ballot_id):
                     ballot=ballot, reason=form.cleaned_data["reason"], actor=request.user
                 )
             except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error(None, message)
+                form_error(form, exc)
                 status = 422
             else:
                 messages.success(

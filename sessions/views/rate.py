@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import rating
 from ..credentials import CODE_LENGTH, normalise_code
-from ..models import Credential, Grade
+from ..models import Credential, DraftGrade, Grade
 
 # Wrong codes allowed per client address in a window before it must wait (guessing 40-bit
 # codes is hopeless anyway; this keeps a script from trying).
@@ -187,7 +187,7 @@ def grade(request, code):
         return _closed_answer(request, credential, " ".join(exc.messages), 422)
     if not request.htmx:
         return redirect("rate:entry_code", credential.code)
-    done = len(rating.drafts_for(credential))
+    done = DraftGrade.objects.filter(credential=credential).count()
     total = len(rating.form_cells(credential))
     return render(
         request,

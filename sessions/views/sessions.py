@@ -27,20 +27,36 @@ from ..forms import (
 )
 from ..models import Attachment, Draw, Participant, Report, ReviewSession
 from ..roles import can_organise
-from .access import get_session_for_user, require_organiser, require_staff_role
+from .access import form_error, get_session_for_user, require_organiser, require_staff_role
 
 
 def _errors(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-def _form_error(form, exc: ValidationError) -> None:
-    for message in exc.messages:
-        form.add_error(None, message)
-
-
 def _ctx(request, session: ReviewSession, **extra) -> dict:
     return {"session": session, "can_organise": can_organise(request.user), **extra}
+
+
+def _confirm_delete(request, session, *, thing, what: str, back: str, delete, done: str = ""):
+    """GET asks for confirmation; POST calls ``delete()`` and returns to ``back``. A refusal
+    from the service is shown on the confirmation page with 409 and nothing is deleted."""
+    error = None
+    if request.method == "POST":
+        try:
+            delete()
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            if done:
+                messages.success(request, done)
+            return redirect(back)
+    return render(
+        request,
+        "sessions/confirm_delete.html",
+        _ctx(request, session, thing=thing, what=what, error=error, back=back),
+        status=409 if error else 200,
+    )
 
 
 # ---------------------------------------------------------------- list, create, detail
@@ -67,7 +83,7 @@ def session_create(request):
         try:
             session = services.session_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("已创建评议会“%(title)s”。") % {"title": session.title})
             return redirect(session)
@@ -107,7 +123,7 @@ def session_edit(request, slug):
         try:
             services.session_update(session=session, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect(session)
@@ -191,7 +207,7 @@ def unit_add(request, slug):
         try:
             services.unit_save(session=session, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             if not request.htmx:
                 messages.success(request, _("已添加单位。"))
@@ -212,7 +228,7 @@ def unit_edit(request, slug, unit_id):
         try:
             services.unit_save(session=session, actor=request.user, unit=unit, **form.cleaned_data)
         except ValidationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("已保存单位“%(name)s”。") % {"name": unit.name})
             return redirect("review:units", slug)
@@ -224,27 +240,14 @@ def unit_edit(request, slug, unit_id):
 def unit_delete(request, slug, unit_id):
     session = get_session_for_user(request, slug, organise=True)
     unit = get_object_or_404(session.units, pk=unit_id)
-    error = None
-    if request.method == "POST":
-        try:
-            services.unit_delete(unit=unit, actor=request.user)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            messages.success(request, _("已删除单位“%(name)s”。") % {"name": unit.name})
-            return redirect("review:units", slug)
-    return render(
+    return _confirm_delete(
         request,
-        "sessions/confirm_delete.html",
-        _ctx(
-            request,
-            session,
-            thing=unit,
-            what=_("单位"),
-            error=error,
-            back=reverse("review:units", args=[slug]),
-        ),
-        status=409 if error else 200,
+        session,
+        thing=unit,
+        what=_("单位"),
+        back=reverse("review:units", args=[slug]),
+        delete=lambda: services.unit_delete(unit=unit, actor=request.user),
+        done=_("已删除单位“%(name)s”。") % {"name": unit.name},
     )
 
 
@@ -284,7 +287,7 @@ def category_add(request, slug):
         try:
             services.category_save(session=session, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             if not request.htmx:
                 return redirect("review:units", slug)
@@ -306,7 +309,7 @@ def category_edit(request, slug, category_id):
                 session=session, actor=request.user, category=category, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             return redirect("review:units", slug)
     return render(
@@ -319,26 +322,13 @@ def category_edit(request, slug, category_id):
 def category_delete(request, slug, category_id):
     session = get_session_for_user(request, slug, organise=True)
     category = get_object_or_404(session.categories, pk=category_id)
-    error = None
-    if request.method == "POST":
-        try:
-            services.category_delete(category=category, actor=request.user)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            return redirect("review:units", slug)
-    return render(
+    return _confirm_delete(
         request,
-        "sessions/confirm_delete.html",
-        _ctx(
-            request,
-            session,
-            thing=category,
-            what=_("单位类别"),
-            error=error,
-            back=reverse("review:units", args=[slug]),
-        ),
-        status=409 if error else 200,
+        session,
+        thing=category,
+        what=_("单位类别"),
+        back=reverse("review:units", args=[slug]),
+        delete=lambda: services.category_delete(category=category, actor=request.user),
     )
 
 
@@ -376,7 +366,7 @@ def group_add(request, slug):
         try:
             services.group_save(session=session, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             if not request.htmx:
                 return redirect("review:groups", slug)
@@ -402,7 +392,7 @@ def group_edit(request, slug, group_id):
                 session=session, actor=request.user, group=group, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(
                 request, _("已保存评议组“%(name)s”。") % {"name": form.cleaned_data["name"]}
@@ -418,26 +408,13 @@ def group_edit(request, slug, group_id):
 def group_delete(request, slug, group_id):
     session = get_session_for_user(request, slug, organise=True)
     group = get_object_or_404(session.rater_groups, pk=group_id)
-    error = None
-    if request.method == "POST":
-        try:
-            services.group_delete(group=group, actor=request.user)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            return redirect("review:groups", slug)
-    return render(
+    return _confirm_delete(
         request,
-        "sessions/confirm_delete.html",
-        _ctx(
-            request,
-            session,
-            thing=group,
-            what=_("评议组"),
-            error=error,
-            back=reverse("review:groups", args=[slug]),
-        ),
-        status=409 if error else 200,
+        session,
+        thing=group,
+        what=_("评议组"),
+        back=reverse("review:groups", args=[slug]),
+        delete=lambda: services.group_delete(group=group, actor=request.user),
     )
 
 
@@ -477,7 +454,7 @@ def draw_participants(request, slug):
                 session=session, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(
                 request,
@@ -499,7 +476,7 @@ def draw_speaking_order(request, slug):
         try:
             services.draw_speaking_order(session=session, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("发言顺序已抽定。"))
             if not request.htmx:
@@ -622,22 +599,12 @@ def attachment_delete(request, slug, attachment_id):
         pk=attachment_id,
         report__participant__session=session,
     )
-    participant_id = attachment.report.participant_id
-    back = reverse("review:participant_reports", args=[slug, participant_id])
-    error = None
-    if request.method == "POST":
-        try:
-            services.attachment_delete(attachment=attachment, actor=request.user)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            messages.success(
-                request, _("已删除附件“%(name)s”。") % {"name": attachment.original_name}
-            )
-            return redirect(back)
-    return render(
+    return _confirm_delete(
         request,
-        "sessions/confirm_delete.html",
-        _ctx(request, session, thing=attachment, what=_("附件"), error=error, back=back),
-        status=409 if error else 200,
+        session,
+        thing=attachment,
+        what=_("附件"),
+        back=reverse("review:participant_reports", args=[slug, attachment.report.participant_id]),
+        delete=lambda: services.attachment_delete(attachment=attachment, actor=request.user),
+        done=_("已删除附件“%(name)s”。") % {"name": attachment.original_name},
     )
