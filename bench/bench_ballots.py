@@ -18,13 +18,13 @@ What it does, all on 127.0.0.1:
      request at a time leaves nothing to queue behind) and its transferred size with its CSS
      and scripts, compressed as the server sends them;
    - submission: ``--raters`` raters take credentials from a queue and do what a tablet does
-     for a filled form: GET the form, GET the check page, POST the submission (302 = success);
-   - submission POST only: the same POST, with the CSRF cookie and token fetched once per rater
-     beforehand, i.e. the cost of the submission itself;
+     for a filled form: GET the form, then POST the submission from the form's confirmation
+     box, which opens in the page without a request (302 = success);
+   - submission POST only: the same POST, i.e. the cost of the submission itself;
    - the same POST offered at ``--paced-rate`` ballots/s (open loop). Back to back, 100 raters
      always waiting make the mean latency 100 / throughput (Little's law), so a p99 target
      only means something at a given rate;
-   - full flow: GET the form, one htmx POST per grade, GET the check page, POST;
+   - full flow: GET the form, one htmx POST per grade, POST;
    - the ceiling: ``--raters`` clients requesting ``/healthz/`` (no database, no template).
 4. Checks the database afterwards: one ballot per successful submission, none for anything
    else, no receipt twice, grades as drafted and tapped, and no errors in gunicorn's log.
@@ -71,7 +71,8 @@ CATEGORIES = ["镇(街道)", "政府部门", "统筹协调部门", "党群服务
 GROUPS = [("县级领导", 40), ("区直部门", 20), ("镇(街道)", 20), ("两代表一委员", 20)]
 # Roughly what raters do: mostly 好/较好, some 一般, few 差 and 弃权. No ballot rule is on.
 GRADE_WEIGHTS = {"good": 35, "fairly_good": 35, "average": 20, "poor": 5, "abstain": 5}
-TOKEN_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# The form page's confirmation box once every unit is graded (templates/rate/form.html).
+CONFIRM_READY = '<button type="submit" >确认提交</button>'
 UNIT_RE = re.compile(r'name="unit" value="(\d+)"')
 ASSET_RE = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 BROWSER_ENCODING = "gzip, deflate, br"
@@ -415,7 +416,6 @@ class Client:
         self.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
         self.cookies: dict[str, str] = {}
         self.retries = 0
-        self.token = ""  # the POST-only phase's CSRF token, fetched once
 
     def request(self, method: str, path: str, fields=None, headers=None) -> Response:
         body = urlencode(fields) if fields is not None else None
@@ -450,13 +450,6 @@ class Client:
         self.conn.close()
 
 
-def csrf_token(response: Response) -> str:
-    match = TOKEN_RE.search(response.text)
-    if not match:
-        raise RequestFailed("no csrfmiddlewaretoken on the page")
-    return match.group(1)
-
-
 # ---------------------------------------------------------------- phases
 
 
@@ -488,40 +481,31 @@ def expect(response: Response, status: int, what: str, location: str | None = No
         raise RequestFailed(f"{what}: redirected to {response.headers.get('Location')}")
 
 
-def submit_post(client: Client, code: str, token: str, rec: Recorder) -> None:
+def submit_post(client: Client, code: str, rec: Recorder) -> None:
+    """The 确认提交 button of the form page's confirmation box (no CSRF token: the rater's
+    endpoints take the code in the URL as their only authority, see sessions/views/rate.py)."""
     path = f"/r/{code}/submit/"
-    response = client.request(
-        "POST",
-        path,
-        {"csrfmiddlewaretoken": token},
-        {"Referer": client.origin + path},
-    )
+    response = client.request("POST", path, {}, {"Referer": client.origin + f"/r/{code}/"})
     expect(response, 302, "submit POST", f"/r/{code}/")
     rec.ok("submit POST", response)
     rec.done.append(code)
 
 
 def ballot_job(client: Client, code: str, rec: Recorder, _rng: random.Random) -> None:
-    """A filled form on the tablet: the form, the check page, the submission."""
+    """A filled form on the tablet: load the form (its confirmation box is in the page and
+    opens without a request), then submit."""
     start = time.perf_counter()
     form = client.request("GET", f"/r/{code}/", headers={"Referer": client.origin + "/r/"})
     expect(form, 200, "form GET")
+    if CONFIRM_READY not in form.text:
+        raise RequestFailed("form GET: the confirmation box does not offer 确认提交")
     rec.ok("form GET", form)
-    csrf_token(form)
-    check = client.request("GET", f"/r/{code}/submit/", headers={"Referer": client.origin})
-    expect(check, 200, "check GET")
-    rec.ok("check GET", check)
-    submit_post(client, code, csrf_token(check), rec)
-    rec.took("whole ballot (3 requests)", time.perf_counter() - start)
-
-
-def post_only_prepare(client: Client) -> None:
-    """Get the CSRF cookie and a token once, from the code entry page."""
-    client.token = csrf_token(client.request("GET", "/r/"))
+    submit_post(client, code, rec)
+    rec.took("whole ballot (2 requests)", time.perf_counter() - start)
 
 
 def post_only_job(client: Client, code: str, rec: Recorder, _rng: random.Random) -> None:
-    submit_post(client, code, client.token, rec)
+    submit_post(client, code, rec)
 
 
 def flow_job(client: Client, code: str, rec: Recorder, rng: random.Random) -> None:
@@ -531,21 +515,19 @@ def flow_job(client: Client, code: str, rec: Recorder, rng: random.Random) -> No
     form = client.request("GET", form_path)
     expect(form, 200, "form GET")
     rec.ok("form GET", form)
-    token = csrf_token(form)
     units = UNIT_RE.findall(form.text)
     values, weights = list(GRADE_WEIGHTS), list(GRADE_WEIGHTS.values())
     grades = rng.choices(values, weights, k=len(units))
     headers = {
         "HX-Request": "true",
         "HX-Current-URL": client.origin + form_path,
-        "X-CSRFToken": token,
         "Referer": client.origin + form_path,
     }
     for unit, grade in zip(units, grades, strict=True):
         tap = client.request(
             "POST",
             f"/r/{code}/grade/",
-            {"csrfmiddlewaretoken": token, "unit": unit, "grade": grade},
+            {"unit": unit, "grade": grade},
             headers,
         )
         expect(tap, 200, "tap POST")
@@ -553,10 +535,9 @@ def flow_job(client: Client, code: str, rec: Recorder, rng: random.Random) -> No
             raise RequestFailed("tap POST: no progress fragment in the answer")
         rec.ok("tap POST", tap)
     rec.tapped[code] = grades
-    check = client.request("GET", f"/r/{code}/submit/", headers={"Referer": client.origin})
-    expect(check, 200, "check GET")
-    rec.ok("check GET", check)
-    submit_post(client, code, csrf_token(check), rec)
+    if CONFIRM_READY not in tap.text:
+        raise RequestFailed("tap POST: the last tap did not enable 确认提交")
+    submit_post(client, code, rec)
     rec.took("whole ballot (form+taps+submit)", time.perf_counter() - start)
 
 
@@ -571,7 +552,7 @@ class PhaseResult:
     timed_out: bool
 
 
-def run_phase(name, short, server, args, codes, job, prepare=None, rate=0.0) -> PhaseResult:
+def run_phase(name, short, server, args, codes, job, rate=0.0) -> PhaseResult:
     """``args.raters`` threads take codes from a queue until it is empty or time is up.
 
     With ``rate``, ballots arrive on a fixed schedule (open loop) instead of back to back: the
@@ -582,9 +563,6 @@ def run_phase(name, short, server, args, codes, job, prepare=None, rate=0.0) -> 
         work.put(item)
     rec = Recorder()
     clients = [Client(server.port, args.timeout) for _ in range(args.raters)]
-    for client in clients:
-        if prepare:
-            prepare(client)
     ready = threading.Barrier(args.raters + 1)
     clock: dict[str, float] = {}
 
@@ -922,16 +900,14 @@ def main() -> int:
             if fixture.pools["page"]:
                 print_page(measure_page(server, args, fixture.pools["page"]))
             phases = [
-                ("submission: form GET + check GET + submit POST", "submission", "submit",
-                 ballot_job, None),
-                ("submission, POST only (token fetched beforehand)", "POST only", "post",
-                 post_only_job, post_only_prepare),
+                ("submission: form GET + submit POST", "submission", "submit", ballot_job),
+                ("submission, POST only", "POST only", "post", post_only_job),
                 (f"submission, POST only, open loop at {args.paced_rate:g} ballots/s",
-                 f"POST only at {args.paced_rate:g}/s", "paced", post_only_job, post_only_prepare),
-                ("full flow: form GET + a tap per unit + check GET + submit POST", "full flow",
-                 "flow", flow_job, None),
+                 f"POST only at {args.paced_rate:g}/s", "paced", post_only_job),
+                ("full flow: form GET + a tap per unit + submit POST", "full flow",
+                 "flow", flow_job),
             ]  # fmt: skip
-            for title, short, pool, job, prepare in phases:
+            for title, short, pool, job in phases:
                 if not fixture.pools[pool]:
                     continue
                 title = f"{title}, {args.raters} raters, {len(fixture.pools[pool])} ballots"
@@ -942,7 +918,6 @@ def main() -> int:
                     args,
                     fixture.pools[pool],
                     job,
-                    prepare,
                     rate=args.paced_rate if pool == "paced" else 0.0,
                 )
                 results.append(result)

@@ -45,6 +45,13 @@ def database_from_url(url: str) -> dict:
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", "60"),
             "CONN_HEALTH_CHECKS": True,
+            # Server-side parameters and prepared statements: PostgreSQL then parses and plans
+            # a statement once per connection instead of on every request, which halves its
+            # CPU per ballot (docs/benchmarks.md). Off only for a pooler that cannot keep
+            # prepared statements (PgBouncer in transaction mode before 1.21).
+            "OPTIONS": {"server_side_binding": True, "prepare_threshold": 2}
+            if envbool("DB_PREPARED_STATEMENTS", "true")
+            else {},
         }
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
 

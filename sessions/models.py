@@ -355,9 +355,17 @@ class BallotGrade(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="grades")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    # No index of their own on unit and criterion: every submission writes 40 of these rows,
+    # and each index costs it (docs/benchmarks.md); nothing looks grades up by unit alone
+    # (scoring reads them by ballot), so only deleting a unit would scan.
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
     criterion = models.ForeignKey(
-        "Criterion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "Criterion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     grade = models.CharField(max_length=12, choices=Grade.choices)
 
@@ -383,10 +391,17 @@ class DraftGrade(models.Model):
     """A grade tapped but not yet submitted: saved on every tap so that a reload, a dropped
     connection or another tablet resumes where the rater left off. Deleted on submission."""
 
+    # Drafts are read and deleted by credential; as for BallotGrade, no index of their own on
+    # unit and criterion (one more write per tap for a lookup nothing makes).
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="drafts")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
     criterion = models.ForeignKey(
-        "Criterion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "Criterion",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     grade = models.CharField(max_length=12, choices=Grade.choices)
     updated_at = models.DateTimeField(auto_now=True)

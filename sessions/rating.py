@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from . import rater_sql
 from .credentials import CODE_LENGTH, new_code
 from .models import (
     Ballot,
@@ -25,7 +26,6 @@ from .models import (
     Criterion,
     DraftGrade,
     Grade,
-    Participant,
     ReviewSession,
     ScoringScheme,
     Unit,
@@ -51,18 +51,43 @@ class Cell:
 # ---------------------------------------------------------------- who may rate what
 
 
-def rateable_units(credential: Credential) -> list[Unit]:
-    """The participating units this credential rates, in speaking order: never the holder's own
-    unit, and with 交叉评议 on, towns rate only departments and departments only towns
-    (DESIGN.md section 4.2)."""
+@dataclass(frozen=True)
+class FormUnit:
+    """A unit as the rating form shows it: plain values, read in one query."""
+
+    pk: int
+    name: str
+    category_id: int
+    category_name: str
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    """What one credential's form asks: its units in order, and the criteria (none when the
+    session grades each unit as a whole)."""
+
+    units: tuple[FormUnit, ...]
+    criteria: tuple[tuple[int, str], ...]
+
+    @property
+    def criterion_ids(self) -> list[int | None]:
+        return [pk for pk, _name in self.criteria] or [None]
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [Cell(u.pk, c) for u in self.units for c in self.criterion_ids]
+
+
+def form_layout(credential: Credential) -> FormLayout:
+    """The participating units this credential rates, in category order then speaking order:
+    never the holder's own unit, and with 交叉评议 on, towns rate only departments and
+    departments only towns (DESIGN.md section 4.2). This is the one place those rules live.
+
+    One statement returning plain values: the form page, every tap and the submission read
+    it (sessions/rater_sql.py says why it is written by hand)."""
     session = credential.session
-    participants = (
-        Participant.objects.filter(session=session)
-        .select_related("unit__category")
-        .order_by("unit__category__order", "unit__category_id", "speaking_order", "unit__name")
-    )
-    units = [p.unit for p in participants if p.unit_id != credential.holder_unit_id]
     side = credential.group.side
+    other = None
     if session.scheme.cross_rating and side in (
         UnitCategory.Side.TOWN,
         UnitCategory.Side.DEPARTMENT,
@@ -72,8 +97,19 @@ def rateable_units(credential: Credential) -> list[Unit]:
             if side == UnitCategory.Side.TOWN
             else UnitCategory.Side.TOWN
         )
-        units = [u for u in units if u.category.side == other]
-    return units
+    rows = rater_sql.layout_rows(
+        session_id=session.pk, holder_unit_id=credential.holder_unit_id, side=other
+    )
+    units = tuple(dict.fromkeys(FormUnit(*row[:4]) for row in rows))
+    criteria = tuple(dict.fromkeys((row[4], row[5]) for row in rows if row[4] is not None))
+    return FormLayout(units=units, criteria=criteria)
+
+
+def rateable_units(credential: Credential) -> list[Unit]:
+    """The units of ``form_layout`` as model instances (with their category), in form order."""
+    ids = [unit.pk for unit in form_layout(credential).units]
+    units = Unit.objects.select_related("category").in_bulk(ids)
+    return [units[pk] for pk in ids]
 
 
 def session_criteria(session: ReviewSession) -> list[Criterion]:
@@ -81,12 +117,7 @@ def session_criteria(session: ReviewSession) -> list[Criterion]:
 
 
 def form_cells(credential: Credential) -> list[Cell]:
-    criteria = session_criteria(credential.session) or [None]
-    return [
-        Cell(unit_id=u.pk, criterion_id=c.pk if c else None)
-        for u in rateable_units(credential)
-        for c in criteria
-    ]
+    return form_layout(credential).cells
 
 
 # ---------------------------------------------------------------- guards
@@ -119,11 +150,7 @@ _STATE_MESSAGES = {
 
 def _lock(credential: Credential) -> Credential:
     """Re-read the credential under a row lock (held until the transaction ends)."""
-    return (
-        Credential.objects.select_for_update(of=("self",))
-        .select_related("session__scheme", "group", "holder_unit")
-        .get(pk=credential.pk)
-    )
+    return rater_sql.credential_with_session(pk=credential.pk, lock=True)
 
 
 def _require_open(locked: Credential) -> Credential:
@@ -141,10 +168,11 @@ def _lock_open(credential: Credential) -> Credential:
 def credential_open(*, credential: Credential) -> Credential:
     """Record the first time a credential's form was opened (the organisers' monitor counts it)."""
     if credential.opened_at is None:
-        Credential.objects.filter(pk=credential.pk, opened_at__isnull=True).update(
-            opened_at=timezone.now()
-        )
-        credential.refresh_from_db(fields=["opened_at"])
+        now = timezone.now()
+        if rater_sql.credential_mark_opened(credential_id=credential.pk, at=now):
+            credential.opened_at = now
+        else:  # another tablet opened it first
+            credential.refresh_from_db(fields=["opened_at"])
     return credential
 
 
@@ -152,31 +180,43 @@ def credential_open(*, credential: Credential) -> Credential:
 
 
 def drafts_for(credential: Credential) -> dict[Cell, str]:
-    return {
-        Cell(d.unit_id, d.criterion_id): d.grade
-        for d in DraftGrade.objects.filter(credential=credential)
-    }
+    rows = rater_sql.draft_rows(credential_id=credential.pk)
+    return {Cell(unit_id, criterion_id): grade for unit_id, criterion_id, grade in rows}
+
+
+@dataclass(frozen=True)
+class Tap:
+    """A saved tap, with the form it was checked against (so the answer needs no re-read)."""
+
+    cell: Cell
+    grade: str
+    layout: FormLayout
 
 
 @transaction.atomic
 def draft_grade_set(
     *, credential: Credential, unit_id: int, criterion_id: int | None, grade: str
-) -> DraftGrade:
+) -> Tap:
     """Save one tap. A unit or criterion this credential may not rate, or a grade outside
     好/较好/一般/差/弃权, is refused and nothing is stored."""
     credential = _lock_open(credential)
     if grade not in Grade.values:
         raise ValidationError(_("无效的评价等次。"))
     cell = Cell(unit_id=unit_id, criterion_id=criterion_id)
-    if cell not in set(form_cells(credential)):
+    layout = form_layout(credential)
+    if cell not in set(layout.cells):
         raise ValidationError(_("此单位不在您的评议表上。"))
-    draft, _created = DraftGrade.objects.update_or_create(
-        credential=credential,
-        unit_id=unit_id,
-        criterion_id=criterion_id,
-        defaults={"grade": grade},
-    )
-    return draft
+    # The credential row is locked: nobody else can write this credential's drafts meanwhile,
+    # so an UPDATE then, only if it found nothing, an INSERT is safe (and cheaper than
+    # update_or_create's savepoint and SELECT ... FOR UPDATE).
+    updated = DraftGrade.objects.filter(
+        credential_id=credential.pk, unit_id=unit_id, criterion_id=criterion_id
+    ).update(grade=grade, updated_at=timezone.now())
+    if not updated:
+        DraftGrade.objects.create(
+            credential_id=credential.pk, unit_id=unit_id, criterion_id=criterion_id, grade=grade
+        )
+    return Tap(cell=cell, grade=grade, layout=layout)
 
 
 # ---------------------------------------------------------------- submission
@@ -236,11 +276,30 @@ def missing_cells(credential: Credential, drafts: dict[Cell, str] | None = None)
     return [cell for cell in form_cells(credential) if cell not in drafts]
 
 
-@transaction.atomic
+RECEIPT_ATTEMPTS = 10
+
+
 def ballot_submit(*, credential: Credential) -> Submission:
     """Turn the drafts into the final ballot, once. A double tap, a retry or a second tablet
     gets the same receipt, never a second ballot: the credential row is locked, and it is
-    marked used in the same transaction that inserts the ballot."""
+    marked used in the same transaction that inserts the ballot.
+
+    The receipt is drawn before the transaction; if it clashes with another (40 bits: about
+    one chance in ten million per hall of 500), the whole transaction is rolled back and
+    tried again with a new one. That costs nothing in the usual case, where a savepoint
+    around the receipt would cost two statements on every submission."""
+    for _attempt in range(RECEIPT_ATTEMPTS):
+        receipt = new_code()  # same alphabet and length as a code
+        try:
+            return _ballot_submit(credential=credential, receipt=receipt)
+        except IntegrityError:
+            if not Credential.objects.filter(receipt=receipt).exists():
+                raise
+    raise RuntimeError(f"could not find a free receipt code after {RECEIPT_ATTEMPTS} attempts")
+
+
+@transaction.atomic
+def _ballot_submit(*, credential: Credential, receipt: str) -> Submission:
     locked = _lock(credential)
     if locked.submitted_at is not None and locked.receipt:
         return Submission(receipt=locked.receipt, flags=[], repeated=True)
@@ -248,7 +307,7 @@ def ballot_submit(*, credential: Credential) -> Submission:
     _require_open(locked)
     scheme = locked.session.scheme
     drafts = drafts_for(locked)
-    cells = form_cells(locked)
+    cells = form_layout(locked).cells
     missing = [cell for cell in cells if cell not in drafts]
     if missing:
         raise ValidationError(
@@ -260,18 +319,21 @@ def ballot_submit(*, credential: Credential) -> Submission:
         raise ValidationError(rejected)
     flags = [rule for rule, action, _message in broken if action == RuleAction.FLAG]
 
-    ballot = Ballot.objects.create(
-        session=locked.session,
-        group=locked.group,
-        holder_unit=locked.holder_unit,
+    # Written with rater_sql: the ORM's INSERT and UPDATE machinery cost more CPU than the
+    # statements themselves, on the one request every rater makes (docs/benchmarks.md).
+    ballot = Ballot(
+        session_id=locked.session_id,
+        group_id=locked.group_id,
+        holder_unit_id=locked.holder_unit_id,
         credential=None if scheme.anonymous else locked,
         source=Ballot.Source.TABLET,
         flags=flags,
     )
-    BallotGrade.objects.bulk_create(
+    rater_sql.insert([ballot])
+    rater_sql.insert(
         [
             BallotGrade(
-                ballot=ballot,
+                ballot_id=ballot.pk,
                 unit_id=cell.unit_id,
                 criterion_id=cell.criterion_id,
                 grade=drafts[cell],
@@ -279,20 +341,11 @@ def ballot_submit(*, credential: Credential) -> Submission:
             for cell in cells
         ]
     )
-    for _attempt in range(10):
-        receipt = new_code()  # same alphabet and length as a code
-        try:
-            with transaction.atomic():
-                updated = Credential.objects.filter(pk=locked.pk, submitted_at__isnull=True).update(
-                    submitted_at=timezone.now(), receipt=receipt
-                )
-            break
-        except IntegrityError:  # a receipt clash: 40 bits make it vanishingly rare
-            continue
-    else:
-        raise RuntimeError("could not find a free receipt code after 10 attempts")
+    updated = rater_sql.credential_mark_submitted(
+        credential_id=locked.pk, at=timezone.now(), receipt=receipt
+    )
     if updated != 1:
         # Unreachable while the row lock holds; if it ever is, nothing of this ballot stays.
         raise IntegrityError("credential was used concurrently")
-    DraftGrade.objects.filter(credential=locked).delete()
+    rater_sql.drafts_delete(credential_id=locked.pk)
     return Submission(receipt=receipt, flags=flags, repeated=False)

@@ -211,11 +211,12 @@ def test_draft_grade_set_saves_then_overwrites_one_row_per_cell():
 
     rating.draft_grade_set(credential=credential, unit_id=first.pk, criterion_id=None, grade=GOOD)
     rating.draft_grade_set(credential=credential, unit_id=second.pk, criterion_id=None, grade=POOR)
-    draft = rating.draft_grade_set(
+    tap = rating.draft_grade_set(
         credential=credential, unit_id=first.pk, criterion_id=None, grade=ABSTAIN
     )
 
-    assert (draft.unit_id, draft.criterion_id, draft.grade) == (first.pk, None, ABSTAIN)
+    assert (tap.cell, tap.grade) == (Cell(first.pk, None), ABSTAIN)
+    assert tap.layout.cells == [Cell(first.pk, None), Cell(second.pk, None)]
     assert sorted(
         DraftGrade.objects.filter(credential=credential).values_list("unit_id", "grade")
     ) == sorted([(first.pk, ABSTAIN), (second.pk, POOR)])

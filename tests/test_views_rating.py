@@ -153,9 +153,14 @@ def checked(row_html: str) -> list[str]:
 
 
 def section_names(response) -> list[tuple[str, list[str]]]:
+    """(category heading, unit names under it), read off the page as a rater sees it."""
+    body = response.content.decode().split('<div class="rate-footer">')[0]
     return [
-        (section["category"].name, [row["unit"].name for row in section["rows"]])
-        for section in response.context["sections"]
+        (
+            part.split("</h2>", 1)[0],
+            re.findall(r'<div class="rate-unit-name">([^<]*)</div>', part),
+        )
+        for part in body.split('<h2 class="rate-category">')[1:]
     ]
 
 
@@ -326,12 +331,32 @@ def test_grade_htmx_saves_and_answers_the_row_and_progress(client):
     response = tap(client, form.credential, form.towns[0].pk, Grade.FAIRLY_GOOD)
 
     assert response.status_code == 200
-    assert response.content.decode() == (
+    saved, confirm = response.content.decode().split('<div id="confirm"')
+    assert saved == (
         "已保存：较好"
         '<p id="progress" class="progress" role="status" aria-live="polite" '
         'hx-swap-oob="true">已评 1/5</p>'
     )
+    # The in-page confirmation box follows, out of band, with the counts and what is missing.
+    assert ' hx-swap-oob="true"' in confirm.split(">")[0]
+    counts = confirm.split('<p class="small">')[1].split("</p>")[0]
+    assert re.sub(r"<[^>]+>", "", counts) == ("好 0 · 较好 1 · 一般 0 · 差 0 · 弃权 0")
+    assert "还有 4 项没有评价（弃权也需选择）。" in confirm
+    assert '<button type="submit" disabled>确认提交</button>' in confirm
     assert drafts(form.credential) == {(form.towns[0].pk, None): Grade.FAIRLY_GOOD}
+
+
+def test_grade_htmx_last_tap_enables_confirm(client):
+    form = make_form()
+    fill(form.credential, dict.fromkeys(form.units[1:], Grade.GOOD))
+
+    response = tap(client, form.credential, form.units[0].pk, Grade.POOR)
+
+    assert response.status_code == 200
+    confirm = response.content.decode().split('<div id="confirm"')[1]
+    assert "还有" not in confirm
+    assert "提交后评议表不能再修改，也不能撤回。" in confirm
+    assert '<button type="submit" >确认提交</button>' in confirm
 
 
 def test_grade_htmx_second_tap_replaces_the_first(client):
@@ -619,10 +644,10 @@ def test_submit_get_lists_the_missing_units_and_disables_confirm(client):
     response = client.get(url("submit", form.credential))
 
     assert response.status_code == 200
-    assert response.context["missing_units"] == [
-        form.towns[1],
-        form.departments[0],
-        form.departments[2],
+    assert [u.pk for u in response.context["missing_units"]] == [
+        form.towns[1].pk,
+        form.departments[0].pk,
+        form.departments[2].pk,
     ]
     page = response.content.decode()
     assert re.findall(r'#unit-\d+">(.+?)</a>', page) == ["镇2", "局01", "局03"]
@@ -819,19 +844,46 @@ def test_rate_limit_does_not_count_a_valid_code(client):
 # ---------------------------------------------------------------- CSRF
 
 
-@pytest.mark.parametrize("endpoint", ["grade", "submit"])
-def test_post_without_csrf_token_is_403_and_stores_nothing(endpoint):
+# The rater's endpoints take the code in the URL as their only authority, so they do not ask
+# for a CSRF token (sessions/views/rate.py): a tablet that blocks cookies still rates. What
+# guards them is the code itself.
+
+
+def test_tap_without_cookies_or_csrf_token_is_saved():
+    form = make_form()
+    browser = Client(enforce_csrf_checks=True)
+
+    response = tap(browser, form.credential, form.towns[0].pk, Grade.POOR)
+
+    assert response.status_code == 200
+    assert drafts(form.credential) == {(form.towns[0].pk, None): Grade.POOR}
+
+
+def test_submit_without_cookies_or_csrf_token_is_accepted():
     form = make_form()
     fill(form.credential, dict.fromkeys(form.units, Grade.GOOD))
     browser = Client(enforce_csrf_checks=True)
-    browser.get(url("entry_code", form.credential))  # sets the CSRF cookie, as a tablet would
+
+    response = browser.post(url("submit", form.credential))
+
+    assert response.status_code == 302
+    assert Ballot.objects.count() == 1
+
+
+@pytest.mark.parametrize(("endpoint", "status"), [("grade", 404), ("submit", 302)])
+def test_post_with_a_made_up_code_is_refused_and_stores_nothing(endpoint, status):
+    form = make_form()
+    fill(form.credential, dict.fromkeys(form.units, Grade.GOOD))
+    browser = Client(enforce_csrf_checks=True)
     before = stored()
 
     response = browser.post(
-        url(endpoint, form.credential), {"unit": form.towns[0].pk, "grade": "poor"}
+        reverse(f"rate:{endpoint}", args=["ZZZZZZZZ"]),
+        {"unit": form.towns[0].pk, "grade": "poor"},
     )
 
-    assert response.status_code == 403
+    # The submit answer sends the browser to the entry page, which says the code is invalid.
+    assert response.status_code == status
     assert stored() == before
 
 

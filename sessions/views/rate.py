@@ -14,14 +14,18 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import rating
+from .. import rater_sql, rating
 from ..credentials import CODE_LENGTH, normalise_code
-from ..models import Credential, DraftGrade, Grade
+from ..models import Credential, Grade
 
 # Wrong codes allowed per client address in a window before it must wait (guessing 40-bit
 # codes is hopeless anyway; this keeps a script from trying).
@@ -77,11 +81,7 @@ def _throttled(request):
 
 def _credential(request, code: str) -> Credential | None:
     """The credential for ``code``, or None (and the attempt counted) for a wrong code."""
-    credential = (
-        Credential.objects.select_related("session__scheme", "group", "holder_unit")
-        .filter(code=normalise_code(code))
-        .first()
-    )
+    credential = rater_sql.credential_with_session(code=normalise_code(code))
     if credential is None:
         _count_wrong_code(request)
     return credential
@@ -99,39 +99,109 @@ def entry(request):
     )
 
 
-def _form_context(credential: Credential) -> dict:
-    units = rating.rateable_units(credential)
-    criteria = rating.session_criteria(credential.session)
-    drafts = rating.drafts_for(credential)
-    sections: list[dict] = []
-    for unit in units:
-        if not sections or sections[-1]["category"] != unit.category:
-            sections.append({"category": unit.category, "rows": []})
-        sections[-1]["rows"].append(
-            {
-                "unit": unit,
-                "cells": [
-                    {
-                        "criterion": criterion,
-                        "grade": drafts.get(
-                            rating.Cell(unit.pk, criterion.pk if criterion else None)
-                        ),
-                    }
-                    for criterion in (criteria or [None])
-                ],
-            }
+# Rendered rows, reused: the rating form is the page every rater loads, and rendering 40
+# units × 5 buttons through the template engine cost more than everything else in a ballot
+# (docs/benchmarks.md). Each unit heading and each cell is rendered once per process for each
+# of its six states (blank or one of the five grades) from the partials in rate/form.html and
+# then only joined (a grade the form does not know would raise, not render). The key holds everything the markup depends on (language, ids, names), so
+# a renamed unit simply renders anew; the grade URL is filled in per credential.
+_ROW_CACHE: dict[tuple, str | tuple[str, ...]] = {}
+_ROW_CACHE_LIMIT = 20_000
+_URL_PLACEHOLDER = "\x00grade-url\x00"
+
+
+def _cached(key: tuple, render):
+    chunk = _ROW_CACHE.get(key)
+    if chunk is None:
+        if len(_ROW_CACHE) >= _ROW_CACHE_LIMIT:
+            _ROW_CACHE.clear()
+        chunk = _ROW_CACHE[key] = render()
+    return chunk
+
+
+def _grade_choices() -> list[tuple[str, str]]:
+    # Resolved once per render: lazy labels would be translated again for every button.
+    return [(value, str(label)) for value, label in Grade.choices]
+
+
+GRADE_STATES = (None, *Grade.values)
+_STATE_INDEX = {grade: index for index, grade in enumerate(GRADE_STATES)}
+
+
+def _render_unit(unit: rating.FormUnit, criteria: tuple) -> tuple[str, tuple[tuple[str, ...]]]:
+    """A unit's heading, and for each of its cells the markup in each of the six states."""
+    head = render_to_string("rate/form.html#unit-head", {"unit": unit})
+    context = {
+        "unit": unit,
+        "grades": _grade_choices(),
+        "grade_url": mark_safe(_URL_PLACEHOLDER),  # noqa: S308  (a constant)
+    }
+    cells = tuple(
+        tuple(
+            render_to_string("rate/form.html#cell", context | {"criterion": c, "grade": grade})
+            for grade in GRADE_STATES
         )
-    total = len(units) * max(len(criteria), 1)
+        for c in criteria
+    )
+    return head, cells
+
+
+def _form_body(layout: rating.FormLayout, drafts: dict, grade_url: str) -> str:
+    language = get_language()
+    criteria = layout.criteria or (None,)
+    criterion_ids = layout.criterion_ids
+    parts: list[str] = []
+    category = None
+    for unit in layout.units:
+        if unit.category_id != category:
+            category = unit.category_id
+            parts.append(
+                _cached(
+                    ("category", unit.category_name),
+                    lambda name=unit.category_name: render_to_string(
+                        "rate/form.html#category", {"name": name}
+                    ),
+                )
+            )
+        head, cells = _cached(
+            (language, unit, criteria), lambda unit=unit: _render_unit(unit, criteria)
+        )
+        parts.append(head)
+        for states, criterion_id in zip(cells, criterion_ids, strict=True):
+            grade = drafts.get(rating.Cell(unit.pk, criterion_id))
+            parts.append(states[_STATE_INDEX[grade]])
+        parts.append("</div>")  # closes unit-head's <div class="rate-unit">
+    return mark_safe("".join(parts).replace(_URL_PLACEHOLDER, grade_url))  # noqa: S308
+
+
+def _progress_context(credential: Credential, layout: rating.FormLayout, drafts) -> dict:
+    """The progress line and the in-page confirmation: counts per grade, what is missing."""
+    counts = dict.fromkeys(Grade.values, 0)
+    for value in drafts.values():
+        counts[value] += 1
+    total = len(layout.units) * max(len(layout.criteria), 1)
+    done = sum(counts.values())
+    return {
+        "done": done,
+        "total": total,
+        "missing": total - done,
+        "counts": [(label, counts[value]) for value, label in _grade_choices()],
+        "submit_url": reverse("rate:submit", args=[credential.code]),
+        "check_url": reverse("rate:submit", args=[credential.code]),
+    }
+
+
+def _form_context(credential: Credential) -> dict:
+    layout = rating.form_layout(credential)
+    drafts = rating.drafts_for(credential)
+    grade_url = reverse("rate:grade", args=[credential.code])
     return {
         "credential": credential,
         "session": credential.session,
-        "sections": sections,
-        # Resolved once: lazy labels would be translated again for every one of 200 buttons.
-        "grades": [(value, str(label)) for value, label in Grade.choices],
-        "done": len(drafts),
-        "total": total,
+        "layout": layout,
         "drafts": drafts,
-    }
+        "form_body": _form_body(layout, drafts, grade_url) if layout.units else "",
+    } | _progress_context(credential, layout, drafts)
 
 
 @never_cache
@@ -163,6 +233,11 @@ def _closed_answer(request, credential, message: str, status: int):
     return redirect("rate:entry_code", credential.code if credential else "-")
 
 
+# The rater's endpoints are exempt from CSRF on purpose. CSRF defends requests that a browser
+# authenticates by itself, with a cookie; here nothing is ambient: the code in the URL is the
+# whole authority, and a page that knows it can submit with or without the rater's browser.
+# Without the check, a tablet that blocks cookies, or holds a stale CSRF cookie, still rates.
+@csrf_exempt
 @require_POST
 def grade(request, code):
     """Save one tap; the answer is the row's saved mark plus the progress line (out of band)."""
@@ -175,7 +250,7 @@ def grade(request, code):
     if not form.is_valid():
         return _closed_answer(request, credential, _("无效的评价，请重新选择。"), 422)
     try:
-        rating.draft_grade_set(
+        tap = rating.draft_grade_set(
             credential=credential,
             unit_id=form.cleaned_data["unit"],
             criterion_id=form.cleaned_data["criterion"],
@@ -187,15 +262,13 @@ def grade(request, code):
         return _closed_answer(request, credential, " ".join(exc.messages), 422)
     if not request.htmx:
         return redirect("rate:entry_code", credential.code)
-    done = DraftGrade.objects.filter(credential=credential).count()
-    total = len(rating.form_cells(credential))
+    context = _progress_context(credential, tap.layout, rating.drafts_for(credential))
     return render(
-        request,
-        "rate/form.html#saved",
-        {"done": done, "total": total, "grade_label": Grade(form.cleaned_data["grade"]).label},
+        request, "rate/form.html#saved", context | {"grade_label": Grade(tap.grade).label}
     )
 
 
+@csrf_exempt  # see grade()
 @never_cache
 @require_http_methods(["GET", "POST"])
 def submit(request, code):
@@ -217,21 +290,17 @@ def submit(request, code):
             return redirect("rate:entry_code", credential.code)
     context = _form_context(credential)
     drafts = context["drafts"]
-    counts = dict.fromkeys(Grade.values, 0)
-    for value in drafts.values():
-        counts[value] += 1
+    layout = context["layout"]
     context.update(
-        counts=[(label, counts[value]) for value, label in Grade.choices],
         missing_units=[
-            row["unit"]
-            for section in context["sections"]
-            for row in section["rows"]
-            if any(cell["grade"] is None for cell in row["cells"])
+            unit
+            for unit in layout.units
+            if any(rating.Cell(unit.pk, pk) not in drafts for pk in layout.criterion_ids)
         ],
         warnings=[
             message
             for _rule, _action, message in rating.ballot_rule_results(
-                credential.session.scheme, list(drafts.values())
+                credential.session.scheme, [drafts[cell] for cell in layout.cells if cell in drafts]
             )
         ],
         errors=errors,

@@ -51,6 +51,16 @@
     // Refused and not swapped (403, 404, 429…): the row must not keep reading "已保存".
     else if (form) markUnsaved(form, document.body.dataset.msgGaveUp || "Not saved: tap again.");
   });
+  // The rating form's 确认提交: a tap still on its way (or being retried) must reach the server
+  // first, or the ballot would hold the grade before it.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-confirm-submit")) return;
+    if (document.querySelector("form[data-autosave].unsaved, form[data-autosave].htmx-request")) {
+      event.preventDefault();
+      banner(document.body.dataset.msgUnsaved || "Some grades are not saved yet.");
+    }
+  });
   document.addEventListener("htmx:beforeRequest", function () {
     var box = document.getElementById("htmx-error");
     if (box) box.hidden = true;

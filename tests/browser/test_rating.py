@@ -78,7 +78,8 @@ def tap_and_see_saved(page, units, start, total):
 
 
 def rate_whole_form(page, credential, units):
-    """Half the form, reload, see it resumed, the rest, check, confirm: the receipt."""
+    """Half the form, reload, see it resumed, the rest, open the confirmation, confirm: the
+    receipt."""
     total = len(units)
     half = total // 2
     page.goto(f"/r/{credential.code}/")
@@ -100,12 +101,19 @@ def rate_whole_form(page, credential, units):
 
     tap_and_see_saved(page, units[half:], half, total)
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
-    page.get_by_role("link", name="检查并提交").click()
+    confirm = page.locator("#confirm")
+    expect(confirm).to_be_hidden()
+    page.locator("summary", has_text="检查并提交").click()  # opens in the page, no request
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("检查并提交")
-    expect(page.get_by_text(f"已评 {total}/{total}")).to_be_visible()
+    counts = {
+        grade: sum(1 for u in units if GRADES[u.pk % len(GRADES)] == grade) for grade in GRADES
+    }
+    expect(confirm.locator("p").first).to_have_text(
+        " · ".join(f"{LABELS[grade]} {counts[grade]}" for grade in GRADES)
+    )
+    expect(confirm).to_contain_text("提交后评议表不能再修改，也不能撤回。")
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
-    page.get_by_role("button", name="确认提交").click()
+    confirm.get_by_role("button", name="确认提交").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("评议表已提交")
     receipt = Credential.objects.get(pk=credential.pk).receipt
@@ -199,3 +207,48 @@ def test_rater_tap_refused_by_the_server_never_still_reads_saved(open_page):
     assert list(
         DraftGrade.objects.filter(credential=credential).values_list("unit_id", "grade")
     ) == [(units[0].pk, Grade.GOOD)]
+
+
+def test_rater_cannot_confirm_an_incomplete_form_and_is_shown_what_is_missing(open_page):
+    session, units = rating_session()
+    credential = CredentialFactory(session=session)
+    page = open_page(TABLET)
+    page.goto(f"/r/{credential.code}/")
+    page.wait_for_load_state("load")
+    tap_and_see_saved(page, units[:-2], 0, len(units))
+
+    page.locator("summary", has_text="检查并提交").click()
+
+    confirm = page.locator("#confirm")
+    expect(confirm).to_contain_text("还有 2 项没有评价（弃权也需选择）。")
+    expect(confirm.get_by_role("button", name="确认提交")).to_be_disabled()
+    confirm.get_by_role("link", name="查看未评单位").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("检查并提交")
+    expect(page.locator(".rate-missing li")).to_have_text([units[-2].name, units[-1].name])
+    assert Ballot.objects.count() == 0
+
+
+def test_rater_confirm_waits_for_an_unsaved_tap(open_page):
+    session, units = rating_session()
+    credential = CredentialFactory(session=session)
+    page = open_page(TABLET)
+    page.goto(f"/r/{credential.code}/")
+    page.wait_for_load_state("load")
+    tap_and_see_saved(page, units, 0, len(units))
+    page.locator("summary", has_text="检查并提交").click()
+
+    page.context.set_offline(True)
+    tap(page, units[0], Grade.POOR)  # a change of mind that has not reached the server
+    expect(page.locator(f"#unit-{units[0].pk} .save-state")).to_contain_text("未保存")
+    page.locator("#confirm").get_by_role("button", name="确认提交").click()
+
+    expect(page.locator("#htmx-error")).to_contain_text("还有评价没有保存")
+    assert Ballot.objects.count() == 0
+
+    page.context.set_offline(False)
+    expect(page.locator(f"#unit-{units[0].pk} .save-state")).to_have_text("已保存：差")
+    page.locator("#confirm").get_by_role("button", name="确认提交").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("评议表已提交")
+    ballot = Ballot.objects.get(session=session)
+    assert ballot.grades.get(unit=units[0]).grade == Grade.POOR
