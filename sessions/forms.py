@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import draws
-from .models import RaterGroup, Report, ReviewSession, Unit, UnitCategory
+from .models import RaterGroup, Report, ReviewSession, ScoringScheme, Unit, UnitCategory
 
 
 class SessionCreateForm(forms.Form):
@@ -123,3 +123,134 @@ class UnitChoiceForm(forms.Form):
     def __init__(self, *args, session: ReviewSession, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = session.units.all()
+
+
+# ---------------------------------------------------------------- 计分办法 (issue 4)
+
+
+def _scheme_label(name: str):
+    return ScoringScheme._meta.get_field(name).verbose_name
+
+
+def _score(name: str, **kwargs) -> forms.DecimalField:
+    # Ranges and the rules between fields are checked by services.scheme_problems, so that the
+    # page, the command line and the tests get the same messages, each naming its field.
+    return forms.DecimalField(label=_scheme_label(name), max_digits=6, decimal_places=2, **kwargs)
+
+
+def _flag(name: str, **kwargs) -> forms.BooleanField:
+    return forms.BooleanField(label=_scheme_label(name), required=False, **kwargs)
+
+
+def _action(name: str) -> forms.ChoiceField:
+    return forms.ChoiceField(label=_scheme_label(name), choices=ScoringScheme.RuleAction.choices)
+
+
+class SchemeForm(forms.Form):
+    """Every option of the 计分办法 (DESIGN.md section 4) except the group weights and minimum
+    samples, which the 评议组与权重 page edits."""
+
+    value_good = _score("value_good")
+    value_fairly_good = _score("value_fairly_good")
+    value_average = _score("value_average")
+    value_poor = _score("value_poor")
+    anonymous = _flag("anonymous", help_text=_("评议表不记录评议码和持有人。"))
+    cross_rating = _flag(
+        "cross_rating", help_text=_("按评议组和单位类别的“交叉评议归属”决定谁评谁。")
+    )
+    trimmed_mean = _flag("trimmed_mean")
+    trim_above = forms.IntegerField(
+        label=_scheme_label("trim_above"), help_text=_("至少为 2，去掉两票后至少还剩一票。")
+    )
+    default_min_sample = forms.IntegerField(
+        label=_scheme_label("default_min_sample"),
+        help_text=_("新建评议组时的默认值；各组的数值在“评议组与权重”页修改。"),
+    )
+    weight_review = _score("weight_review")
+    weight_target = _score("weight_target")
+    weight_daily = _score("weight_daily")
+    weight_satisfaction = _score("weight_satisfaction")
+    weight_leader_comment = _score("weight_leader_comment")
+    apply_bonus = _flag("apply_bonus", help_text=_("加减分在加权合计之后直接加到总分上。"))
+    tie_break_leaders = _flag("tie_break_leaders")
+    tie_break_good_share = _flag("tie_break_good_share")
+    band_excellent = _score("band_excellent")
+    band_good = _score("band_good")
+    band_average = _score("band_average")
+    excellent_cap_enabled = _flag("excellent_cap_enabled")
+    excellent_cap_percent = _score(
+        "excellent_cap_percent",
+        help_text=_("优秀单位数不超过本类别单位数 × 此比例（向下取整），并列者同等对待。"),
+    )
+    max_good_percent = _score("max_good_percent", required=False, help_text=_("不启用时可留空。"))
+    max_good_action = _action("max_good_action")
+    identical_grades_action = _action("identical_grades_action")
+    value_satisfied = _score("value_satisfied")
+    value_basically_satisfied = _score("value_basically_satisfied")
+    value_dissatisfied = _score("value_dissatisfied")
+
+    # (legend, help, fields): how the page groups the fields, in the order of section 4.
+    SECTIONS = (
+        (
+            _("评价等次分值"),
+            _("0 到 100 分，从“好”到“差”依次降低；弃权不计入得分和票数。"),
+            ("value_good", "value_fairly_good", "value_average", "value_poor"),
+        ),
+        (_("评议方式"), "", ("anonymous", "cross_rating")),
+        (
+            _("评议组得分"),
+            _("各组的权重和最少有效票数在“评议组与权重”页修改。"),
+            ("trimmed_mean", "trim_above", "default_min_sample"),
+        ),
+        (
+            _("总分构成（%）"),
+            _("各组成部分权重之和必须为 100。"),
+            (
+                "weight_review",
+                "weight_target",
+                "weight_daily",
+                "weight_satisfaction",
+                "weight_leader_comment",
+                "apply_bonus",
+            ),
+        ),
+        (
+            _("同分排序"),
+            _("按总分在本类别内排名；勾选的依据按顺序比较，仍相同的名次相同。"),
+            ("tie_break_leaders", "tie_break_good_share"),
+        ),
+        (
+            _("等次"),
+            _("分数线 0 到 100，优秀 ≥ 良好 ≥ 一般；低于一般分数线为较差。"),
+            (
+                "band_excellent",
+                "band_good",
+                "band_average",
+                "excellent_cap_enabled",
+                "excellent_cap_percent",
+            ),
+        ),
+        (
+            _("评议表规则"),
+            _("拒收：评议人须修改后才能提交；标记：照常接收，供组织者复核。"),
+            ("max_good_percent", "max_good_action", "identical_grades_action"),
+        ),
+        (
+            _("问政满意度分值"),
+            _("0 到 100 分，按有效票取平均分。"),
+            ("value_satisfied", "value_basically_satisfied", "value_dissatisfied"),
+        ),
+    )
+
+
+class CriterionForm(forms.Form):
+    name = forms.CharField(label=_("指标名称"), max_length=100)
+    weight = forms.DecimalField(
+        label=_("权重"),
+        max_digits=6,
+        decimal_places=2,
+        help_text=_("按权重加权平均，不必加总为 100。"),
+    )
+    order = forms.IntegerField(
+        label=_("排序"), required=False, min_value=0, max_value=32767, help_text=_("留空排在最后")
+    )

@@ -4,6 +4,7 @@ from .views import credentials as credential_views
 from .views import imports as import_views
 from .views import monitor as monitor_views
 from .views import paper as paper_views
+from .views import scheme as scheme_views
 from .views import sessions as views
 
 app_name = "review"
@@ -92,5 +93,19 @@ urlpatterns = [
         "<slug:slug>/credentials/<int:credential_id>/reissue/",
         credential_views.credential_reissue,
         name="credential_reissue",
+    ),
+    # --- 计分办法 (sessions/views/scheme.py) ---
+    path("<slug:slug>/scheme/", scheme_views.scheme, name="scheme"),
+    path("<slug:slug>/scheme/words/", scheme_views.scheme_words, name="scheme_words"),
+    path("<slug:slug>/scheme/criteria/add/", scheme_views.criterion_add, name="criterion_add"),
+    path(
+        "<slug:slug>/scheme/criteria/<int:criterion_id>/edit/",
+        scheme_views.criterion_edit,
+        name="criterion_edit",
+    ),
+    path(
+        "<slug:slug>/scheme/criteria/<int:criterion_id>/delete/",
+        scheme_views.criterion_delete,
+        name="criterion_delete",
     ),
 ]
