@@ -94,16 +94,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--paced-rate",
         type=float,
-        default=50.0,
+        default=200.0,
         help="ballots/s offered in the open-loop POST-only phase (0: skip)",
     )
-    parser.add_argument("--paced-ballots", type=int, default=1000)
+    parser.add_argument("--paced-ballots", type=int, default=2000)
     parser.add_argument(
         "--flow-ballots", type=int, default=200, help="ballots in the full-flow phase (0: skip)"
     )
     parser.add_argument("--page-samples", type=int, default=100, help="form GETs at concurrency 1")
     parser.add_argument("--workers", type=int, default=2 * cores + 1)
-    parser.add_argument("--threads", type=int, default=1)
+    # As docs/deployment.md runs it: threads keep connections alive between requests.
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--ceiling-seconds", type=float, default=10.0)
     parser.add_argument("--phase-seconds", type=float, default=300.0, help="time limit per phase")
     parser.add_argument("--timeout", type=float, default=30.0, help="socket timeout per request")

@@ -7,20 +7,31 @@ of times.
 """
 
 import datetime
+import random
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from sessions import roles, services
+from sessions import rating, roles, services
 from sessions.credentials import credentials_generate
-from sessions.models import ReviewSession
+from sessions.models import DraftGrade, ReviewSession
 
 MIDYEAR_SLUG = "demo-2026-midyear"
 ANNUAL_SLUG = "demo-2025-annual"
 DRAW_SEED = "20260715"
 ORDER_SEED = "20260716"
+BALLOT_SEED = "20260120"
+ANNUAL_OPEN_CARDS = 6  # cards of the annual session left unused, for trying the form
+
+
+def _demo_grade(rng: random.Random, standing: float) -> str:
+    """A grade for a unit of the given standing (0 weakest … 1 strongest): mostly 好 and 较好,
+    as in real meetings, with the weaker units drawing more 一般 and 差."""
+    weights = [30 + 50 * standing, 40, 25 - 15 * standing, 8 - 6 * standing, 3]
+    return rng.choices(["good", "fairly_good", "average", "poor", "abstain"], weights)[0]
+
 
 TOWNS = [
     "迎宾路街道",
@@ -189,7 +200,26 @@ class Command(BaseCommand):
         # Open for rating, so that the demo's credential cards lead to a form that can be filled.
         for status in (ReviewSession.Status.READY, ReviewSession.Status.RATING):
             session = services.session_transition(session=session, target=status, actor=admin)
+        self._ballots(session, keep_open=ANNUAL_OPEN_CARDS)
         return session
+
+    def _ballots(self, session, *, keep_open: int):
+        """Submitted ballots for all but ``keep_open`` cards, through the raters' own service
+        (drafts, then ballot_submit), so that the results pages have something to show while a
+        few cards still lead to an empty form. Each unit has a standing that tilts its grades;
+        the draws are seeded, so every run gives the same ballots."""
+        rng = random.Random(BALLOT_SEED)
+        standing = {unit.pk: rng.random() for unit in session.units.order_by("name")}
+        cards = list(session.credentials.order_by("id"))
+        for credential in cards[: len(cards) - keep_open]:
+            units = rating.rateable_units(credential)
+            DraftGrade.objects.bulk_create(
+                DraftGrade(
+                    credential=credential, unit=unit, grade=_demo_grade(rng, standing[unit.pk])
+                )
+                for unit in units
+            )
+            rating.ballot_submit(credential=credential)
 
     def _print_summary(self, *sessions):
         base = settings.SITE_URL
