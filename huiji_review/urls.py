@@ -20,5 +20,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("sessions/", include("sessions.urls")),
+    path("sessions/", include("scoring.urls")),  # results and 其他考核 of a session
     path("r/", include("sessions.urls_rate")),
 ]

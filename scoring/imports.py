@@ -1,0 +1,352 @@
+"""其他考核得分 from a workbook (issue 4 item 3): 目标考核, 日常考核 and 加减分 with its reason,
+one row per participating unit, all or nothing.
+
+The sheet 其他考核 has the header 单位, 目标考核, 日常考核, 加减分, 加减分理由. A blank score is
+"no score" (the unit's total then lacks that component, section 4.6); a blank 加减分 is 0. Units
+the sheet does not list keep what they have. ``parse_scores_workbook`` reads the whole sheet
+against the session and collects every problem, each naming its row and column (the session
+workbook's helpers, sessions/workbook.py, refuse formulas, HTML and oversized or damaged
+files); ``external_scores_import`` stores the rows in one transaction through
+``scoring.services.external_score_save``.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from sessions.models import ReviewSession
+from sessions.services import audit
+from sessions.workbook import (
+    FORMULA_STARTS,
+    NAME_MAX,
+    SHEET_HELP,
+    Problem,
+    WorkbookError,
+    _is_blank,
+    _is_formula,
+    _open,
+    _Parser,
+    _size,
+)
+
+from . import services
+from .forms import SCORES_UPLOAD_MAX_BYTES
+from .models import ExternalScore
+
+SHEET_SCORES = "其他考核"
+COL_UNIT = "单位"
+COL_TARGET = "目标考核"
+COL_DAILY = "日常考核"
+COL_BONUS = "加减分"
+COL_REASON = "加减分理由"
+COLUMNS = (COL_UNIT, COL_TARGET, COL_DAILY, COL_BONUS, COL_REASON)
+REASON_MAX = ExternalScore._meta.get_field("bonus_reason").max_length
+
+ZERO, HUNDRED, CENT = Decimal("0"), Decimal("100"), Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One parsed row of 其他考核."""
+
+    row: int
+    unit: str
+    target: Decimal | None
+    daily: Decimal | None
+    bonus: Decimal
+    bonus_reason: str
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    rows: list[ScoreRow]
+    units: int
+    targets: int
+    dailies: int
+    bonuses: int
+
+    def __str__(self) -> str:
+        return _(
+            "导入其他考核得分 %(n)s 个单位：目标考核 %(targets)s 个，日常考核 %(dailies)s 个，"
+            "加减分 %(bonuses)s 个"
+        ) % {
+            "n": self.units,
+            "targets": self.targets,
+            "dailies": self.dailies,
+            "bonuses": self.bonuses,
+        }
+
+
+def _participants(session: ReviewSession) -> dict:
+    """Participating units by name, in speaking order."""
+    return {
+        p.unit.name: p.unit
+        for p in session.participants.select_related("unit").order_by("speaking_order", "id")
+    }
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def parse_scores_workbook(fileobj, *, session: ReviewSession) -> list[ScoreRow]:
+    """The rows of sheet 其他考核, checked against ``session``; raises WorkbookError listing
+    every problem. Nothing is written."""
+    size = _size(fileobj)
+    if size > SCORES_UPLOAD_MAX_BYTES:
+        raise WorkbookError(
+            [
+                Problem(
+                    _("文件大小为 %(size).1f MB，超过上限 %(max).1f MB。")
+                    % {"size": size / 1024 / 1024, "max": SCORES_UPLOAD_MAX_BYTES / 1024 / 1024}
+                )
+            ]
+        )
+    book = _open(fileobj)
+    try:
+        return _ScoresParser(book, session=session).parse()
+    finally:
+        book.close()
+
+
+class _ScoresParser(_Parser):
+    """Reuses the session workbook's rows, header, text and problem handling."""
+
+    def __init__(self, book, *, session: ReviewSession):
+        super().__init__(book, require_meta=False)
+        self.units = set(_participants(session))
+
+    def parse(self) -> list[ScoreRow]:
+        table = self._table(SHEET_SCORES, required_columns=COLUMNS)
+        if table is None:
+            raise WorkbookError(self.problems)
+        if not table.rows:
+            self.problem(_("没有任何单位：请从第二行起每行填写一个单位。"), SHEET_SCORES)
+        seen: dict[str, int] = {}
+        rows = []
+        for row, cells in table.rows:
+            before = len(self.problems)
+            unit = self._text(
+                SHEET_SCORES,
+                row,
+                COL_UNIT,
+                table.cell(cells, COL_UNIT),
+                required=True,
+                max_length=NAME_MAX,
+            )
+            if unit is not None:
+                if unit not in self.units:
+                    self.problem(
+                        _("“%(name)s”不是本评议会的述职单位。") % {"name": unit},
+                        SHEET_SCORES,
+                        row,
+                        COL_UNIT,
+                    )
+                elif unit in seen:
+                    self.problem(
+                        _("单位“%(name)s”重复（第 %(first)s 行已列出）。")
+                        % {"name": unit, "first": seen[unit]},
+                        SHEET_SCORES,
+                        row,
+                        COL_UNIT,
+                    )
+                else:
+                    seen[unit] = row
+            target = self._score(row, table.cell(cells, COL_TARGET), COL_TARGET, ZERO)
+            daily = self._score(row, table.cell(cells, COL_DAILY), COL_DAILY, ZERO)
+            bonus = self._score(row, table.cell(cells, COL_BONUS), COL_BONUS, -HUNDRED)
+            reason = self._text(
+                SHEET_SCORES,
+                row,
+                COL_REASON,
+                table.cell(cells, COL_REASON),
+                required=False,
+                max_length=REASON_MAX,
+            )
+            if bonus and reason is None and not self._wrong(row, COL_REASON, before):
+                self.problem(_("有加减分时必须写明理由。"), SHEET_SCORES, row, COL_REASON)
+            if len(self.problems) == before:
+                rows.append(
+                    ScoreRow(
+                        row=row,
+                        unit=unit,
+                        target=target,
+                        daily=daily,
+                        bonus=bonus or ZERO,
+                        bonus_reason=reason or "",
+                    )
+                )
+        if self.problems:
+            raise WorkbookError(self.problems)
+        return rows
+
+    def _wrong(self, row: int, column: str, since: int) -> bool:
+        """Whether a problem is already recorded for this cell (one sentence per cell)."""
+        return any(p.row == row and p.column == column for p in self.problems[since:])
+
+    def _score(self, row: int, cell, column: str, minimum: Decimal) -> Decimal | None:
+        """A number from ``minimum`` to 100 with at most two decimals; None when blank."""
+        if cell is None or _is_blank(cell):
+            return None
+        if _is_formula(cell):
+            self.problem(_("不能是公式，请直接填写内容。"), SHEET_SCORES, row, column)
+            return None
+        value = cell.value
+        number = None
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            number = Decimal(str(value))
+        elif isinstance(value, str):
+            try:
+                number = Decimal(value.strip())
+            except InvalidOperation:
+                number = None
+        if number is None or not number.is_finite() or not minimum <= number <= HUNDRED:
+            self.problem(
+                _("必须是 %(min)s 到 %(max)s 之间的数字。") % {"min": minimum, "max": HUNDRED},
+                SHEET_SCORES,
+                row,
+                column,
+            )
+            return None
+        if number != number.quantize(CENT):
+            self.problem(_("最多两位小数。"), SHEET_SCORES, row, column)
+            return None
+        return number.quantize(CENT)
+
+
+# ---------------------------------------------------------------- the import
+
+
+@transaction.atomic
+def external_scores_import(*, session: ReviewSession, actor, rows: list[ScoreRow]) -> ImportSummary:
+    """Store parsed rows (``parse_scores_workbook``), all or nothing: each goes through
+    ``services.external_score_save`` (which checks it again and writes its audit entry), and
+    one more audit entry records the import as a whole."""
+    session = ReviewSession.objects.select_for_update().get(pk=session.pk)
+    if not rows:
+        raise ValidationError(_("没有任何单位：请从第二行起每行填写一个单位。"))
+    units = _participants(session)
+    problems = [
+        Problem(
+            _("“%(name)s”不是本评议会的述职单位。") % {"name": r.unit},
+            SHEET_SCORES,
+            r.row,
+            COL_UNIT,
+        )
+        for r in rows
+        if r.unit not in units
+    ]
+    names = [r.unit for r in rows]
+    problems += [
+        Problem(_("单位“%(name)s”重复。") % {"name": r.unit}, SHEET_SCORES, r.row, COL_UNIT)
+        for i, r in enumerate(rows)
+        if r.unit in names[:i]
+    ]
+    if problems:
+        raise WorkbookError(problems)
+    for r in rows:
+        try:
+            services.external_score_save(
+                session=session,
+                unit=units[r.unit],
+                actor=actor,
+                target=r.target,
+                daily=r.daily,
+                bonus=r.bonus,
+                bonus_reason=r.bonus_reason,
+            )
+        except ValidationError as exc:
+            raise WorkbookError(
+                [Problem(message, SHEET_SCORES, r.row) for message in exc.messages]
+            ) from exc
+    summary = ImportSummary(
+        rows=list(rows),
+        units=len(rows),
+        targets=sum(r.target is not None for r in rows),
+        dailies=sum(r.daily is not None for r in rows),
+        bonuses=sum(r.bonus != 0 for r in rows),
+    )
+    audit(
+        session=session,
+        actor=actor,
+        action="external_score.import",
+        message=str(summary),
+        rows=[r.row for r in rows],
+    )
+    return summary
+
+
+# ---------------------------------------------------------------- the template
+
+
+def scores_template_bytes(session: ReviewSession) -> bytes:
+    """The 其他考核 sheet for ``session``: a row per participating unit in speaking order with
+    what is stored now, and a 说明 sheet. Filled in, it imports as it is."""
+    book = Workbook()
+    bold = Font(bold=True)
+    sheet = book.active
+    sheet.title = SHEET_SCORES
+    sheet.append(list(COLUMNS))
+    for cell in sheet[1]:
+        cell.font = bold
+    stored = {e.unit_id: e for e in ExternalScore.objects.filter(session=session)}
+    for name, unit in _participants(session).items():
+        score = stored.get(unit.pk)
+        values = [
+            name,
+            score.target if score else None,
+            score.daily if score else None,
+            score.bonus if score and score.bonus else None,
+            score.bonus_reason if score else None,
+        ]
+        sheet.append(values)
+        row = sheet.max_row
+        for column in (1, 5):
+            cell = sheet.cell(row=row, column=column)
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.data_type = "s"  # a name, never a formula
+        for column in (2, 3, 4):
+            sheet.cell(row=row, column=column).number_format = "0.00"
+    sheet.freeze_panes = "B2"
+    for column, width in zip("ABCDE", (28, 12, 12, 10, 40), strict=True):
+        sheet.column_dimensions[column].width = width
+
+    help_sheet = book.create_sheet(SHEET_HELP)
+    help_sheet.append([_("列"), _("说明")])
+    for cell in help_sheet[1]:
+        cell.font = bold
+    for row in _help_rows():
+        help_sheet.append(row)
+    help_sheet.column_dimensions["A"].width = 14
+    help_sheet.column_dimensions["B"].width = 90
+
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _help_rows() -> list[list[str]]:
+    return [
+        [COL_UNIT, _("必填。本评议会述职单位的名称，每个单位一行，不能重复。")],
+        [COL_TARGET, _("目标考核得分，0 到 100，最多两位小数；留空表示没有得分。")],
+        [COL_DAILY, _("日常考核得分，0 到 100，最多两位小数；留空表示没有得分。")],
+        [COL_BONUS, _("加减分，-100 到 100，扣分填负数，最多两位小数；留空为 0。")],
+        [
+            COL_REASON,
+            _("有加减分时必填，印在结果报告中；不超过 %(max)s 个字符。") % {"max": REASON_MAX},
+        ],
+        [
+            "",
+            _(
+                "文件中列出的单位按本表更新，未列出的单位保持不变。任何一格有误则整个文件都不导入；"
+                "不能使用公式，文字不能以 = + - @ 开头，不能包含 < 或 >。"
+            ),
+        ],
+    ]
