@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sessions.models import ReviewSession, ScoringScheme, Unit
 from sessions.services import audit
@@ -88,7 +89,7 @@ def result_publish(*, session: ReviewSession, actor) -> ResultSnapshot:
         )
     if session.status != Status.CLOSED:
         raise ValidationError(
-            _("只有评议已结束（状态“已结束”）的评议会才能发布结果；当前状态：%(status)s。")
+            _("只有评议已结束的评议会才能发布结果；当前状态：%(status)s。")
             % {"status": session.get_status_display()}
         )
     computed = compute(session)
@@ -150,6 +151,26 @@ def _snapshot(*, session, computed: Computed, number: int, reason: str, actor) -
     )
 
 
+# How verify_result names what differs in a row (engine.Row's fields, in the table's order).
+ROW_FIELD_LABELS = {
+    "unit_name": gettext_lazy("单位名称"),
+    "category": gettext_lazy("类别"),
+    "groups": gettext_lazy("评议组票数与得分"),
+    "review": gettext_lazy("综合评议得分"),
+    "components": gettext_lazy("各项得分"),
+    "bonus": gettext_lazy("加减分"),
+    "bonus_reasons": gettext_lazy("加减分理由"),
+    "total": gettext_lazy("总分"),
+    "rank": gettext_lazy("排名"),
+    "band": gettext_lazy("等次"),
+    "band_rule": gettext_lazy("等次依据"),
+    "good_votes": gettext_lazy("“好”票数"),
+    "valid_votes": gettext_lazy("有效票数"),
+    "own_unit_votes_ignored": gettext_lazy("忽略的本单位评价"),
+    "flags": gettext_lazy("说明"),
+}
+
+
 @dataclass(frozen=True)
 class Verification:
     snapshot: ResultSnapshot
@@ -176,14 +197,14 @@ def result_verify(*, session: ReviewSession) -> Verification:
     new_rows = {r["unit"]: r for c in recomputed["categories"] for r in c["rows"]}
     names = snapshot.labels.get("units", {})
     for unit in sorted(stored_rows.keys() | new_rows.keys(), key=lambda k: names.get(k, k)):
-        old, new = stored_rows.get(unit), new_rows.get(unit)
+        old, new = stored_rows.get(unit) or {}, new_rows.get(unit) or {}
         if old != new:
-            changed = sorted(
-                key
-                for key in (old or {}).keys() | (new or {}).keys()
-                if (old or {}).get(key) != (new or {}).get(key)
-            )
-            differences.append(f"{names.get(unit, unit)}: {', '.join(changed)}")
+            changed = [
+                str(label)
+                for key, label in ROW_FIELD_LABELS.items()
+                if old.get(key) != new.get(key)
+            ]
+            differences.append(f"{names.get(unit, unit)}: {'、'.join(changed)}")
     if snapshot.result.get("categories") != recomputed.get("categories") and not differences:
         differences.append(_("类别或排列顺序不同"))
     for key in ("ballots_used", "ballots_void", "void_ballots"):

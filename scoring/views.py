@@ -298,7 +298,7 @@ def _publish_problem(session: ReviewSession) -> str:
     if session.status == Status.PUBLISHED or selectors.current_snapshot(session) is not None:
         return _("结果已经发布，不能再次发布；如需更正，请使用“更正结果”并写明理由。")
     if session.status != Status.CLOSED:
-        return _("只有评议已结束（状态“已结束”）的评议会才能发布结果；当前状态：%(status)s。") % {
+        return _("只有评议已结束的评议会才能发布结果；当前状态：%(status)s。") % {
             "status": session.get_status_display()
         }
     return ""

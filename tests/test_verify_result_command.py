@@ -63,7 +63,7 @@ def test_verify_result_fails_after_a_ballot_grade_is_altered(world):
         f"存档 SHA-256 / stored:     {snapshot.inputs_hash}",
         f"重算 SHA-256 / recomputed: {recomputed}",
         "输入数据的 SHA-256 不一致 / the inputs have changed",
-        "不一致 / differs: 民政局: components, good_votes, groups, rank, review, total",
+        "不一致 / differs: 民政局: 评议组票数与得分、综合评议得分、各项得分、总分、排名、“好”票数",
     ]
 
 
