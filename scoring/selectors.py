@@ -58,22 +58,36 @@ def engine_scheme(scheme: ScoringScheme, criteria: list[Criterion]) -> engine.Sc
     )
 
 
-def _grades_by_ballot(session: ReviewSession) -> dict[str, list[tuple[str, str | None, str]]]:
-    """Every grade of the session's ballots, read in one statement. The ids come back as text
-    (no UUID objects for a million rows: DESIGN.md section 8 allows 2 s for 5,000 ballots of
-    200 units)."""
-    grade_table = connection.ops.quote_name(BallotGrade._meta.db_table)
-    ballot_table = connection.ops.quote_name(Ballot._meta.db_table)
-    ballot_id = "CAST(g.ballot_id AS TEXT)" if connection.vendor == "postgresql" else "g.ballot_id"
+def _grades_by_ballot(session: ReviewSession, *, by_criterion: bool) -> dict[str, dict]:
+    """Every grade of the session's ballots, read in one statement, as ballot key -> the
+    engine's ``grades`` mapping. Keys come back as text from the database itself (no UUID
+    objects and no ``str()`` for a million rows: DESIGN.md section 8 allows 2 s for 5,000
+    ballots of 200 units), and the ballots are picked through their session index first, so
+    other sessions' grades are never scanned."""
+    quote = connection.ops.quote_name
+    grade_table = quote(BallotGrade._meta.db_table)
+    ballot_table = quote(Ballot._meta.db_table)
+    if connection.vendor == "postgresql":
+        ballot_key = "REPLACE(CAST(g.ballot_id AS TEXT), '-', '')"
+    else:  # SQLite keeps UUIDs as 32 hex digits already
+        ballot_key = "g.ballot_id"
     sql = (
-        f"SELECT {ballot_id}, g.unit_id, g.criterion_id, g.grade FROM {grade_table} g"  # noqa: S608
-        f" JOIN {ballot_table} b ON b.id = g.ballot_id WHERE b.session_id = %s"
+        f"SELECT {ballot_key}, CAST(g.unit_id AS TEXT), g.criterion_id, g.grade"  # noqa: S608
+        f" FROM {grade_table} g WHERE g.ballot_id IN"
+        f" (SELECT b.id FROM {ballot_table} b WHERE b.session_id = %s)"
     )
-    grades: dict[str, list] = defaultdict(list)
+    grades: dict[str, dict] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(sql, [session.pk])
-        for ballot, unit, criterion, grade in cursor.fetchall():
-            grades[ballot.replace("-", "")].append((str(unit), criterion, grade))
+        rows = cursor.fetchall()
+    if by_criterion:
+        for ballot, unit, criterion, grade in rows:
+            if criterion is not None:
+                grades[ballot].setdefault(unit, {})[str(criterion)] = grade
+    else:
+        for ballot, unit, criterion, grade in rows:
+            if criterion is None:
+                grades[ballot][unit] = grade
     return grades
 
 
@@ -108,29 +122,19 @@ def load_inputs(session: ReviewSession) -> engine.Inputs:
         # The scheme page refuses this; a group renamed afterwards must not crash a preview.
         scheme.tie_break_leaders = False
 
-    grades = _grades_by_ballot(session)
-    by_criterion = bool(criteria)
-    ballots = []
-    for ballot in Ballot.objects.filter(session=session).values_list(
-        "id", "group_id", "holder_unit_id", "voided_at"
-    ):
-        key = ballot[0].hex
-        marks: dict = {}
-        for unit, criterion, grade in grades.get(key, ()):
-            if by_criterion:
-                if criterion is not None:
-                    marks.setdefault(unit, {})[str(criterion)] = grade
-            elif criterion is None:
-                marks[unit] = grade
-        ballots.append(
-            engine.Ballot(
-                key=key,
-                group=str(ballot[1]),
-                grades=marks,
-                holder_unit=str(ballot[2]) if ballot[2] is not None else None,
-                void=ballot[3] is not None,
-            )
+    grades = _grades_by_ballot(session, by_criterion=bool(criteria))
+    ballots = [
+        engine.Ballot(
+            key=pk.hex,
+            group=str(group),
+            grades=grades.get(pk.hex, {}),
+            holder_unit=str(holder) if holder is not None else None,
+            void=voided_at is not None,
         )
+        for pk, group, holder, voided_at in Ballot.objects.filter(session=session).values_list(
+            "id", "group_id", "holder_unit_id", "voided_at"
+        )
+    ]
 
     external: dict[str, engine.ExternalScores] = {}
     comments = dict(LeaderComment.objects.filter(session=session).values_list("unit_id", "score"))

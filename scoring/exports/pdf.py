@@ -1,0 +1,205 @@
+"""评议结果通报 as a PDF (issue 4, items 5-7), drawn by WeasyPrint from a Django template.
+
+``render(doc)`` prints, from one :class:`~scoring.document.ResultDocument`:
+
+- the 通报: title ``<年度><评议会名称>评议结果通报``, date, the 计分办法 in words, one ranking
+  table per category (rank, unit, group scores, 综合评议得分 and the other components, 加减分,
+  总分, 等次) with the 优秀 cap and numbered notes for every flagged row, the 优秀单位 and
+  先进单位 lists, the void ballots and the footnotes with the SHA-256 of the inputs;
+- then, with ``cards=True`` (the default), one page per unit: its report card (成绩单), with
+  the score by group and by component, the votes per grade and group, rank, band and the rule
+  that gave it, the flags and the change in rank against last year's published result.
+
+A4 portrait, page numbers in the footer; before publication a large 预览（未发布） watermark
+and a header on every page.
+
+Font strategy (DESIGN.md section 8), as in sessions/cards.py: the template embeds the shipped
+pre-subset static/fonts/NotoSansSC-subset.otf through @font-face by its file URI, with the
+system "Noto Sans CJK SC" as the fallback for a character outside it. bench/bench_results.py
+measures the render.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from weasyprint import HTML
+
+from scoring.document import GRADE_COLUMNS, DocCategory, DocRow, ResultDocument
+
+from . import bonus_text, report_title, score_text
+
+FONT_FILE = settings.BASE_DIR / "static" / "fonts" / "NotoSansSC-subset.otf"
+STYLESHEET = settings.BASE_DIR / "static" / "css" / "result_pdf.css"
+TEMPLATE = "scoring/result_pdf.html"
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def css_content(text: str) -> SafeString:
+    """A translated sentence with ``%(page)s``/``%(pages)s`` placeholders as the value of a CSS
+    ``content`` property: ``"第 " counter(page) " 页"``. The sentence stays one msgid, so a
+    translation may put the numbers where its language wants them."""
+    parts = []
+    for index, piece in enumerate(PLACEHOLDER.split(text)):
+        if index % 2:
+            parts.append(f"counter({piece})")
+        elif piece:
+            # JSON string escaping is valid CSS string escaping for what a sentence holds; the
+            # brackets are escaped so that no text can close the <style> element.
+            parts.append(
+                json.dumps(piece, ensure_ascii=False).replace("<", "\\3c ").replace(">", "\\3e ")
+            )
+    return mark_safe(" ".join(parts) or '""')  # noqa: S308  (escaped above)
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    row: DocRow
+    group_scores: list[str]
+    components: list[str]
+    bonus: str
+    total: str
+    note: int | None  # the number of its note under the table
+
+
+@dataclass(frozen=True)
+class RankingTable:
+    category: DocCategory
+    rows: list[RankingRow]
+    notes: list[tuple[int, str, list[str]]]  # (number, unit, sentences)
+    ranked: int
+
+
+@dataclass(frozen=True)
+class CardGroup:
+    name: str
+    counts: list[int]
+    votes: int
+    score: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Card:
+    row: DocRow
+    category: DocCategory
+    ranked: int
+    groups: list[CardGroup]
+    components: list[tuple[str, str]]
+    review: str
+    bonus: str
+    total: str
+    good_share: str
+    rank_change: str
+
+
+def _notes_for(row: DocRow) -> list[str]:
+    return list(row.flags) + [
+        _("加减分理由：%(reason)s") % {"reason": reason} for reason in row.bonus_reasons
+    ]
+
+
+def _ranking_table(doc: ResultDocument, category: DocCategory) -> RankingTable:
+    rows, notes = [], []
+    for row in category.rows:
+        sentences = _notes_for(row)
+        number = None
+        if sentences:
+            number = len(notes) + 1
+            notes.append((number, row.name, sentences))
+        scores = {cell.key: cell.score for cell in row.groups}
+        rows.append(
+            RankingRow(
+                row=row,
+                group_scores=[score_text(scores.get(key)) for key, _name in doc.groups],
+                components=[score_text(row.components.get(key)) for key, _l in doc.components],
+                bonus=bonus_text(row.bonus),
+                total=score_text(row.total),
+                note=number,
+            )
+        )
+    ranked = sum(1 for row in category.rows if row.rank is not None)
+    return RankingTable(category=category, rows=rows, notes=notes, ranked=ranked)
+
+
+def rank_change_text(row: DocRow) -> str:
+    """上年第 3 名，上升 1 位 — only where last year's published result ranked the unit."""
+    if row.previous_rank is None or row.rank is None:
+        return ""
+    values = {"previous": row.previous_rank, "n": abs(row.rank_change or 0)}
+    if row.rank_change and row.rank_change > 0:
+        return _("上年第 %(previous)s 名，上升 %(n)s 位") % values
+    if row.rank_change and row.rank_change < 0:
+        return _("上年第 %(previous)s 名，下降 %(n)s 位") % values
+    return _("上年第 %(previous)s 名，名次不变") % values
+
+
+def _card(doc: ResultDocument, category: DocCategory, ranked: int, row: DocRow) -> Card:
+    groups = []
+    for cell in row.groups:
+        notes = []
+        if not cell.has_data:
+            notes.append(_("有效票不足，不计入"))
+        if cell.trimmed:
+            notes.append(_("去掉一个最高值和一个最低值"))
+        groups.append(
+            CardGroup(
+                name=cell.name,
+                counts=[cell.counts.get(grade, 0) for grade, _label in GRADE_COLUMNS],
+                votes=cell.votes,
+                score=score_text(cell.score),
+                note=_("；").join(notes),
+            )
+        )
+    share = ""
+    if row.valid_votes:
+        share = f"{row.good_votes * 100 / row.valid_votes:.1f}%"
+    return Card(
+        row=row,
+        category=category,
+        ranked=ranked,
+        groups=groups,
+        components=[(label, score_text(row.components.get(key))) for key, label in doc.components],
+        review=score_text(row.review),
+        bonus=bonus_text(row.bonus),
+        total=score_text(row.total),
+        good_share=share,
+        rank_change=rank_change_text(row),
+    )
+
+
+def render_html(doc: ResultDocument, *, cards: bool = True) -> str:
+    tables = [_ranking_table(doc, category) for category in doc.categories]
+    unit_cards = (
+        [_card(doc, t.category, t.ranked, row) for t in tables for row in t.category.rows]
+        if cards
+        else []
+    )
+    return render_to_string(
+        TEMPLATE,
+        {
+            "doc": doc,
+            "title": report_title(doc),
+            "tables": tables,
+            "cards": unit_cards,
+            "grade_labels": [str(label) for _grade, label in GRADE_COLUMNS],
+            "font_url": FONT_FILE.as_uri(),
+            "stylesheet_url": STYLESHEET.as_uri(),
+            "page_footer": css_content(_("第 %(page)s 页，共 %(pages)s 页")),
+            "preview_header": css_content(_("预览（未发布）")),
+        },
+    )
+
+
+def render(doc: ResultDocument, *, cards: bool = True) -> bytes:
+    """The 评议结果通报 of ``doc`` as PDF bytes; ``cards=False`` leaves out the per-unit report
+    cards (the "ranking PDF" of DESIGN.md section 8)."""
+    html = render_html(doc, cards=cards)
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
