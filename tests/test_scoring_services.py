@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from scoring import document, engine, selectors, services
 from scoring.models import ExternalScore, LeaderComment, ResultSnapshot
-from sessions.models import AuditLog, BallotGrade, ReviewSession
-from tests.factories import UserFactory
+from sessions.models import AuditLog, Ballot, BallotGrade, ReviewSession
+from tests.factories import CriterionFactory, UserFactory
 from tests.scoring_data import add_ballot, scored_session
 
 pytestmark = pytest.mark.django_db
@@ -309,3 +309,27 @@ def test_document_of_a_published_session_reads_the_snapshot_and_last_years_ranks
     towns = {r.name: (r.rank, r.previous_rank, r.rank_change) for r in doc.categories[0].rows}
     # Last year 东风街道 was last (差 from everyone): up one place; 城关镇 down one.
     assert towns == {"东风街道": (1, 2, 1), "城关镇": (2, 1, -1)}
+
+
+def test_load_inputs_reads_per_criterion_grades_as_nested_mappings():
+    w = scored_session()
+    work = CriterionFactory(session=w.session, name="工作实绩", weight=D("60"))
+    style = CriterionFactory(session=w.session, name="工作作风", weight=D("40"))
+    ballot = Ballot.objects.create(session=w.session, group=w.leaders)
+    BallotGrade.objects.bulk_create(
+        [
+            BallotGrade(ballot=ballot, unit=w.towns[0], criterion=work, grade="good"),
+            BallotGrade(ballot=ballot, unit=w.towns[0], criterion=style, grade="abstain"),
+            BallotGrade(ballot=ballot, unit=w.departments[2], criterion=style, grade="poor"),
+        ]
+    )
+
+    inputs = selectors.load_inputs(w.session)
+
+    assert inputs.scheme.criteria == ((str(work.pk), D("60.00")), (str(style.pk), D("40.00")))
+    assert [b.grades for b in inputs.ballots] == [
+        {
+            str(w.towns[0].pk): {str(work.pk): "good", str(style.pk): "abstain"},
+            str(w.departments[2].pk): {str(style.pk): "poor"},
+        }
+    ]
