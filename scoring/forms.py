@@ -9,9 +9,12 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sessions.forms import XLSX_TYPE, WorkbookUploadForm
+
 from .models import ExternalScore, LeaderComment
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+__all__ = ["XLSX_TYPE", "CorrectionForm", "ScoreRowForm", "ScoresUploadForm"]
+
 # A 其他考核 workbook is one short sheet (a row per unit): anything bigger is the wrong file.
 SCORES_UPLOAD_MAX_BYTES = 2 * 1024 * 1024
 REASON_MIN_LENGTH = 5  # scoring.services.result_correct refuses shorter reasons
@@ -81,24 +84,9 @@ class ScoreRowForm(forms.Form):
         return data
 
 
-class ScoresUploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Excel 工作簿（.xlsx）"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(
-                _("只能导入 .xlsx 格式的 Excel 工作簿；.xls 或 .csv 请先在 Excel 中另存为 .xlsx。")
-            )
-        if upload.size > SCORES_UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                _("文件大小为 %(size).1f MB，超过上限 %(max).1f MB。")
-                % {"size": upload.size / 1024 / 1024, "max": SCORES_UPLOAD_MAX_BYTES / 1024 / 1024}
-            )
-        return upload
+class ScoresUploadForm(WorkbookUploadForm):
+    def max_bytes(self) -> int:
+        return SCORES_UPLOAD_MAX_BYTES
 
 
 class CorrectionForm(forms.Form):

@@ -1,7 +1,9 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import draws
@@ -254,3 +256,35 @@ class CriterionForm(forms.Form):
     order = forms.IntegerField(
         label=_("排序"), required=False, min_value=0, max_value=32767, help_text=_("留空排在最后")
     )
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class WorkbookUploadForm(forms.Form):
+    """One .xlsx upload (session import, paper ballots, 其他考核): the type and size checked
+    before the workbook is opened."""
+
+    file = forms.FileField(
+        label=_("Excel 工作簿（.xlsx）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
+    )
+
+    def max_bytes(self) -> int:
+        return settings.UPLOAD_MAX_BYTES
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(
+                gettext(
+                    "只能导入 .xlsx 格式的 Excel 工作簿；.xls 或 .csv 请先在 Excel 中另存为 .xlsx。"
+                )
+            )
+        limit = self.max_bytes()
+        if upload.size > limit:
+            raise forms.ValidationError(
+                gettext("文件大小为 %(size).1f MB，超过上限 %(max).1f MB。")
+                % {"size": upload.size / 1024 / 1024, "max": limit / 1024 / 1024}
+            )
+        return upload

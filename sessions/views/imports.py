@@ -3,8 +3,6 @@ raters into a draft session, and the template workbook to start from."""
 
 from __future__ import annotations
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,10 +10,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import imports
+from ..forms import XLSX_TYPE, WorkbookUploadForm
 from ..roles import can_organise
 from ..workbook import (
     Problem,
@@ -24,32 +22,6 @@ from ..workbook import (
     template_workbook_bytes,
 )
 from .access import get_session_for_user, require_organiser, require_staff_role
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class WorkbookUploadForm(forms.Form):
-    # Lives here rather than in sessions/forms.py only because this view is its one user.
-    file = forms.FileField(
-        label=gettext_lazy("Excel 工作簿（.xlsx）"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(
-                _("只能导入 .xlsx 格式的 Excel 工作簿；.xls 或 .csv 请先在 Excel 中另存为 .xlsx。")
-            )
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                _("文件大小为 %(size).1f MB，超过上限 %(max).1f MB。")
-                % {
-                    "size": upload.size / 1024 / 1024,
-                    "max": settings.UPLOAD_MAX_BYTES / 1024 / 1024,
-                }
-            )
-        return upload
 
 
 def _upload_form(request) -> WorkbookUploadForm:
