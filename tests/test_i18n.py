@@ -116,6 +116,7 @@ class PoEntry:
     msgid: str = ""
     msgstrs: list[str] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
+    context: str | None = None  # msgctxt (pgettext), e.g. "ballot"
 
 
 def _parse_po(text: str) -> list[PoEntry]:
@@ -138,16 +139,32 @@ def _parse_po(text: str) -> list[PoEntry]:
             value = ast.literal_eval(line)
         else:
             value, target = ast.literal_eval(rest), keyword
+            if keyword == "msgctxt":
+                current = current or PoEntry()
+                current.context = ""
             if keyword == "msgid":
                 current = current or PoEntry()
                 entries.append(current)
             elif keyword.startswith("msgstr"):
                 current.msgstrs.append("")
-        if target == "msgid":
+        if target == "msgctxt":
+            current.context += value
+        elif target == "msgid":
             current.msgid += value
         elif target and target.startswith("msgstr"):
             current.msgstrs[-1] += value
     return entries
+
+
+def test_po_parser_reads_a_context():
+    entries = _parse_po(
+        'msgctxt "ballot"\nmsgid "作废"\nmsgstr "Void"\n\nmsgid "作废"\nmsgstr "Revoke"\n'
+    )
+
+    assert [(e.context, e.msgid, e.msgstrs) for e in entries] == [
+        ("ballot", "作废", ["Void"]),
+        (None, "作废", ["Revoke"]),
+    ]
 
 
 def _translations() -> list[PoEntry]:
@@ -199,7 +216,16 @@ def test_compiled_catalogue_matches_po():
     # A .po edited without `make messages` leaves the .mo that Django actually reads behind.
     with MO_FILE.open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
-    stale = [e.msgid for e in _translations() if compiled.gettext(e.msgid) != e.msgstrs[0]]
+    stale = [
+        e.msgid
+        for e in _translations()
+        if (
+            compiled.pgettext(e.context, e.msgid)
+            if e.context is not None
+            else compiled.gettext(e.msgid)
+        )
+        != e.msgstrs[0]
+    ]
 
     assert stale == []
 
@@ -280,3 +306,12 @@ def test_category_save_audit_message_is_written_in_active_language():
     assert session.audit_entries.get(action="category.create").message == (
         "Added unit category “开发区”"
     )
+
+
+def test_void_ballot_and_revoked_credential_read_apart_in_english():
+    with translation.override("en"):
+        assert (translation.pgettext("ballot", "已作废"), translation.gettext("已作废")) == (
+            "Void",
+            "Revoked",
+        )
+        assert translation.pgettext("ballot", "作废") == "Void"

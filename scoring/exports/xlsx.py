@@ -31,6 +31,7 @@ from math import ceil
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -400,7 +401,7 @@ def _participation_table(doc: ResultDocument) -> _Table:
             Column(_("已提交"), "count"),
             Column(_("平板提交"), "count"),
             Column(_("纸质录入"), "count"),
-            Column(_("作废"), "count"),
+            Column(pgettext("ballot", "作废"), "count"),
             Column(_("有效评议表"), "count"),
         ]
     )
@@ -430,7 +431,7 @@ def _ballots_table(doc: ResultDocument) -> _Table:
         ]
     )
     for short_id, reason, source in doc.void_ballots:
-        table.rows.append([_("作废"), short_id, source, reason])
+        table.rows.append([pgettext("ballot", "作废"), short_id, source, reason])
     for short_id, flags, source in doc.flagged_ballots:
         table.rows.append([_("标记"), short_id, source, _("；").join(flags)])
     return table
