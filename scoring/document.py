@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Q
 from django.utils import timezone
@@ -75,6 +76,15 @@ def flag_text(code: str, labels: dict) -> str:
     return code
 
 
+class ListedBallot(NamedTuple):
+    """A void or flagged ballot as the report lists it, with its id for the ballot's page."""
+
+    short_id: str
+    note: object  # void: the written reason; flagged: the flags as sentences
+    source: str
+    pk: object
+
+
 @dataclass(frozen=True)
 class GroupCell:
     key: str
@@ -133,8 +143,8 @@ class ResultDocument:
     categories: list
     ballots_used: int
     ballots_void: int
-    void_ballots: list  # (short id, reason, source)
-    flagged_ballots: list  # (short id, flag sentences, source)
+    void_ballots: list  # ListedBallot, note = the reason
+    flagged_ballots: list  # ListedBallot, note = the flag sentences
     participation: list  # sessions.ballots.Participation rows, total last
     footnotes: list  # sentences for the report's foot
 
@@ -254,11 +264,11 @@ def build(session: ReviewSession, *, computed: services.Computed | None = None) 
 
     ballots = Ballot.objects.filter(session=session)
     void = [
-        (b.pk.hex[:8], b.void_reason, b.get_source_display())
+        ListedBallot(b.pk.hex[:8], b.void_reason, b.get_source_display(), b.pk)
         for b in ballots.filter(voided_at__isnull=False).order_by("id")
     ]
     flagged = [
-        (b.pk.hex[:8], flag_labels(b.flags), b.get_source_display())
+        ListedBallot(b.pk.hex[:8], flag_labels(b.flags), b.get_source_display(), b.pk)
         for b in ballots.filter(voided_at__isnull=True).exclude(Q(flags=[])).order_by("id")
     ]
     footnotes = [

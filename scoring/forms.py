@@ -9,15 +9,13 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sessions.forms import XLSX_TYPE, WorkbookUploadForm
+from sessions.forms import WorkbookUploadForm
 
 from .models import ExternalScore, LeaderComment
-
-__all__ = ["XLSX_TYPE", "CorrectionForm", "ScoreRowForm", "ScoresUploadForm"]
+from .services import CORRECTION_REASON_MIN_LENGTH
 
 # A 其他考核 workbook is one short sheet (a row per unit): anything bigger is the wrong file.
 SCORES_UPLOAD_MAX_BYTES = 2 * 1024 * 1024
-REASON_MIN_LENGTH = 5  # scoring.services.result_correct refuses shorter reasons
 
 ZERO, HUNDRED = Decimal("0"), Decimal("100")
 
@@ -92,7 +90,7 @@ class ScoresUploadForm(WorkbookUploadForm):
 class CorrectionForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("更正理由"),
-        min_length=REASON_MIN_LENGTH,
+        min_length=CORRECTION_REASON_MIN_LENGTH,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("理由随新版结果保存，印在结果报告的脚注中，不能修改。"),

@@ -25,13 +25,9 @@ from . import engine
 from .models import ExternalScore, LeaderComment, ResultSnapshot
 from .words import LEADERS_GROUP_NAME
 
-COMPONENT_FIELDS = {
-    "review": "weight_review",
-    "target": "weight_target",
-    "daily": "weight_daily",
-    "satisfaction": "weight_satisfaction",
-    "leader_comment": "weight_leader_comment",
-}
+# The engine's component keys (review, target, …) are the scheme's weight fields without
+# their prefix.
+COMPONENT_FIELDS = {name.removeprefix("weight_"): name for name in ScoringScheme.COMPONENT_FIELDS}
 
 
 def engine_scheme(scheme: ScoringScheme, criteria: list[Criterion]) -> engine.Scheme:

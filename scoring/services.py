@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sessions.models import ReviewSession, ScoringScheme, Unit
-from sessions.services import audit
+from sessions.services import audit, lock_session
 
 from . import engine, selectors
 from .models import ExternalScore, LeaderComment, ResultSnapshot
@@ -25,6 +25,7 @@ Status = ReviewSession.Status
 # Who may see a result before it is published: organisers only, and only once rating is over
 # or while it runs (a preview during rating shows how far the count has got).
 PREVIEW_STATUSES = (Status.RATING, Status.CLOSED, Status.PUBLISHED)
+CORRECTION_REASON_MIN_LENGTH = 5  # the message below says 5 in words
 
 
 @dataclass(frozen=True)
@@ -73,16 +74,12 @@ def _scheme_copy(session: ReviewSession) -> dict:
     return copy
 
 
-def _lock_session(session: ReviewSession) -> ReviewSession:
-    return ReviewSession.objects.select_for_update().get(pk=session.pk)
-
-
 @transaction.atomic
 def result_publish(*, session: ReviewSession, actor) -> ResultSnapshot:
     """发布: freeze the result of a closed session as snapshot 1 and move it to published.
     Publishing twice is impossible: the session row is locked, it must be closed, and the
     database allows one snapshot number 1 per session."""
-    session = _lock_session(session)
+    session = lock_session(session)
     if session.status == Status.PUBLISHED or ResultSnapshot.objects.filter(session=session):
         raise ValidationError(
             _("结果已经发布，不能再次发布；如需更正，请使用“更正结果”并写明理由。")
@@ -113,11 +110,11 @@ def result_publish(*, session: ReviewSession, actor) -> ResultSnapshot:
 def result_correct(*, session: ReviewSession, actor, reason: str) -> ResultSnapshot:
     """更正: a new snapshot, computed from the inputs as they are now, with a written reason.
     The earlier snapshots stay as they were."""
-    session = _lock_session(session)
+    session = lock_session(session)
     reason = (reason or "").strip()
     if session.status != Status.PUBLISHED:
         raise ValidationError(_("只有已发布的结果才能更正。"))
-    if len(reason) < 5:
+    if len(reason) < CORRECTION_REASON_MIN_LENGTH:
         raise ValidationError(_("请写明更正理由（至少 5 个字）。"))
     latest = selectors.current_snapshot(session)
     computed = compute(session)

@@ -20,41 +20,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sessions.models import Ballot, ReviewSession, Unit
-from sessions.roles import PERM_OBSERVE, can_organise
-from sessions.views.access import get_session_for_user
-from sessions.workbook import Problem, WorkbookError
+from sessions.forms import XLSX_TYPE
+from sessions.models import ReviewSession, Unit
+from sessions.roles import can_organise, can_supervise
+from sessions.views.access import get_session_for_user, supervision_context
+from sessions.workbook import problems_of
 
 from . import document, imports, selectors, services
-from .forms import XLSX_TYPE, CorrectionForm, ScoreRowForm, ScoresUploadForm
+from .forms import CorrectionForm, ScoreRowForm, ScoresUploadForm
 from .models import ExternalScore, LeaderComment
 from .words import component_labels, number
 
 Status = ReviewSession.Status
 PDF_TYPE = "application/pdf"
-
-
-def _is_observer(user) -> bool:
-    return user.has_perm(PERM_OBSERVE)
-
-
-def _ctx(request, session: ReviewSession, **extra) -> dict:
-    # ``is_organiser``, not ``can_organise``: sessions/_nav.html reads the latter to warn that
-    # the configuration is frozen, which says nothing useful on these pages.
-    user = request.user
-    return {
-        "session": session,
-        "is_organiser": can_organise(user),
-        "can_see_ballots": can_organise(user) or _is_observer(user),
-        **extra,
-    }
 
 
 # ---------------------------------------------------------------- access
@@ -71,14 +55,14 @@ def _get_session_for_results(request, slug: str) -> ReviewSession:
 
 def _get_session_for_supervision(request, slug: str) -> ReviewSession:
     """Snapshots and verification: organisers and observers (纪委/人大), not moderators."""
-    if not (can_organise(request.user) or _is_observer(request.user)):
+    if not can_supervise(request.user):
         raise PermissionDenied(_("只有组织者和监督人员可以核验评议结果。"))
     return _get_session_for_results(request, slug)
 
 
 def _get_session_for_scores(request, slug: str, *, organise: bool = False) -> ReviewSession:
     """其他考核: organisers change it, observers read it; moderators do not see scores."""
-    if not organise and not (can_organise(request.user) or _is_observer(request.user)):
+    if not organise and not can_supervise(request.user):
         raise PermissionDenied(_("只有组织者和监督人员可以查看其他考核得分。"))
     return get_session_for_user(request, slug, organise=organise)
 
@@ -95,34 +79,6 @@ def _preview_refusal(session: ReviewSession) -> str:
 # ---------------------------------------------------------------- results
 
 
-@dataclass(frozen=True)
-class BallotLink:
-    short_id: str
-    pk: object | None  # the ballot's id for its page, None when the short id is ambiguous
-    text: str
-    source: str
-
-
-def _ballot_links(session: ReviewSession, doc: document.ResultDocument) -> tuple[list, list]:
-    """The document's void and flagged ballots with the ids their pages need, in one query."""
-    ids: dict[str, list] = {}
-    listed = Ballot.objects.filter(session=session).filter(
-        Q(voided_at__isnull=False) | ~Q(flags=[])
-    )
-    for pk in listed.values_list("id", flat=True):
-        ids.setdefault(pk.hex[:8], []).append(pk)
-
-    def link(short_id, text, source) -> BallotLink:
-        found = ids.get(short_id, [])
-        return BallotLink(short_id, found[0] if len(found) == 1 else None, text, source)
-
-    void = [link(short, reason, source) for short, reason, source in doc.void_ballots]
-    flagged = [
-        link(short, "、".join(flags), source) for short, flags, source in doc.flagged_ballots
-    ]
-    return void, flagged
-
-
 def _table_columns(doc: document.ResultDocument) -> dict:
     """Which optional columns the category tables have."""
     return {
@@ -136,20 +92,17 @@ def _results_page(request, session: ReviewSession, **extra):
     browser without htmx."""
     organiser = can_organise(request.user)
     refusal = _preview_refusal(session) if organiser else ""
-    context = _ctx(request, session, refusal=refusal, **extra)
+    context = supervision_context(request, session, refusal=refusal, **extra)
     if not refusal:
         doc = document.build(session)
-        void, flagged = _ballot_links(session, doc)
         context.update(
             doc=doc,
-            void_links=void,
-            flagged_links=flagged,
             participation_rows=doc.participation[:-1],
             participation_total=doc.participation[-1],
             snapshots=selectors.snapshots(session),
             can_publish=organiser and doc.preview and session.status == Status.CLOSED,
             can_correct=organiser and not doc.preview,
-            can_verify=not doc.preview and (organiser or _is_observer(request.user)),
+            can_verify=not doc.preview and can_supervise(request.user),
             **_table_columns(doc),
         )
     return render(request, "scoring/results.html", context)
@@ -175,7 +128,9 @@ def sensitivity(request, slug):
         panel.update(_sensitivity_matrix(computed, variants, rows))
     if request.htmx:
         return render(
-            request, "scoring/results.html#sensitivity-panel", _ctx(request, session, **panel)
+            request,
+            "scoring/results.html#sensitivity-panel",
+            supervision_context(request, session, **panel),
         )
     return _results_page(request, session, sensitivity_open=True, **panel)
 
@@ -277,7 +232,7 @@ def verify(request, slug):
         return render(
             request,
             "scoring/results.html#verify-panel",
-            _ctx(request, session, verification=verification),
+            supervision_context(request, session, verification=verification),
         )
     return _results_page(request, session, verification=verification)
 
@@ -331,7 +286,9 @@ def publish(request, slug):
             return redirect("scoring:results", slug)
         session.refresh_from_db()
     refusal = _publish_problem(session)
-    context = _ctx(request, session, problem=problem or refusal, refused=bool(refusal))
+    context = supervision_context(
+        request, session, problem=problem or refusal, refused=bool(refusal)
+    )
     if not refusal:
         doc = document.build(session)
         context.update(
@@ -376,7 +333,7 @@ def correct(request, slug):
     return render(
         request,
         "scoring/correct.html",
-        _ctx(
+        supervision_context(
             request,
             session,
             form=form,
@@ -406,7 +363,7 @@ def report_card(request, slug, unit_id):
     return render(
         request,
         "scoring/report_card.html",
-        _ctx(
+        supervision_context(
             request,
             session,
             doc=doc,
@@ -504,7 +461,7 @@ def _components_in_words(session: ReviewSession) -> str:
 
 
 def _scores_page(request, session, *, upload_form=None, problems=(), summary=None, status=200):
-    context = _ctx(
+    context = supervision_context(
         request,
         session,
         lines=_score_lines(session),
@@ -536,7 +493,9 @@ def score_row(request, slug, unit_id):
     line = _score_line(session, unit_id)
     if not request.htmx:
         return redirect("scoring:scores", slug)
-    return render(request, "scoring/scores.html#score-row", _ctx(request, session, line=line))
+    return render(
+        request, "scoring/scores.html#score-row", supervision_context(request, session, line=line)
+    )
 
 
 def _row_initial(line: ScoreLine) -> dict:
@@ -619,18 +578,12 @@ def score_edit(request, slug, unit_id):
                 return render(
                     request,
                     "scoring/scores.html#score-row",
-                    _ctx(request, session, line=line, saved=True),
+                    supervision_context(request, session, line=line, saved=True),
                 )
-    context = _ctx(request, session, line=line, form=form)
+    context = supervision_context(request, session, line=line, form=form)
     if request.htmx:
         return render(request, "scoring/scores.html#score-edit-row", context, status=status)
     return render(request, "scoring/score_edit.html", context, status=status)
-
-
-def _problems(exc: ValidationError) -> list[Problem]:
-    if isinstance(exc, WorkbookError):
-        return exc.problems
-    return [Problem(text=message) for message in exc.messages]
 
 
 @login_required
@@ -645,7 +598,7 @@ def scores_import(request, slug):
         rows = imports.parse_scores_workbook(form.cleaned_data["file"], session=session)
         summary = imports.external_scores_import(session=session, actor=request.user, rows=rows)
     except ValidationError as exc:
-        return _scores_page(request, session, problems=_problems(exc), status=422)
+        return _scores_page(request, session, problems=problems_of(exc), status=422)
     return _scores_page(request, session, summary=summary)
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from .credentials import MAX_PER_CALL, credentials_generate
 from .models import Participant, RaterGroup, ReviewSession, Unit, UnitCategory
-from .services import _lock, _require_draft, audit, session_create, speaking_order_invalidate
+from .services import _require_draft, audit, lock_session, session_create, speaking_order_invalidate
 from .workbook import COL_CATEGORY, SHEET_UNITS, Problem, SessionWorkbook, WorkbookError
 
 Side = UnitCategory.Side
@@ -82,7 +82,7 @@ def session_import_into(
 ) -> ImportSummary:
     """Add the units, rater groups and raters of ``workbook`` to a draft session. A unit that
     exists already must keep its category; a group that exists already takes the new weight."""
-    session = _lock(session)
+    session = lock_session(session)
     _require_draft(session)
     return _import(session=session, workbook=workbook, actor=actor)
 

@@ -27,7 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .ballots import flag_labels
 from .models import Ballot, BallotGrade, Credential, Grade, ReviewSession, Unit
 from .rating import ballot_rule_results, rateable_units
-from .services import _lock, audit
+from .services import audit, lock_session
 from .workbook import (
     COL_GROUP,
     COL_UNIT,
@@ -364,7 +364,7 @@ def paper_ballots_import(
     The session row is locked so that two imports cannot both pass the 票号 check; names are
     looked up again here, so rows parsed against another session are refused, not misfiled.
     """
-    session = _lock(session)
+    session = lock_session(session)
     refusal = paper_import_refusal(session)
     if refusal:
         raise ValidationError(refusal)

@@ -23,7 +23,6 @@ from .models import (
     Ballot,
     BallotGrade,
     Credential,
-    Criterion,
     DraftGrade,
     Grade,
     ReviewSession,
@@ -110,10 +109,6 @@ def rateable_units(credential: Credential) -> list[Unit]:
     ids = [unit.pk for unit in form_layout(credential).units]
     units = Unit.objects.select_related("category").in_bulk(ids)
     return [units[pk] for pk in ids]
-
-
-def session_criteria(session: ReviewSession) -> list[Criterion]:
-    return list(session.criteria.all())
 
 
 def form_cells(credential: Credential) -> list[Cell]:
@@ -269,11 +264,6 @@ def ballot_rule_results(scheme: ScoringScheme, grades: list[str]) -> list[tuple[
             )
         )
     return broken
-
-
-def missing_cells(credential: Credential, drafts: dict[Cell, str] | None = None) -> list[Cell]:
-    drafts = drafts_for(credential) if drafts is None else drafts
-    return [cell for cell in form_cells(credential) if cell not in drafts]
 
 
 RECEIPT_ATTEMPTS = 10

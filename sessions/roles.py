@@ -36,3 +36,9 @@ def can_view(user) -> bool:
 
 def can_organise(user) -> bool:
     return user.is_authenticated and user.has_perm(PERM_ORGANISE)
+
+
+def can_supervise(user) -> bool:
+    """Organisers and observers (纪委/人大 supervision): ballots, participation, verification.
+    Moderators run the stage and see none of it."""
+    return can_organise(user) or (user.is_authenticated and user.has_perm(PERM_OBSERVE))

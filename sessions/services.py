@@ -80,7 +80,7 @@ def _require_draft(session: ReviewSession) -> None:
         )
 
 
-def _lock(session: ReviewSession) -> ReviewSession:
+def lock_session(session: ReviewSession) -> ReviewSession:
     """Re-read the session under a row lock so that two staff cannot race a transition."""
     return ReviewSession.objects.select_for_update().get(pk=session.pk)
 
@@ -153,7 +153,7 @@ def session_update(
     date: datetime.date | None,
     venue: str,
 ) -> ReviewSession:
-    session = _lock(session)
+    session = lock_session(session)
     if session.status == Status.PUBLISHED:
         raise ValidationError(_("结果已发布，评议会信息不能再修改。"))
     before = {
@@ -246,7 +246,7 @@ def readiness_problems(session: ReviewSession) -> list[str]:
 @transaction.atomic
 def session_transition(*, session: ReviewSession, target: str, actor) -> ReviewSession:
     """Move a session along its lifecycle; the browser and ``set_status`` both call this."""
-    session = _lock(session)
+    session = lock_session(session)
     problems = transition_problems(session, target)
     if problems:
         raise ValidationError(problems)
@@ -527,7 +527,7 @@ def draw_participants(
     """Draw ``count`` units at random from the units of ``categories`` that are not already fixed
     participants. A new draw in draft supersedes the previous one (both stay recorded); once the
     session is ready no draw can be redone (DESIGN.md section 3, issue 2)."""
-    session = _lock(session)
+    session = lock_session(session)
     _require_draft(session)
     categories = list(categories)
     if not categories:
@@ -594,7 +594,7 @@ def draw_participants(
 
 @transaction.atomic
 def draw_speaking_order(*, session: ReviewSession, actor, seed: str | None = None) -> Draw:
-    session = _lock(session)
+    session = lock_session(session)
     _require_draft(session)
     participants = {p.unit.name: p for p in session.participants.select_related("unit")}
     if not participants:
@@ -999,7 +999,7 @@ def scheme_update(*, session: ReviewSession, actor, **values) -> ScoringScheme:
     unknown = set(values) - set(SCHEME_FIELDS)
     if unknown:
         raise TypeError(f"scheme_update() got unknown fields: {sorted(unknown)}")
-    session = _lock(session)
+    session = lock_session(session)
     require_scheme_editable(session)
     scheme = ScoringScheme.objects.select_for_update().get(session=session)
     before = {field: getattr(scheme, field) for field in SCHEME_FIELDS}
@@ -1072,7 +1072,7 @@ def criterion_save(
     """Add or change a criterion of per-criterion rating (DESIGN.md section 4.3). Weights need
     not sum to 100 (the mean is weighted), but one must be above 0. ``order`` None puts a new
     criterion last and keeps an existing one where it is."""
-    session = _lock(session)
+    session = lock_session(session)
     require_scheme_editable(session)
     name = _clean_name(name, _("评议指标"))
     weight = _criterion_weight(weight, name)
@@ -1134,7 +1134,7 @@ def criterion_save(
 
 @transaction.atomic
 def criterion_delete(*, criterion: Criterion, actor) -> None:
-    session = _lock(criterion.session)
+    session = lock_session(criterion.session)
     require_scheme_editable(session)
     remaining = list(session.criteria.exclude(pk=criterion.pk).values_list("weight", flat=True))
     if remaining and not any(w > 0 for w in remaining):

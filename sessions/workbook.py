@@ -147,6 +147,14 @@ class WorkbookError(ValidationError):
         super().__init__([str(p) for p in self.problems])
 
 
+def problems_of(exc: ValidationError) -> list[Problem]:
+    """What a failed import says, as the table the upload pages show: the workbook's own
+    problems, or a service's messages without a place."""
+    if isinstance(exc, WorkbookError):
+        return exc.problems
+    return [Problem(text=message) for message in exc.messages]
+
+
 # ---------------------------------------------------------------- parsing
 
 

@@ -430,10 +430,10 @@ def _ballots_table(doc: ResultDocument) -> _Table:
             Column(_("作废理由或标记"), "note", width=60),
         ]
     )
-    for short_id, reason, source in doc.void_ballots:
-        table.rows.append([pgettext("ballot", "作废"), short_id, source, reason])
-    for short_id, flags, source in doc.flagged_ballots:
-        table.rows.append([_("标记"), short_id, source, _("；").join(flags)])
+    for ballot in doc.void_ballots:
+        table.rows.append([pgettext("ballot", "作废"), ballot.short_id, ballot.source, ballot.note])
+    for ballot in doc.flagged_ballots:
+        table.rows.append([_("标记"), ballot.short_id, ballot.source, _("；").join(ballot.note)])
     return table
 
 

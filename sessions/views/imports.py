@@ -17,8 +17,8 @@ from ..forms import XLSX_TYPE, WorkbookUploadForm
 from ..roles import can_organise
 from ..workbook import (
     Problem,
-    WorkbookError,
     parse_session_workbook,
+    problems_of,
     template_workbook_bytes,
 )
 from .access import get_session_for_user, require_organiser, require_staff_role
@@ -29,12 +29,6 @@ def _upload_form(request) -> WorkbookUploadForm:
     if request.method == "POST":
         return WorkbookUploadForm(request.POST, request.FILES)
     return WorkbookUploadForm()
-
-
-def _problems(exc: ValidationError) -> list[Problem]:
-    if isinstance(exc, WorkbookError):
-        return exc.problems
-    return [Problem(text=message) for message in exc.messages]
 
 
 @login_required
@@ -48,7 +42,7 @@ def session_import(request):
             workbook = parse_session_workbook(form.cleaned_data["file"])
             session = imports.session_create_from_workbook(workbook=workbook, actor=request.user)
         except ValidationError as exc:
-            problems = _problems(exc)
+            problems = problems_of(exc)
         else:
             messages.success(
                 request,
@@ -84,7 +78,7 @@ def session_import_into(request, slug):
                 session=session, workbook=workbook, actor=request.user
             )
         except ValidationError as exc:
-            problems = _problems(exc)
+            problems = problems_of(exc)
         else:
             messages.success(request, _("导入完成：%(summary)s。") % {"summary": summary})
             return redirect("review:units", slug)

@@ -30,8 +30,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import ballots, services
 from ..models import Ballot, ReviewSession
-from ..roles import PERM_OBSERVE, can_organise
-from .access import form_error, get_session_for_user, require_organiser
+from ..roles import can_organise, can_supervise
+from .access import form_error, get_session_for_user, require_organiser, supervision_context
 
 Status = ReviewSession.Status
 
@@ -58,16 +58,9 @@ class BallotVoidForm(forms.Form):
 
 def _get_session_for_ballots(request, slug: str) -> ReviewSession:
     """Ballots are for organisers and observers (纪委/人大 supervision), not moderators."""
-    user = request.user
-    if not (can_organise(user) or user.has_perm(PERM_OBSERVE)):
+    if not can_supervise(request.user):
         raise PermissionDenied(_("只有组织者和监督人员可以查看评议票。"))
     return get_session_for_user(request, slug)
-
-
-def _ctx(request, session: ReviewSession, **extra) -> dict:
-    # ``is_organiser``, not ``can_organise``: sessions/_nav.html reads the latter to warn that
-    # the configuration is frozen, which says nothing useful on these pages.
-    return {"session": session, "is_organiser": can_organise(request.user), **extra}
 
 
 # ---------------------------------------------------------------- monitor
@@ -105,11 +98,10 @@ def monitor(request, slug):
     return render(
         request,
         "sessions/monitor.html",
-        _ctx(
+        supervision_context(
             request,
             session,
             transitions=transitions,
-            can_see_ballots=organiser or request.user.has_perm(PERM_OBSERVE),
             **_participation_ctx(session, rows),
         ),
     )
@@ -132,7 +124,7 @@ def monitor_fragment(request, slug):
         response = render(
             request,
             "sessions/monitor.html#participation",
-            _ctx(request, session, **_participation_ctx(session, rows)),
+            supervision_context(request, session, **_participation_ctx(session, rows)),
         )
     response["ETag"] = etag
     # Kept by the browser but revalidated on every poll: it sends If-None-Match itself.
@@ -150,7 +142,7 @@ def ballot_list(request, slug):
     return render(
         request,
         "sessions/ballots.html",
-        _ctx(
+        supervision_context(
             request,
             session,
             flagged=ballots.flagged_ballots(session),
@@ -199,7 +191,7 @@ def ballot_detail(request, slug, ballot_id):
     return render(
         request,
         "sessions/ballot_detail.html",
-        _ctx(
+        supervision_context(
             request,
             session,
             ballot=ballot,

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import paper
 from ..roles import can_organise
-from ..workbook import Problem
+from ..workbook import Problem, problems_of
 from .access import get_session_for_user
-from .imports import XLSX_TYPE, WorkbookUploadForm, _problems, _upload_form
+from .imports import XLSX_TYPE, WorkbookUploadForm, _upload_form
 
 
 @login_required
@@ -40,7 +40,7 @@ def paper_ballots(request, slug):
                     session=session, workbook_rows=rows, actor=request.user
                 )
             except ValidationError as exc:
-                problems = _problems(exc)
+                problems = problems_of(exc)
             else:
                 status = 200
                 form = WorkbookUploadForm()  # empty, for the next batch

@@ -186,21 +186,23 @@ def _progress_context(credential: Credential, layout: rating.FormLayout, drafts)
         "total": total,
         "missing": total - done,
         "counts": [(label, counts[value]) for value, label in _grade_choices()],
+        # The same address answers GET with the check page and POST with the submission.
         "submit_url": reverse("rate:submit", args=[credential.code]),
-        "check_url": reverse("rate:submit", args=[credential.code]),
     }
 
 
-def _form_context(credential: Credential) -> dict:
+def _form_context(credential: Credential, *, with_rows: bool = True) -> dict:
     layout = rating.form_layout(credential)
     drafts = rating.drafts_for(credential)
-    grade_url = reverse("rate:grade", args=[credential.code])
+    rows = ""
+    if with_rows and layout.units:
+        rows = _form_body(layout, drafts, reverse("rate:grade", args=[credential.code]))
     return {
         "credential": credential,
         "session": credential.session,
         "layout": layout,
         "drafts": drafts,
-        "form_body": _form_body(layout, drafts, grade_url) if layout.units else "",
+        "form_body": rows,
     } | _progress_context(credential, layout, drafts)
 
 
@@ -288,7 +290,7 @@ def submit(request, code):
             errors = list(exc.messages)
         else:
             return redirect("rate:entry_code", credential.code)
-    context = _form_context(credential)
+    context = _form_context(credential, with_rows=False)  # the check page lists, it has no rows
     drafts = context["drafts"]
     layout = context["layout"]
     context.update(

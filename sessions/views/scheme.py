@@ -19,8 +19,7 @@ from scoring.words import scheme_in_words
 from .. import selectors, services
 from ..forms import CriterionForm, SchemeForm
 from ..models import ReviewSession
-from .access import get_session_for_user
-from .sessions import _confirm_delete, _ctx
+from .access import confirm_delete, get_session_for_user, page_context
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -89,7 +88,7 @@ def _page(
     criteria = list(session.criteria.all())
     refused = [f for f in (form, criterion_form) if f is not None and f.errors]
     form = form or _scheme_form(session)
-    context = _ctx(
+    context = page_context(
         request,
         session,
         scheme=session.scheme,
@@ -205,7 +204,7 @@ def criterion_edit(request, slug, criterion_id):
     return render(
         request,
         "sessions/scheme_criterion_edit.html",
-        _ctx(request, session, form=form, criterion=criterion, refusal=refusal),
+        page_context(request, session, form=form, criterion=criterion, refusal=refusal),
         status=status,
     )
 
@@ -215,7 +214,7 @@ def criterion_edit(request, slug, criterion_id):
 def criterion_delete(request, slug, criterion_id):
     session = get_session_for_user(request, slug, organise=True)
     criterion = get_object_or_404(session.criteria, pk=criterion_id)
-    return _confirm_delete(
+    return confirm_delete(
         request,
         session,
         thing=criterion,

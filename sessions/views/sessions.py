@@ -27,36 +27,18 @@ from ..forms import (
 )
 from ..models import Attachment, Draw, Participant, Report, ReviewSession
 from ..roles import can_organise
-from .access import form_error, get_session_for_user, require_organiser, require_staff_role
+from .access import (
+    confirm_delete,
+    form_error,
+    get_session_for_user,
+    page_context,
+    require_organiser,
+    require_staff_role,
+)
 
 
 def _errors(exc: ValidationError) -> list[str]:
     return list(exc.messages)
-
-
-def _ctx(request, session: ReviewSession, **extra) -> dict:
-    return {"session": session, "can_organise": can_organise(request.user), **extra}
-
-
-def _confirm_delete(request, session, *, thing, what: str, back: str, delete, done: str = ""):
-    """GET asks for confirmation; POST calls ``delete()`` and returns to ``back``. A refusal
-    from the service is shown on the confirmation page with 409 and nothing is deleted."""
-    error = None
-    if request.method == "POST":
-        try:
-            delete()
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            if done:
-                messages.success(request, done)
-            return redirect(back)
-    return render(
-        request,
-        "sessions/confirm_delete.html",
-        _ctx(request, session, thing=thing, what=what, error=error, back=back),
-        status=409 if error else 200,
-    )
 
 
 # ---------------------------------------------------------------- list, create, detail
@@ -102,7 +84,7 @@ def session_detail(request, slug):
     return render(
         request,
         "sessions/session_detail.html",
-        _ctx(
+        page_context(
             request,
             session,
             overview=selectors.session_overview(session),
@@ -127,7 +109,7 @@ def session_edit(request, slug):
         else:
             messages.success(request, _("已保存。"))
             return redirect(session)
-    return render(request, "sessions/session_edit.html", _ctx(request, session, form=form))
+    return render(request, "sessions/session_edit.html", page_context(request, session, form=form))
 
 
 @login_required
@@ -152,7 +134,7 @@ def session_transition(request, slug, target):
     return render(
         request,
         "sessions/session_transition.html",
-        _ctx(
+        page_context(
             request,
             session,
             target=target,
@@ -170,7 +152,7 @@ def audit_log(request, slug):
     return render(
         request,
         "sessions/audit_log.html",
-        _ctx(request, session, entries=selectors.audit_entries(session)[:500]),
+        page_context(request, session, entries=selectors.audit_entries(session)[:500]),
     )
 
 
@@ -178,7 +160,7 @@ def audit_log(request, slug):
 
 
 def _units_page(request, session, *, unit_form=None, category_form=None, status=200):
-    context = _ctx(
+    context = page_context(
         request,
         session,
         categories=selectors.categories_with_units(session),
@@ -232,7 +214,9 @@ def unit_edit(request, slug, unit_id):
         else:
             messages.success(request, _("已保存单位“%(name)s”。") % {"name": unit.name})
             return redirect("review:units", slug)
-    return render(request, "sessions/unit_edit.html", _ctx(request, session, form=form, unit=unit))
+    return render(
+        request, "sessions/unit_edit.html", page_context(request, session, form=form, unit=unit)
+    )
 
 
 @login_required
@@ -240,7 +224,7 @@ def unit_edit(request, slug, unit_id):
 def unit_delete(request, slug, unit_id):
     session = get_session_for_user(request, slug, organise=True)
     unit = get_object_or_404(session.units, pk=unit_id)
-    return _confirm_delete(
+    return confirm_delete(
         request,
         session,
         thing=unit,
@@ -313,7 +297,9 @@ def category_edit(request, slug, category_id):
         else:
             return redirect("review:units", slug)
     return render(
-        request, "sessions/category_edit.html", _ctx(request, session, form=form, category=category)
+        request,
+        "sessions/category_edit.html",
+        page_context(request, session, form=form, category=category),
     )
 
 
@@ -322,7 +308,7 @@ def category_edit(request, slug, category_id):
 def category_delete(request, slug, category_id):
     session = get_session_for_user(request, slug, organise=True)
     category = get_object_or_404(session.categories, pk=category_id)
-    return _confirm_delete(
+    return confirm_delete(
         request,
         session,
         thing=category,
@@ -337,7 +323,7 @@ def category_delete(request, slug, category_id):
 
 def _groups_page(request, session, *, form=None, status=200):
     groups = list(session.rater_groups.all())
-    context = _ctx(
+    context = page_context(
         request,
         session,
         weight_lines=selectors.weight_lines(groups),
@@ -399,7 +385,7 @@ def group_edit(request, slug, group_id):
             )
             return redirect("review:groups", slug)
     return render(
-        request, "sessions/group_edit.html", _ctx(request, session, form=form, group=group)
+        request, "sessions/group_edit.html", page_context(request, session, form=form, group=group)
     )
 
 
@@ -408,7 +394,7 @@ def group_edit(request, slug, group_id):
 def group_delete(request, slug, group_id):
     session = get_session_for_user(request, slug, organise=True)
     group = get_object_or_404(session.rater_groups, pk=group_id)
-    return _confirm_delete(
+    return confirm_delete(
         request,
         session,
         thing=group,
@@ -422,7 +408,7 @@ def group_delete(request, slug, group_id):
 
 
 def _draws_page(request, session, *, draw_form=None, order_form=None, status=200):
-    context = _ctx(
+    context = page_context(
         request,
         session,
         draws=selectors.recent_draws(session),
@@ -495,7 +481,9 @@ def draw_detail(request, slug, draw_id):
     return render(
         request,
         "sessions/draw_detail.html",
-        _ctx(request, session, draw=draw, reproduced=reproduced, matches=reproduced == draw.result),
+        page_context(
+            request, session, draw=draw, reproduced=reproduced, matches=reproduced == draw.result
+        ),
     )
 
 
@@ -535,7 +523,7 @@ def participant_reports(request, slug, participant_id):
         {"kind": kind, "label": label, "report": reports.get(kind), "errors": errors.get(kind, [])}
         for kind, label in Report.Kind.choices
     ]
-    context = _ctx(
+    context = page_context(
         request,
         session,
         participant=participant,
@@ -599,7 +587,7 @@ def attachment_delete(request, slug, attachment_id):
         pk=attachment_id,
         report__participant__session=session,
     )
-    return _confirm_delete(
+    return confirm_delete(
         request,
         session,
         thing=attachment,
