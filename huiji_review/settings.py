@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "csp",
     "sessions.apps.ReviewConfig",
     "scoring.apps.ScoringConfig",
+    "meeting.apps.MeetingConfig",
 ]
 
 MIDDLEWARE = [

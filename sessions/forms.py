@@ -62,7 +62,7 @@ class UnitForm(forms.Form):
 class GroupForm(forms.ModelForm):
     class Meta:
         model = RaterGroup
-        fields = ["name", "weight", "min_sample", "side"]
+        fields = ["name", "weight", "min_sample", "side", "can_ask"]
         help_texts = {
             "weight": _("各组权重按比例计算，不必加总为 100。"),
             "min_sample": _("少于此票数时该组对该单位视为无数据。"),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from .credentials import MAX_PER_CALL, credentials_generate
 from .models import Participant, RaterGroup, ReviewSession, Unit, UnitCategory
+from .presets import asks_by_default
 from .services import _require_draft, audit, lock_session, session_create, speaking_order_invalidate
 from .workbook import COL_CATEGORY, SHEET_UNITS, Problem, SessionWorkbook, WorkbookError
 
@@ -151,6 +152,7 @@ def _import(*, session: ReviewSession, workbook: SessionWorkbook, actor) -> Impo
                 weight=row.weight,
                 min_sample=row.min_sample or session.scheme.default_min_sample,
                 order=order,
+                can_ask=asks_by_default(row.name),
             )
             new_groups.append(row.name)
             order += 1

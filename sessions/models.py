@@ -222,6 +222,9 @@ class RaterGroup(models.Model):
         choices=UnitCategory.Side.choices,
         default=UnitCategory.Side.OTHER,
     )
+    # 现场问政 (issue 5): this group's credentials may ask questions and vote satisfaction
+    # (两代表一委员 and the public panel, not the leaders and departments being reviewed).
+    can_ask = models.BooleanField(_("可现场问政和满意度投票"), default=False)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:

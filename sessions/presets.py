@@ -18,6 +18,12 @@ class Preset:
     groups: list[tuple[str, Decimal, str]] = field(default_factory=list)  # (name, weight, side)
 
 
+def asks_by_default(group_name: str) -> bool:
+    """Whether a new rater group's credentials may ask questions and vote satisfaction
+    (现场问政, issue 5): the representatives and the public, by the names groups are given."""
+    return any(word in group_name for word in ("代表", "委员", "公众"))
+
+
 # Section 4.5: default weights 县级领导 40, 区直部门 20, 镇(街道) 20, 两代表一委员 20.
 DEFAULT_GROUPS = [
     ("县级领导", Decimal("40"), OTHER),

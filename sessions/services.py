@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from scoring.words import LEADERS_GROUP_NAME, number
 
-from . import draws
+from . import draws, presets
 from .models import (
     Attachment,
     AuditLog,
@@ -130,7 +130,12 @@ def session_create(
             UnitCategory.objects.create(session=session, name=name, side=side, order=order)
         for order, (name, weight, side) in enumerate(preset.groups):
             RaterGroup.objects.create(
-                session=session, name=name, weight=weight, side=side, order=order
+                session=session,
+                name=name,
+                weight=weight,
+                side=side,
+                order=order,
+                can_ask=presets.asks_by_default(name),
             )
     audit(
         session=session,
@@ -456,6 +461,7 @@ def group_save(
     weight: Decimal,
     min_sample: int | None = None,
     side: str = UnitCategory.Side.OTHER,
+    can_ask: bool | None = None,
     group: RaterGroup | None = None,
 ) -> RaterGroup:
     _require_draft(session)
@@ -478,6 +484,10 @@ def group_save(
         )
     before = {"name": group.name, "weight": group.weight, "min_sample": group.min_sample}
     group.name, group.weight, group.side = name, weight, side
+    if can_ask is not None:
+        group.can_ask = can_ask
+    elif created:
+        group.can_ask = presets.asks_by_default(name)
     if min_sample is not None:
         group.min_sample = min_sample
     group.full_clean()

@@ -370,6 +370,7 @@ def group_edit(request, slug, group_id):
         "weight": group.weight,
         "min_sample": group.min_sample,
         "side": group.side,
+        "can_ask": group.can_ask,
     }
     form = GroupForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
