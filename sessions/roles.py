@@ -38,6 +38,11 @@ def can_organise(user) -> bool:
     return user.is_authenticated and user.has_perm(PERM_ORGANISE)
 
 
+def can_moderate(user) -> bool:
+    """Moderators run the stage (agenda, timer, questions, big screen); organisers may too."""
+    return user.is_authenticated and (user.has_perm(PERM_MODERATE) or user.has_perm(PERM_ORGANISE))
+
+
 def can_supervise(user) -> bool:
     """Organisers and observers (纪委/人大 supervision): ballots, participation, verification.
     Moderators run the stage and see none of it."""

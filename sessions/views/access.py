@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from ..models import ReviewSession
-from ..roles import can_organise, can_supervise, can_view
+from ..roles import can_moderate, can_organise, can_supervise, can_view
 
 
 def get_session_for_user(request, slug: str, *, organise: bool = False) -> ReviewSession:
@@ -16,6 +16,13 @@ def get_session_for_user(request, slug: str, *, organise: bool = False) -> Revie
     allowed = can_organise(request.user) if organise else can_view(request.user)
     if not allowed:
         raise PermissionDenied(_("您的账号没有执行此操作的权限。"))
+    return get_object_or_404(ReviewSession.objects.select_related("scheme"), slug=slug)
+
+
+def get_session_for_moderator(request, slug: str) -> ReviewSession:
+    """The session named by ``slug`` if the user runs the stage (moderator or organiser)."""
+    if not can_moderate(request.user):
+        raise PermissionDenied(_("只有主持人和组织者可以执行此操作。"))
     return get_object_or_404(ReviewSession.objects.select_related("scheme"), slug=slug)
 
 

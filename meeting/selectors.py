@@ -1,0 +1,73 @@
+"""Reads of the live meeting that more than one page (and the scoring) needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q
+
+from scoring import engine
+from sessions.models import ReviewSession
+
+from .models import Question, Satisfaction, SatisfactionVote
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The satisfaction votes on one answer (or one unit's answers), with 满意率 (section 4.11)."""
+
+    satisfied: int
+    basically_satisfied: int
+    dissatisfied: int
+
+    @property
+    def votes(self) -> int:
+        return self.satisfied + self.basically_satisfied + self.dissatisfied
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        return (self.satisfied, self.basically_satisfied, self.dissatisfied)
+
+    @property
+    def rate_percent(self) -> Decimal | None:
+        return engine.satisfaction(*self.counts).rate_percent
+
+    def percent_of(self, count: int) -> int:
+        """A bar's width on screen, in whole percent of the votes."""
+        return round(100 * count / self.votes) if self.votes else 0
+
+
+NO_VOTES = Tally(0, 0, 0)
+
+_COUNTS = {
+    "n_satisfied": Count("pk", filter=Q(choice=Satisfaction.SATISFIED)),
+    "n_basically": Count("pk", filter=Q(choice=Satisfaction.BASICALLY_SATISFIED)),
+    "n_dissatisfied": Count("pk", filter=Q(choice=Satisfaction.DISSATISFIED)),
+}
+
+
+def tally(question: Question) -> Tally:
+    """One query."""
+    row = SatisfactionVote.objects.filter(question=question).aggregate(**_COUNTS)
+    return Tally(row["n_satisfied"], row["n_basically"], row["n_dissatisfied"])
+
+
+def satisfaction_by_unit(session: ReviewSession) -> dict[int, Tally]:
+    """Every counted satisfaction vote of the session, per questioned unit (unit id → Tally).
+
+    A vote is on an answer, so only answered questions carry votes (a database rule); a vote
+    still open counts as cast. One query."""
+    rows = (
+        SatisfactionVote.objects.filter(
+            question__session=session, question__status=Question.Status.ANSWERED
+        )
+        .values("question__unit_id")
+        .annotate(**_COUNTS)
+    )
+    return {
+        row["question__unit_id"]: Tally(
+            row["n_satisfied"], row["n_basically"], row["n_dissatisfied"]
+        )
+        for row in rows
+    }
