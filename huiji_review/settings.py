@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "sessions.apps.ReviewConfig",
     "scoring.apps.ScoringConfig",
     "meeting.apps.MeetingConfig",
+    "projects.apps.ProjectsConfig",
 ]
 
 MIDDLEWARE = [

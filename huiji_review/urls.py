@@ -22,6 +22,7 @@ urlpatterns = [
     path("sessions/", include("sessions.urls")),
     path("sessions/", include("scoring.urls")),  # results and 其他考核 of a session
     path("sessions/", include("meeting.urls")),  # agenda, 现场问政, 督办事项
+    path("sessions/", include("projects.urls")),  # 重点项目
     path("r/", include("sessions.urls_rate")),
     path("r/", include("meeting.urls_tablet")),  # a representative asks and votes
     path("screen/", include("meeting.urls_screen")),  # the projector, by its token
