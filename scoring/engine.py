@@ -123,6 +123,10 @@ class Scheme:
     band_average: Decimal = Decimal("70")
     excellent_cap_enabled: bool = True
     excellent_cap_percent: Decimal = Decimal("30")
+    # 4.11: the score of each satisfaction answer (满意 / 基本满意 / 不满意).
+    satisfaction_values: Mapping[str, Decimal] = field(
+        default_factory=lambda: dict(DEFAULT_SATISFACTION_VALUES)
+    )
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,11 @@ class ExternalScores:
 
     target: Decimal | None = None
     daily: Decimal | None = None
+    # 问政满意度 given as a score, or (the live meeting's way) as the counts of 满意, 基本满意
+    # and 不满意 votes on the unit's answers, scored by the scheme's values (4.11). The counts
+    # win when both are given.
     satisfaction: Decimal | None = None
+    satisfaction_votes: tuple[int, int, int] | None = None
     leader_comment: Decimal | None = None
     bonus: Decimal = Decimal("0")
     bonus_reasons: tuple[str, ...] = ()
@@ -611,7 +619,9 @@ def _unit_row(inputs: Inputs, unit: Unit, tallies, own_ignored: int) -> Row:
         if key == "review":
             components[key] = review
             continue
-        value = getattr(external, key)
+        value = _satisfaction_score(scheme, external) if key == "satisfaction" else None
+        if value is None:
+            value = getattr(external, key)
         components[key] = None if value is None else _quantize2(value)
         if value is None:
             flags.append(f"missing_component:{key}")
@@ -700,6 +710,13 @@ def _rank_category(scheme: Scheme, groups, category: Category, rows: list[Row]) 
         excellent_allowed=allowed,
         rows=tuple(result_rows),
     )
+
+
+def _satisfaction_score(scheme: Scheme, external: ExternalScores) -> Decimal | None:
+    """4.11 from the vote counts, when the unit has any."""
+    if external.satisfaction_votes is None:
+        return None
+    return satisfaction(*external.satisfaction_votes, values=scheme.satisfaction_values).score
 
 
 def _band(scheme: Scheme, total: Decimal, rank: int, tied: int, allowed: int | None):
@@ -811,6 +828,7 @@ def canonical_inputs(inputs: Inputs) -> bytes:
             "band_average": _decimal_text(scheme.band_average),
             "excellent_cap_enabled": scheme.excellent_cap_enabled,
             "excellent_cap_percent": _decimal_text(scheme.excellent_cap_percent),
+            **_satisfaction_values_data(scheme),
         },
         "categories": [
             {"key": str(c.key), "name": c.name, "order": c.order} for c in inputs.categories
@@ -849,11 +867,25 @@ def canonical_inputs(inputs: Inputs) -> bytes:
                 "leader_comment": _optional_decimal_text(scores.leader_comment),
                 "bonus": _decimal_text(scores.bonus),
                 "bonus_reasons": list(scores.bonus_reasons),
+                **(
+                    {"satisfaction_votes": list(scores.satisfaction_votes)}
+                    if scores.satisfaction_votes is not None
+                    else {}
+                ),
             }
             for unit, scores in inputs.external.items()
         },
     }
     return _canonical_json(data)
+
+
+def _satisfaction_values_data(scheme: Scheme) -> dict:
+    # Written only where 问政满意度 counts, so that the canonical bytes (and the hash) of a
+    # scheme without it are what they were before the live meeting existed.
+    if scheme.components.get("satisfaction", 0) <= 0:
+        return {}
+    values = scheme.satisfaction_values
+    return {"satisfaction_values": {str(k): _decimal_text(values[k]) for k in sorted(values)}}
 
 
 def inputs_hash(inputs: Inputs) -> str:
@@ -884,6 +916,10 @@ def load_inputs(data: bytes) -> Inputs:
         band_average=Decimal(s["band_average"]),
         excellent_cap_enabled=s["excellent_cap_enabled"],
         excellent_cap_percent=Decimal(s["excellent_cap_percent"]),
+        satisfaction_values={
+            k: Decimal(v)
+            for k, v in s.get("satisfaction_values", DEFAULT_SATISFACTION_VALUES).items()
+        },
     )
     return Inputs(
         scheme=scheme,
@@ -896,6 +932,9 @@ def load_inputs(data: bytes) -> Inputs:
                 target=_optional_decimal(e["target"]),
                 daily=_optional_decimal(e["daily"]),
                 satisfaction=_optional_decimal(e["satisfaction"]),
+                satisfaction_votes=(
+                    tuple(e["satisfaction_votes"]) if "satisfaction_votes" in e else None
+                ),
                 leader_comment=_optional_decimal(e["leader_comment"]),
                 bonus=Decimal(e["bonus"]),
                 bonus_reasons=tuple(e["bonus_reasons"]),

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import connection
 
+from meeting.selectors import satisfaction_by_unit
 from sessions.models import (
     Ballot,
     BallotGrade,
@@ -50,6 +51,11 @@ def engine_scheme(scheme: ScoringScheme, criteria: list[Criterion]) -> engine.Sc
         band_average=scheme.band_average,
         excellent_cap_enabled=scheme.excellent_cap_enabled,
         excellent_cap_percent=scheme.excellent_cap_percent,
+        satisfaction_values={
+            "satisfied": scheme.value_satisfied,
+            "basically_satisfied": scheme.value_basically_satisfied,
+            "dissatisfied": scheme.value_dissatisfied,
+        },
     )
 
 
@@ -149,16 +155,19 @@ def load_inputs(session: ReviewSession) -> engine.Inputs:
     external: dict[str, engine.ExternalScores] = {}
     comments = dict(LeaderComment.objects.filter(session=session).values_list("unit_id", "score"))
     scores = {e.unit_id: e for e in ExternalScore.objects.filter(session=session)}
+    # 问政满意度 (4.11): the votes on the unit's answers at the live meeting, read only where
+    # the scheme weights it.
+    votes = satisfaction_by_unit(session) if scheme.weight_satisfaction > 0 else {}
     for unit in units:
         pk = int(unit.key)
         score = scores.get(pk)
-        if score is None and comments.get(pk) is None:
+        tally = votes.get(pk)
+        if score is None and comments.get(pk) is None and tally is None:
             continue
         external[unit.key] = engine.ExternalScores(
             target=score.target if score else None,
             daily=score.daily if score else None,
-            # 问政满意度 comes with the live meeting (issue 5); until then it has no value.
-            satisfaction=None,
+            satisfaction_votes=tally.counts if tally is not None else None,
             leader_comment=comments.get(pk),
             bonus=score.bonus if score else Decimal("0"),
             bonus_reasons=(score.bonus_reason,) if score and score.bonus_reason else (),
