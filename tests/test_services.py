@@ -1616,3 +1616,36 @@ def test_participant_list_change_voids_the_speaking_order_and_its_draw(change):
     assert "部分述职单位还没有发言顺序：请进行发言顺序抽签。" in services.readiness_problems(
         session
     )
+
+
+def test_session_create_lets_only_the_representatives_ask(db):
+    session = services.session_create(
+        kind=ReviewSession.Kind.ANNUAL, year=2026, title="年度", actor=None
+    )
+
+    asks = dict(session.rater_groups.values_list("name", "can_ask"))
+
+    assert asks == {"县级领导": False, "区直部门": False, "镇(街道)": False, "两代表一委员": True}
+
+
+def test_group_save_defaults_can_ask_by_name_and_keeps_what_the_organiser_set(db):
+    session = ReviewSessionFactory()
+
+    public = services.group_save(
+        session=session, actor=None, name="社会公众代表", weight=Decimal(10)
+    )
+    leaders = services.group_save(session=session, actor=None, name="县级领导", weight=Decimal(40))
+    services.group_save(
+        session=session,
+        actor=None,
+        name="社会公众代表",
+        weight=Decimal(10),
+        can_ask=False,
+        group=public,
+    )
+
+    public.refresh_from_db()
+    assert (public.can_ask, leaders.can_ask) == (False, False)
+    assert services.group_save(
+        session=session, actor=None, name="人大代表", weight=Decimal(5)
+    ).can_ask
