@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from meeting.followup_selectors import follow_ups_by_unit
 from sessions.ballots import flag_labels, participation
 from sessions.models import Ballot, ReviewSession, ScoringScheme
 
 from . import engine, selectors, services
-from .models import ResultSnapshot
+from .models import LeaderComment, ResultSnapshot
 from .words import scheme_in_words
 
 COMPONENT_LABELS = {
@@ -97,6 +98,28 @@ class GroupCell:
 
 
 @dataclass(frozen=True)
+class CardComment:
+    """分管领导书面点评 as the report card shows it."""
+
+    author: str
+    text: str
+    score: Decimal | None
+
+
+def card_extras(session: ReviewSession) -> tuple[dict, dict]:
+    """Unit key -> CardComment and unit key -> follow-ups, for every card of the document at
+    once (two queries, whatever the number of units: the PDF prints 40 cards)."""
+    comments = {
+        str(c.unit_id): CardComment(author=c.author, text=c.text, score=c.score)
+        for c in LeaderComment.objects.filter(session=session).only(
+            "unit_id", "author", "text", "score"
+        )
+    }
+    follow_ups = {str(k): tuple(v) for k, v in follow_ups_by_unit(session).items()}
+    return comments, follow_ups
+
+
+@dataclass(frozen=True)
 class DocRow:
     unit: str  # unit key (str of the Unit pk)
     name: str
@@ -116,6 +139,10 @@ class DocRow:
     flag_codes: list
     previous_rank: int | None = None
     rank_change: int | None = None  # positive: up that many places since last year
+    # The report card's 分管领导书面点评 and 督办事项: current records, not part of the snapshot
+    # (a comment's score is; the card shows the component as the result computed it).
+    leader_comment: CardComment | None = None
+    follow_ups: tuple = ()  # meeting.followup_selectors.CardFollowUp, in due-date order
 
 
 @dataclass(frozen=True)
@@ -210,6 +237,7 @@ def build(session: ReviewSession, *, computed: services.Computed | None = None) 
         components = [k for k, v in computed.inputs.scheme.components.items() if v > 0]
 
     previous = _previous_ranks(session)
+    comments, follow_ups = card_extras(session)
     group_names = labels.get("groups", {})
     categories = []
     for category in result["categories"]:
@@ -248,6 +276,8 @@ def build(session: ReviewSession, *, computed: services.Computed | None = None) 
                     flag_codes=list(row["flags"]),
                     previous_rank=before,
                     rank_change=(before - row["rank"]) if before and row["rank"] else None,
+                    leader_comment=comments.get(row["unit"]),
+                    follow_ups=follow_ups.get(row["unit"], ()),
                 )
             )
         categories.append(
