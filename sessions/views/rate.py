@@ -62,11 +62,11 @@ def _client(request) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def _too_many_attempts(request) -> bool:
+def too_many_attempts(request) -> bool:
     return cache.get(f"rate-entry:{_client(request)}", 0) >= ENTRY_ATTEMPTS
 
 
-def _count_wrong_code(request) -> None:
+def count_wrong_code(request) -> None:
     key = f"rate-entry:{_client(request)}"
     cache.add(key, 0, ENTRY_WINDOW_SECONDS)
     try:
@@ -75,7 +75,7 @@ def _count_wrong_code(request) -> None:
         cache.set(key, 1, ENTRY_WINDOW_SECONDS)
 
 
-def _throttled(request):
+def throttled(request):
     return render(request, "rate/throttled.html", status=429)
 
 
@@ -83,14 +83,14 @@ def _credential(request, code: str) -> Credential | None:
     """The credential for ``code``, or None (and the attempt counted) for a wrong code."""
     credential = rater_sql.credential_with_session(code=normalise_code(code))
     if credential is None:
-        _count_wrong_code(request)
+        count_wrong_code(request)
     return credential
 
 
 @require_http_methods(["GET", "POST"])
 def entry(request):
-    if _too_many_attempts(request):
-        return _throttled(request)
+    if too_many_attempts(request):
+        return throttled(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         return redirect("rate:entry_code", form.cleaned_data["code"])
@@ -209,8 +209,8 @@ def _form_context(credential: Credential, *, with_rows: bool = True) -> dict:
 @never_cache
 @require_http_methods(["GET"])
 def entry_code(request, code):
-    if _too_many_attempts(request):
-        return _throttled(request)
+    if too_many_attempts(request):
+        return throttled(request)
     credential = _credential(request, code)
     state = rating.rating_state(credential)
     if state != "open":
@@ -243,8 +243,8 @@ def _closed_answer(request, credential, message: str, status: int):
 @require_POST
 def grade(request, code):
     """Save one tap; the answer is the row's saved mark plus the progress line (out of band)."""
-    if _too_many_attempts(request):
-        return _throttled(request)
+    if too_many_attempts(request):
+        return throttled(request)
     credential = _credential(request, code)
     if credential is None:
         return HttpResponse(_("评议码无效。"), status=404, content_type="text/plain; charset=utf-8")
@@ -275,8 +275,8 @@ def grade(request, code):
 @require_http_methods(["GET", "POST"])
 def submit(request, code):
     """GET: a summary to confirm. POST: submit once; a repeat lands on the same receipt."""
-    if _too_many_attempts(request):
-        return _throttled(request)
+    if too_many_attempts(request):
+        return throttled(request)
     credential = _credential(request, code)
     if rating.rating_state(credential) != "open":
         # Already submitted (a double tap, a retry, a second tablet) shows its receipt; any

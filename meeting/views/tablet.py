@@ -1,0 +1,236 @@
+"""现场问政 on a representative's tablet (issue 5 item 2; DESIGN.md section 6): no account, the
+code on the credential card is the key, as on the rating form (sessions/views/rate.py).
+
+- ``/r/<code>/live/`` the open satisfaction vote, a form to ask a question, 我的提问;
+- ``/r/<code>/live/ask/`` (POST) ask;
+- ``/r/<code>/live/vote/`` (POST) vote 满意 / 基本满意 / 不满意 on the open vote, once;
+- ``/r/<code>/live/vote/panel/`` the vote part, polled every 3 s (304 while unchanged) so a
+  vote the moderator opens appears without a reload.
+
+Only credentials of a group that may ask (RaterGroup.can_ask) get in; a wrong code counts
+towards the same throttle as the rating form's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import quote_etag
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from sessions import rater_sql
+from sessions.credentials import normalise_code
+from sessions.models import Credential, ReviewSession
+from sessions.views import rate
+from sessions.views.access import form_error
+
+from .. import questions
+from ..forms import QuestionAskForm, VoteForm
+
+Status = ReviewSession.Status
+# Part of the vote panel's ETag: bump it when the vote-panel partial changes.
+PANEL_VERSION = "1"
+
+
+class Refused(Exception):
+    """The code cannot use these pages; ``response`` says why."""
+
+    def __init__(self, response):
+        self.response = response
+
+
+def _credential(request, code: str, *, page: bool) -> Credential:
+    """The credential for ``code`` if it may ask and vote; otherwise raise Refused with the
+    answer: the throttle page, 404 for a wrong code (counted, as on the rating form), 403
+    for a revoked card or a group that may not ask. ``page`` chooses full pages over short
+    text answers (for the POSTs and the polled fragment)."""
+    if rate.too_many_attempts(request):
+        raise Refused(rate.throttled(request))
+    credential = rater_sql.credential_with_session(code=normalise_code(code))
+    if credential is None:
+        rate.count_wrong_code(request)
+        if page:
+            response = render(
+                request, "rate/entry.html", {"credential": None, "state": "unknown"}, status=404
+            )
+        else:
+            response = _text(_("评议码无效。"), 404)
+        raise Refused(response)
+    if credential.status == Credential.Status.REVOKED:
+        message = _("这张评议卡已被作废，请向会务人员领取新卡。")
+    elif not credential.group.can_ask:
+        message = _("此评议码不能提问或投票。")
+    else:
+        return credential
+    if page:
+        response = render(
+            request,
+            "meeting/tablet_refused.html",
+            {"message": message, "credential": credential},
+            status=403,
+        )
+    else:
+        response = _text(message, 403)
+    raise Refused(response)
+
+
+def _text(message: str, status: int) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _ask_form(credential: Credential, data=None) -> QuestionAskForm | None:
+    if credential.session.status not in questions.TABLET_ASK_STATUSES:
+        return None
+    return QuestionAskForm(data, session=credential.session)
+
+
+def _vote_context(credential: Credential, **extra) -> dict:
+    """The vote part, and 我的提问 (which it refreshes out of band: a question's status
+    changes while the representative watches the vote)."""
+    return {
+        "credential": credential,
+        "session": credential.session,
+        "open_vote": questions.open_vote_for(credential),
+        "my_questions": questions.credential_questions(credential),
+        # The vote part polls while a vote can be opened.
+        "polling": credential.session.status in questions.STAGE_STATUSES,
+        **extra,
+    }
+
+
+def _page_context(credential: Credential, **extra) -> dict:
+    extra.setdefault("ask_form", _ask_form(credential))
+    return _vote_context(credential, **extra)
+
+
+@never_cache
+@require_GET
+def live(request, code):
+    try:
+        credential = _credential(request, code, page=True)
+    except Refused as refused:
+        return refused.response
+    return render(request, "meeting/tablet.html", _page_context(credential))
+
+
+@csrf_exempt  # the code in the URL is the whole authority: see sessions/views/rate.grade
+@require_POST
+def ask(request, code):
+    try:
+        credential = _credential(request, code, page=not request.htmx)
+    except Refused as refused:
+        return refused.response
+    form = _ask_form(credential, request.POST)
+    if form is None:
+        message = (
+            _("现场问政已结束。")
+            if credential.session.status in (Status.CLOSED, Status.PUBLISHED)
+            else _("现场问政尚未开放。")
+        )
+        if request.htmx:
+            return _text(message, 409)
+        return render(
+            request, "meeting/tablet.html", _page_context(credential, error=message), status=409
+        )
+    asked = False
+    if form.is_valid():
+        try:
+            questions.question_submit(
+                credential=credential,
+                unit_id=form.cleaned_data["unit"],
+                text=form.cleaned_data["text"],
+            )
+        except ValidationError as exc:
+            form_error(form, exc)
+        else:
+            asked = True
+    if asked and not request.htmx:
+        messages.success(request, _("问题已提交，等待主持人审核。"))
+        return redirect("tablet:live", credential.code)
+    status = 200 if asked else 422
+    if asked:
+        form = _ask_form(credential)
+    if request.htmx:
+        # The form again (empty after success) and 我的提问 out of band.
+        context = {
+            "credential": credential,
+            "ask_form": form,
+            "asked": asked,
+            "my_questions": questions.credential_questions(credential),
+        }
+        return render(request, "meeting/tablet.html#ask-answer", context, status=status)
+    return render(
+        request, "meeting/tablet.html", _page_context(credential, ask_form=form), status=status
+    )
+
+
+@csrf_exempt  # see ask()
+@require_POST
+def vote(request, code):
+    try:
+        credential = _credential(request, code, page=not request.htmx)
+    except Refused as refused:
+        return refused.response
+    form = VoteForm(request.POST)
+    error, status = "", 200
+    if not form.is_valid():
+        error, status = _("请选择满意、基本满意或不满意。"), 422
+    else:
+        try:
+            questions.vote_cast(
+                credential=credential,
+                question_id=form.cleaned_data["question"],
+                choice=form.cleaned_data["choice"],
+            )
+        except ValidationError as exc:
+            error, status = " ".join(exc.messages), 409
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("tablet:live", credential.code)
+    return render(
+        request,
+        "meeting/tablet.html#vote-answer",
+        _vote_context(credential, vote_error=error),
+        status=status,
+    )
+
+
+def _panel_etag(context: dict) -> str:
+    open_vote = context["open_vote"]
+    shown = None
+    if open_vote is not None:
+        q = open_vote.question
+        shown = (q.pk, q.text, q.unit.name, q.answer_summary, open_vote.choice)
+    mine = [
+        (q.pk, q.status, q.reject_reason, q.answer_summary, q.unit.name)
+        for q in context["my_questions"]
+    ]
+    key = (PANEL_VERSION, get_language(), context["session"].status, shown, mine)
+    return quote_etag(hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest())
+
+
+@require_GET
+def vote_panel(request, code):
+    try:
+        credential = _credential(request, code, page=False)
+    except Refused as refused:
+        return refused.response
+    context = _vote_context(credential)
+    etag = _panel_etag(context)
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = render(request, "meeting/tablet.html#vote-answer", context)
+    response["ETag"] = etag
+    # Kept by the browser but revalidated on every poll (sessions/views/monitor.py says why).
+    patch_cache_control(response, private=True, no_cache=True)
+    return response

@@ -1,0 +1,486 @@
+"""meeting/views/tablet.py: 现场问政 on a representative's tablet: the page, asking, voting
+once, the polled vote panel (ETag / 304), and who is let in (issue 5 item 2)."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from meeting import questions
+from meeting.models import Question, SatisfactionVote
+from sessions.models import Credential, ReviewSession
+from sessions.views.rate import ENTRY_ATTEMPTS
+from tests.questions_factories import AnsweredQuestionFactory, QuestionFactory, make_hall
+
+pytestmark = pytest.mark.django_db
+
+Status = ReviewSession.Status
+HTMX = {"HTTP_HX_REQUEST": "true"}
+HTML = "<script>alert('x')</script><b>粗体</b>"
+ESCAPED = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&lt;b&gt;粗体&lt;/b&gt;"
+SECOND_VOTE = "您已对该问题投过票，不能重复投票。"
+
+
+@pytest.fixture(autouse=True)
+def clear_throttle():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def hall():
+    return make_hall()
+
+
+@pytest.fixture
+def voting(hall):
+    question = AnsweredQuestionFactory(
+        session=hall.session, unit=hall.units[0], text="道路什么时候修好？", answer_summary="年底"
+    )
+    return questions.vote_open(question=question, actor=None)
+
+
+def url(name, code):
+    return reverse(f"tablet:{name}", args=[code])
+
+
+# ---------------------------------------------------------------- who gets in
+
+
+def test_live_page_shows_a_representative_the_form_and_the_vote(client, hall, voting):
+    response = client.get(url("live", "depask01"))  # codes are typed in any case
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["credential"] == hall.deputy
+    assert response.context["open_vote"].question == voting
+    assert "道路什么时候修好？" in html
+    assert [c[1] for c in response.context["ask_form"].fields["unit"].choices] == [
+        "请选择单位",
+        "城关镇",
+        "东风街道",
+        "滨河街道",
+    ]
+    for label in ("满意", "基本满意", "不满意"):
+        assert f">{label}</button>" in html
+    assert 'hx-trigger="every 3s"' in html
+    assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
+def test_live_page_refuses_a_group_that_may_not_ask(client, hall):
+    response = client.get(url("live", hall.leader.code))
+
+    assert response.status_code == 403
+    assert response.context["message"] == "此评议码不能提问或投票。"
+    assert "此评议码不能提问或投票。" in response.content.decode()
+
+
+def test_live_page_refuses_a_revoked_card(client, hall):
+    Credential.objects.filter(pk=hall.deputy.pk).update(status=Credential.Status.REVOKED)
+
+    response = client.get(url("live", hall.deputy.code))
+
+    assert response.status_code == 403
+    assert response.context["message"] == "这张评议卡已被作废，请向会务人员领取新卡。"
+
+
+def test_live_page_is_404_for_an_unknown_code(client, hall):
+    response = client.get(url("live", "NOPE2345"))
+
+    assert response.status_code == 404
+    assert response.context["state"] == "unknown"
+
+
+def test_live_page_is_throttled_after_too_many_wrong_codes(client, hall):
+    for n in range(ENTRY_ATTEMPTS):
+        client.get(url("live", f"WRONG{n:03d}"))
+
+    response = client.get(url("live", hall.deputy.code))
+
+    assert response.status_code == 429
+
+
+@pytest.mark.parametrize("name", ["ask", "vote"])
+def test_tablet_posts_are_404_for_an_unknown_code(client, hall, name):
+    response = client.post(url(name, "NOPE2345"), {}, **HTMX)
+
+    assert response.status_code == 404
+    assert response.content.decode() == "评议码无效。"
+
+
+@pytest.mark.parametrize("name", ["ask", "vote"])
+def test_tablet_posts_refuse_a_group_that_may_not_ask(client, hall, voting, name):
+    data = {"unit": hall.units[0].pk, "text": "问", "question": voting.pk, "choice": "satisfied"}
+
+    response = client.post(url(name, hall.leader.code), data, **HTMX)
+
+    assert response.status_code == 403
+    assert response.content.decode() == "此评议码不能提问或投票。"
+    assert (Question.objects.count(), SatisfactionVote.objects.count()) == (1, 0)
+
+
+def test_tablet_posts_need_no_csrf_token(hall):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(url("ask", hall.deputy.code), {"unit": hall.units[0].pk, "text": "问"})
+
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("name", ["ask", "vote"])
+def test_tablet_posts_answer_only_post(client, hall, name):
+    assert client.get(url(name, hall.deputy.code)).status_code == 405
+
+
+# ---------------------------------------------------------------- asking
+
+
+def test_ask_stores_the_question_and_returns_to_the_page(client, hall):
+    response = client.post(
+        url("ask", hall.deputy.code), {"unit": hall.units[2].pk, "text": "学校什么时候扩建？"}
+    )
+
+    assert (response.status_code, response.url) == (302, url("live", hall.deputy.code))
+    question = Question.objects.get()
+    assert (question.credential, question.unit, question.text) == (
+        hall.deputy,
+        hall.units[2],
+        "学校什么时候扩建？",
+    )
+
+
+def test_ask_htmx_answers_an_empty_form_and_my_questions(client, hall):
+    response = client.post(
+        url("ask", hall.deputy.code),
+        {"unit": hall.units[2].pk, "text": "学校什么时候扩建？"},
+        **HTMX,
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.startswith('<form id="ask-form"')
+    assert "问题已提交，等待主持人审核。" in html
+    assert '<section class="card tablet-mine" id="my-questions" hx-swap-oob="true">' in html
+    assert "学校什么时候扩建？" in html
+    assert "<html" not in html
+
+
+def test_ask_refuses_a_unit_that_does_not_take_part(client, hall):
+    response = client.post(
+        url("ask", hall.deputy.code), {"unit": hall.other_unit.pk, "text": "问"}, **HTMX
+    )
+
+    assert response.status_code == 422
+    assert "请选择一个述职单位。" in response.content.decode()
+    assert Question.objects.count() == 0
+
+
+@pytest.mark.parametrize("unit", ["abc", "", "999999"])
+def test_ask_refuses_a_tampered_unit_id(client, hall, unit):
+    response = client.post(url("ask", hall.deputy.code), {"unit": unit, "text": "问"})
+
+    assert response.status_code == 422
+    assert Question.objects.count() == 0
+
+
+def test_ask_refuses_a_question_over_500_characters(client, hall):
+    response = client.post(
+        url("ask", hall.deputy.code), {"unit": hall.units[0].pk, "text": "问" * 501}, **HTMX
+    )
+
+    assert response.status_code == 422
+    assert "问题不能超过 500 个字（现在 501 个字）。" in response.content.decode()
+    assert Question.objects.count() == 0
+
+
+def test_ask_shows_the_services_refusal(client, hall):
+    for n in range(questions.MAX_PENDING_PER_CREDENTIAL):
+        questions.question_submit(credential=hall.deputy, unit_id=hall.units[0].pk, text=f"问{n}")
+
+    response = client.post(
+        url("ask", hall.deputy.code), {"unit": hall.units[0].pk, "text": "再问"}, **HTMX
+    )
+
+    assert response.status_code == 422
+    assert "您已有 5 个问题等待审核，请等主持人审核后再提问。" in response.content.decode()
+
+
+def test_ask_is_refused_after_the_meeting(client):
+    hall = make_hall(status=Status.CLOSED)
+
+    response = client.post(url("ask", hall.deputy.code), {"unit": hall.units[0].pk, "text": "问"})
+
+    assert response.status_code == 409
+    assert response.context["error"] == "现场问政已结束。"
+    assert Question.objects.count() == 0
+
+
+def test_live_page_before_the_session_is_ready_has_no_form(client):
+    hall = make_hall(status=Status.DRAFT)
+
+    response = client.get(url("live", hall.deputy.code))
+
+    assert response.context["ask_form"] is None
+    assert "现场问政尚未开放。" in response.content.decode()
+    assert 'hx-trigger="every 3s"' not in response.content.decode()
+
+
+def test_live_page_before_the_meeting_takes_questions(client):
+    hall = make_hall(status=Status.READY)
+
+    response = client.get(url("live", hall.deputy.code))
+
+    assert response.context["ask_form"] is not None
+
+
+def test_live_page_lists_my_questions_with_the_reject_reason(client, hall):
+    mine = questions.question_submit(credential=hall.deputy, unit_id=hall.units[0].pk, text="我的")
+    questions.question_reject(question=mine, actor=None, reason="与述职无关")
+    questions.question_submit(credential=hall.member, unit_id=hall.units[0].pk, text="别人的")
+
+    response = client.get(url("live", hall.deputy.code))
+
+    html = response.content.decode()
+    assert response.context["my_questions"] == [mine]
+    assert "未采纳理由：与述职无关" in html
+    assert "别人的" not in html
+
+
+def test_live_page_shows_html_in_a_question_as_text(client, hall):
+    questions.question_submit(credential=hall.deputy, unit_id=hall.units[0].pk, text=HTML)
+
+    html = client.get(url("live", hall.deputy.code)).content.decode()
+
+    assert ESCAPED in html
+    assert "<script>alert" not in html
+
+
+def test_vote_panel_shows_html_in_the_question_as_text(client, hall):
+    question = AnsweredQuestionFactory(
+        session=hall.session, unit=hall.units[0], text=HTML, answer_summary=HTML
+    )
+    questions.vote_open(question=question, actor=None)
+
+    html = client.get(url("vote_panel", hall.deputy.code)).content.decode()
+
+    assert html.count(ESCAPED) == 2
+    assert "<script>alert" not in html
+
+
+def test_live_page_reads_a_bounded_number_of_queries(
+    client, hall, voting, django_assert_max_num_queries
+):
+    for n in range(5):
+        questions.question_submit(credential=hall.deputy, unit_id=hall.units[n % 3].pk, text="问")
+
+    with django_assert_max_num_queries(8):
+        response = client.get(url("live", hall.deputy.code))
+
+    assert len(response.context["my_questions"]) == 5
+
+
+# ---------------------------------------------------------------- voting
+
+
+def test_vote_stores_the_vote_and_answers_the_panel(client, hall, voting):
+    response = client.post(
+        url("vote", hall.deputy.code), {"question": voting.pk, "choice": "satisfied"}, **HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.startswith('<section id="vote-panel"')
+    assert "已投票：满意" in html
+    assert "<button" not in html
+    assert list(SatisfactionVote.objects.values_list("credential", "choice")) == [
+        (hall.deputy.pk, "satisfied")
+    ]
+
+
+def test_vote_without_htmx_returns_to_the_page(client, hall, voting):
+    response = client.post(
+        url("vote", hall.deputy.code), {"question": voting.pk, "choice": "dissatisfied"}
+    )
+
+    assert (response.status_code, response.url) == (302, url("live", hall.deputy.code))
+    assert SatisfactionVote.objects.get().choice == "dissatisfied"
+
+
+def test_vote_a_second_time_is_refused(client, hall, voting):
+    client.post(url("vote", hall.deputy.code), {"question": voting.pk, "choice": "satisfied"})
+
+    response = client.post(
+        url("vote", hall.deputy.code), {"question": voting.pk, "choice": "dissatisfied"}, **HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert SECOND_VOTE in html
+    assert "已投票：满意" in html
+    assert list(SatisfactionVote.objects.values_list("choice", flat=True)) == ["satisfied"]
+
+
+def test_vote_a_second_time_without_htmx_shows_the_refusal(client, hall, voting):
+    client.post(url("vote", hall.deputy.code), {"question": voting.pk, "choice": "satisfied"})
+
+    response = client.post(
+        url("vote", hall.deputy.code),
+        {"question": voting.pk, "choice": "satisfied"},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [SECOND_VOTE]
+    assert SatisfactionVote.objects.count() == 1
+
+
+def test_vote_refuses_a_question_of_another_session(client, hall, voting):
+    elsewhere = make_hall(slug="2026-other", code_prefix="OTH")
+    foreign = AnsweredQuestionFactory(session=elsewhere.session, unit=elsewhere.units[0])
+    questions.vote_open(question=foreign, actor=None)
+
+    response = client.post(
+        url("vote", hall.deputy.code), {"question": foreign.pk, "choice": "satisfied"}, **HTMX
+    )
+
+    assert response.status_code == 409
+    assert "没有找到这个问题。" in response.content.decode()
+    assert SatisfactionVote.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "data", [{"question": "x", "choice": "satisfied"}, {"question": 1, "choice": "great"}, {}]
+)
+def test_vote_refuses_a_tampered_form(client, hall, voting, data):
+    response = client.post(url("vote", hall.deputy.code), data, **HTMX)
+
+    assert response.status_code == 422
+    assert "请选择满意、基本满意或不满意。" in response.content.decode()
+    assert SatisfactionVote.objects.count() == 0
+
+
+def test_vote_refuses_a_closed_vote(client, hall, voting):
+    questions.vote_close(question=voting, actor=None)
+
+    response = client.post(
+        url("vote", hall.deputy.code), {"question": voting.pk, "choice": "satisfied"}, **HTMX
+    )
+
+    assert response.status_code == 409
+    assert "这个问题的满意度投票没有开启或已经结束。" in response.content.decode()
+
+
+# ---------------------------------------------------------------- the polled panel
+
+
+def test_vote_panel_without_an_open_vote_says_so(client, hall):
+    response = client.get(url("vote_panel", hall.deputy.code), **HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.startswith('<section id="vote-panel"')
+    assert "目前没有进行中的满意度投票。" in html
+    assert response["Cache-Control"] == "private, no-cache"
+
+
+def test_vote_panel_answers_304_while_nothing_changed(client, hall, voting):
+    etag = client.get(url("vote_panel", hall.deputy.code))["ETag"]
+
+    response = client.get(url("vote_panel", hall.deputy.code), HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+    assert response.content == b""
+
+
+def test_vote_panel_poll_is_answered_in_few_queries(
+    client, hall, voting, django_assert_max_num_queries
+):
+    etag = client.get(url("vote_panel", hall.deputy.code))["ETag"]
+
+    with django_assert_max_num_queries(4):
+        response = client.get(url("vote_panel", hall.deputy.code), HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+
+
+def test_vote_panel_shows_a_vote_opened_since_the_last_poll(client, hall):
+    etag = client.get(url("vote_panel", hall.deputy.code))["ETag"]
+    question = AnsweredQuestionFactory(session=hall.session, unit=hall.units[1], text="新问题")
+    questions.vote_open(question=question, actor=None)
+
+    response = client.get(url("vote_panel", hall.deputy.code), HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 200
+    assert "新问题" in response.content.decode()
+
+
+def test_vote_panel_changes_after_this_credential_voted(client, hall, voting):
+    etag = client.get(url("vote_panel", hall.deputy.code))["ETag"]
+    questions.vote_cast(credential=hall.deputy, question_id=voting.pk, choice="satisfied")
+
+    response = client.get(url("vote_panel", hall.deputy.code), HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 200
+    assert "已投票：满意" in response.content.decode()
+
+
+def test_vote_panel_does_not_change_when_someone_else_votes(client, hall, voting):
+    etag = client.get(url("vote_panel", hall.deputy.code))["ETag"]
+    questions.vote_cast(credential=hall.member, question_id=voting.pk, choice="satisfied")
+
+    response = client.get(url("vote_panel", hall.deputy.code), HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+
+
+def test_vote_panel_refreshes_my_questions_when_one_is_reviewed(client, hall):
+    mine = questions.question_submit(credential=hall.deputy, unit_id=hall.units[0].pk, text="我的")
+    etag = client.get(url("vote_panel", hall.deputy.code))["ETag"]
+    questions.question_reject(question=mine, actor=None, reason="与述职无关")
+
+    response = client.get(url("vote_panel", hall.deputy.code), HTTP_IF_NONE_MATCH=etag)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<section class="card tablet-mine" id="my-questions" hx-swap-oob="true">' in html
+    assert "未采纳理由：与述职无关" in html
+
+
+def test_vote_panel_is_404_for_an_unknown_code(client, hall):
+    assert client.get(url("vote_panel", "NOPE2345")).status_code == 404
+
+
+def test_vote_panel_refuses_a_group_that_may_not_ask(client, hall):
+    assert client.get(url("vote_panel", hall.leader.code)).status_code == 403
+
+
+# ---------------------------------------------------------------- links from the rating pages
+
+
+def test_rating_form_links_an_asking_credential_to_the_tablet_page():
+    hall = make_hall(status=Status.RATING)
+    from django.test import Client
+
+    client = Client()
+
+    asking = client.get(reverse("rate:entry_code", args=[hall.deputy.code])).content.decode()
+    leading = client.get(reverse("rate:entry_code", args=[hall.leader.code])).content.decode()
+
+    assert f'href="{url("live", hall.deputy.code)}"' in asking
+    assert "现场问政" not in leading
+
+
+def test_rate_entry_page_links_an_asking_credential_to_the_tablet_page(client, hall):
+    # LIVE: rating is not open yet, the entry page says so and offers 现场问政.
+    html = client.get(reverse("rate:entry_code", args=[hall.deputy.code])).content.decode()
+
+    assert f'href="{url("live", hall.deputy.code)}"' in html
+
+
+def test_questions_still_waiting_do_not_show_on_the_tablet_vote(client, hall):
+    QuestionFactory(session=hall.session, unit=hall.units[0], text="还在审核")
+
+    html = client.get(url("live", hall.deputy.code)).content.decode()
+
+    assert "还在审核" not in html
