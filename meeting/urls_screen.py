@@ -1,7 +1,12 @@
 """The projector's read-only pages under /screen/<token>/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import screen as views
 
 app_name = "screen"
 
-urlpatterns = []
+urlpatterns = [
+    path("<str:token>/", views.screen, name="screen"),
+    path("<str:token>/state/", views.screen_state, name="state"),
+]

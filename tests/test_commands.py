@@ -33,7 +33,7 @@ def test_seed_demo_builds_midyear_session_with_recorded_draw():
     draw = session.draws.get(kind=Draw.Kind.PARTICIPANTS)
     pool = sorted(seed_demo.GOVERNMENT + seed_demo.COORDINATING + seed_demo.PARTY_MASS)
 
-    assert session.status == ReviewSession.Status.READY
+    assert session.status == ReviewSession.Status.LIVE
     assert sorted(towns.values_list("unit__name", flat=True)) == sorted(seed_demo.TOWNS)
     assert draw.seed == seed_demo.DRAW_SEED
     assert draw.pool == pool

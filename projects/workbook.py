@@ -1,0 +1,669 @@
+"""The 重点项目 workbook: parse it into plain dataclasses, or write the one staff download.
+
+Sheet ``项目``: 项目编号, 项目名称, 责任单位, 项目类别, 实际进度(%), and optionally 停滞 (是/否,
+blank = 否) and 颜色 (绿/蓝/黄/红: a colour set by hand; blank = by rule). Sheet ``时间节点``:
+项目编号, 节点, 计划日期, 计划进度(%), 完成日期 (blank = not done). Columns 备注 and 说明 are
+ignored; so are other sheets (the download adds 责任单位, the list of the session's units, and
+说明).
+
+Parsing never writes anything. It reads the whole file and collects every problem, each naming
+its sheet, row and column, so that staff fix a workbook in one pass (the idea and the Problem
+and WorkbookError classes of sessions/workbook.py). Text is stored as text: ``<b>`` in a name is
+shown as ``<b>``, never as HTML; a formula, or text a spreadsheet would run as one (starting with
+= + - @), is refused.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+from sessions.workbook import (
+    FORMULA_STARTS,
+    MAX_UNCOMPRESSED_BYTES,
+    NAME_MAX,
+    Problem,
+    WorkbookError,
+)
+
+SHEET_PROJECTS = "项目"
+SHEET_MILESTONES = "时间节点"
+SHEET_UNITS = "责任单位"
+SHEET_HELP = "说明"
+
+COL_CODE = "项目编号"
+COL_NAME = "项目名称"
+COL_UNIT = "责任单位"
+COL_CATEGORY = "项目类别"
+COL_ACTUAL = "实际进度(%)"
+COL_STALLED = "停滞"
+COL_COLOUR = "颜色"
+COL_MILESTONE = "节点"
+COL_PLANNED_DATE = "计划日期"
+COL_PLANNED = "计划进度(%)"
+COL_DONE = "完成日期"
+NOTE_COLUMNS = ("备注", "说明")
+
+PROJECT_COLUMNS = (COL_CODE, COL_NAME, COL_UNIT, COL_CATEGORY, COL_ACTUAL)
+PROJECT_OPTIONAL = (COL_STALLED, COL_COLOUR)
+MILESTONE_COLUMNS = (COL_CODE, COL_MILESTONE, COL_PLANNED_DATE, COL_PLANNED, COL_DONE)
+
+CODE_MAX, PROJECT_NAME_MAX, CATEGORY_MAX, MILESTONE_NAME_MAX = 40, 200, 50, 100
+MAX_PROJECTS = 1000  # rows of 项目; a district has a few hundred key projects at most
+MAX_MILESTONES = 10000  # rows of 时间节点
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+
+# 颜色 cells: the labels of meeting.models.Colour, with or without 色.
+COLOURS = {"绿": "green", "蓝": "blue", "黄": "yellow", "红": "red"}
+YES, NO = ("是", "停滞", "停工", "y", "yes"), ("否", "n", "no")
+DATE_TEXT = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+CENT, HUNDRED = Decimal("0.01"), Decimal("100")
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    row: int
+    code: str
+    name: str
+    planned_date: datetime.date
+    planned_progress: Decimal
+    done_on: datetime.date | None
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    row: int
+    code: str
+    name: str
+    unit: str
+    category: str
+    actual: Decimal
+    stalled: bool
+    colour: str | None  # a Colour value set by hand, or None: by rule
+    milestones: tuple[MilestoneRow, ...] = ()
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _header_key(text: str) -> str:
+    """Header text compared loosely: full-width brackets and spaces do not matter, and 实际进度
+    or 计划进度 without (%) is the same column."""
+    key = re.sub(r"\s+", "", text).replace("（", "(").replace("）", ")")
+    return {"实际进度": COL_ACTUAL, "计划进度": COL_PLANNED}.get(key, key)
+
+
+def _is_blank(cell) -> bool:
+    return (
+        cell is None
+        or cell.value is None
+        or (isinstance(cell.value, str) and not cell.value.strip())
+    )
+
+
+def _is_formula(cell) -> bool:
+    return cell.data_type == "f" or isinstance(cell.value, ArrayFormula | DataTableFormula)
+
+
+def _size(fileobj) -> int:
+    size = getattr(fileobj, "size", None)
+    if isinstance(size, int):
+        return size
+    fileobj.seek(0, io.SEEK_END)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    return size
+
+
+def _open(fileobj):
+    """The workbook, or WorkbookError: too big, not an .xlsx, or a zip that inflates too far."""
+    size = _size(fileobj)
+    if size > UPLOAD_MAX_BYTES:
+        raise WorkbookError(
+            [
+                Problem(
+                    _("文件大小为 %(size).1f MB，超过上限 %(max).1f MB。")
+                    % {"size": size / 1024 / 1024, "max": UPLOAD_MAX_BYTES / 1024 / 1024}
+                )
+            ]
+        )
+    not_xlsx = WorkbookError(
+        [
+            Problem(
+                _("文件不是有效的 Excel 工作簿（.xlsx），可能已损坏，或是 .xls、.csv 等其他格式。")
+            )
+        ]
+    )
+    try:
+        fileobj.seek(0)
+        with zipfile.ZipFile(fileobj) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise not_xlsx from None
+    if inflated > MAX_UNCOMPRESSED_BYTES:
+        raise WorkbookError([Problem(_("工作簿解压后过大，请删除无关的工作表或图片后再导入。"))])
+    fileobj.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return load_workbook(fileobj, data_only=False)
+    except Exception:  # openpyxl raises many different exceptions on a damaged file
+        raise not_xlsx from None
+
+
+def parse_projects_workbook(fileobj, *, unit_names: Collection[str]) -> list[ProjectRow]:
+    """The projects of the workbook with their milestones, checked against the session's unit
+    names; raises WorkbookError listing every problem. Nothing is written."""
+    book = _open(fileobj)
+    try:
+        return _Parser(book, unit_names=set(unit_names)).parse()
+    finally:
+        book.close()
+
+
+@dataclass
+class _Table:
+    sheet: str
+    columns: dict[str, int]
+    rows: list[tuple[int, tuple]]
+
+    def cell(self, cells: tuple, column: str):
+        index = self.columns.get(column)
+        if index is None or index >= len(cells):
+            return None
+        return cells[index]
+
+
+class _Parser:
+    def __init__(self, book, *, unit_names: set[str]):
+        self.book = book
+        self.unit_names = unit_names
+        self.problems: list[Problem] = []
+
+    def problem(self, text: str, sheet: str = "", row: int | None = None, column: str = ""):
+        self.problems.append(Problem(text=text, sheet=sheet, row=row, column=column))
+
+    def parse(self) -> list[ProjectRow]:
+        projects, codes = self._projects()
+        milestones = self._milestones(codes)
+        if self.problems:
+            # Sheet by sheet, row by row, as staff will fix them.
+            self.problems.sort(key=lambda p: (p.sheet != SHEET_PROJECTS, p.sheet, p.row or 0))
+            raise WorkbookError(self.problems)
+        by_code: dict[str, list[MilestoneRow]] = {}
+        for m in milestones:
+            by_code.setdefault(m.code, []).append(m)
+        return [replace(p, milestones=tuple(by_code.get(p.code, ()))) for p in projects]
+
+    # ------------------------------------------------------------ sheets
+
+    def _table(self, sheet: str, *, required, optional=(), max_rows: int) -> _Table | None:
+        if sheet not in self.book.sheetnames:
+            self.problem(
+                _("缺少此工作表（工作簿中现有：%(names)s）。")
+                % {"names": "、".join(self.book.sheetnames)},
+                sheet,
+            )
+            return None
+        worksheet = self.book[sheet]
+        if worksheet.max_row > max_rows + 1:
+            self.problem(
+                _("超过 %(max)s 行，请删除多余的行或分批导入。") % {"max": max_rows}, sheet
+            )
+            return None
+        rows = [
+            (cells[0].row, cells)
+            for cells in worksheet.iter_rows()
+            if cells and not all(_is_blank(c) for c in cells)
+        ]
+        expected = "、".join((*required, *optional))
+        if not rows:
+            self.problem(
+                _("工作表是空的：请在第一行填写表头（%(columns)s）。") % {"columns": expected},
+                sheet,
+            )
+            return None
+        header_row, header_cells = rows[0]
+        columns: dict[str, int] = {}
+        known = (*required, *optional, *NOTE_COLUMNS)
+        ok = True
+        for index, cell in enumerate(header_cells):
+            if _is_blank(cell):
+                continue
+            title = _header_key(str(cell.value))
+            if title in columns:
+                self.problem(_("表头“%(title)s”重复。") % {"title": title}, sheet, header_row)
+                ok = False
+            elif title not in known:
+                self.problem(
+                    _("未知的表头“%(title)s”；可用的表头：%(columns)s。")
+                    % {"title": title, "columns": expected},
+                    sheet,
+                    header_row,
+                )
+                ok = False
+            columns[title] = index
+        for title in required:
+            if title not in columns:
+                self.problem(
+                    _("缺少表头“%(title)s”（表头应为第一行：%(columns)s）。")
+                    % {"title": title, "columns": expected},
+                    sheet,
+                )
+                ok = False
+        return _Table(sheet=sheet, columns=columns, rows=rows[1:]) if ok else None
+
+    def _projects(self) -> tuple[list[ProjectRow], set[str] | None]:
+        """The valid rows, and every valid code (None when a code cell is itself wrong: every
+        milestone of that project would then look orphaned and bury the real problem)."""
+        table = self._table(
+            SHEET_PROJECTS,
+            required=PROJECT_COLUMNS,
+            optional=PROJECT_OPTIONAL,
+            max_rows=MAX_PROJECTS,
+        )
+        if table is None:
+            return [], None
+        if not table.rows:
+            self.problem(_("没有任何项目：请从第二行起每行填写一个项目。"), SHEET_PROJECTS)
+        projects: list[ProjectRow] = []
+        seen: dict[str, int] = {}
+        codes_ok = True
+        for row, cells in table.rows:
+            before = len(self.problems)
+
+            def text(column, max_length, *, cells=cells, row=row):
+                return self._text(table, row, cells, column, max_length=max_length)
+
+            code = text(COL_CODE, CODE_MAX)
+            codes_ok = codes_ok and code is not None
+            name = text(COL_NAME, PROJECT_NAME_MAX)
+            unit = text(COL_UNIT, NAME_MAX)
+            if unit is not None and unit not in self.unit_names:
+                self.problem(
+                    _("单位“%(name)s”不在本评议会中。") % {"name": unit},
+                    SHEET_PROJECTS,
+                    row,
+                    COL_UNIT,
+                )
+            category = text(COL_CATEGORY, CATEGORY_MAX)
+            actual = self._percent(table, row, cells, COL_ACTUAL)
+            stalled = self._yes_no(table, row, cells, COL_STALLED)
+            colour = self._colour(table, row, cells, COL_COLOUR)
+            if code is not None:
+                if code in seen:
+                    self.problem(
+                        _("项目编号“%(code)s”重复（第 %(first)s 行已列出）。")
+                        % {"code": code, "first": seen[code]},
+                        SHEET_PROJECTS,
+                        row,
+                        COL_CODE,
+                    )
+                else:
+                    seen[code] = row
+            if len(self.problems) == before:
+                projects.append(
+                    ProjectRow(
+                        row=row,
+                        code=code,
+                        name=name,
+                        unit=unit,
+                        category=category,
+                        actual=actual,
+                        stalled=stalled,
+                        colour=colour,
+                    )
+                )
+        return projects, set(seen) if codes_ok else None
+
+    def _milestones(self, codes: set[str] | None) -> list[MilestoneRow]:
+        table = self._table(SHEET_MILESTONES, required=MILESTONE_COLUMNS, max_rows=MAX_MILESTONES)
+        if table is None:
+            return []
+        milestones: list[MilestoneRow] = []
+        names: dict[tuple[str, str], int] = {}
+        for row, cells in table.rows:
+            before = len(self.problems)
+            code = self._text(table, row, cells, COL_CODE, max_length=CODE_MAX)
+            name = self._text(table, row, cells, COL_MILESTONE, max_length=MILESTONE_NAME_MAX)
+            planned_date = self._date(table, row, cells, COL_PLANNED_DATE, required=True)
+            planned = self._percent(table, row, cells, COL_PLANNED)
+            done_on = self._date(table, row, cells, COL_DONE, required=False)
+            if code is not None and codes is not None and code not in codes:
+                self.problem(
+                    _("项目编号“%(code)s”不在工作表“项目”中。") % {"code": code},
+                    SHEET_MILESTONES,
+                    row,
+                    COL_CODE,
+                )
+            elif code is not None and name is not None:
+                if (code, name) in names:
+                    self.problem(
+                        _("项目“%(code)s”的节点“%(name)s”重复（第 %(first)s 行已列出）。")
+                        % {"code": code, "name": name, "first": names[(code, name)]},
+                        SHEET_MILESTONES,
+                        row,
+                        COL_MILESTONE,
+                    )
+                else:
+                    names[(code, name)] = row
+            if len(self.problems) == before:
+                milestones.append(
+                    MilestoneRow(
+                        row=row,
+                        code=code,
+                        name=name,
+                        planned_date=planned_date,
+                        planned_progress=planned,
+                        done_on=done_on,
+                    )
+                )
+        self._check_planned_never_decreases(milestones)
+        return milestones
+
+    def _check_planned_never_decreases(self, milestones: list[MilestoneRow]) -> None:
+        """A later milestone cannot plan less progress than an earlier one: the rule reads the
+        plan at a date from the latest milestone due, which only makes sense on a rising plan."""
+        by_code: dict[str, list[MilestoneRow]] = {}
+        for m in milestones:
+            by_code.setdefault(m.code, []).append(m)
+        for rows in by_code.values():
+            highest: MilestoneRow | None = None
+            for m in sorted(rows, key=lambda m: (m.planned_date, m.planned_progress)):
+                if highest is not None and m.planned_progress < highest.planned_progress:
+                    self.problem(
+                        _(
+                            "计划进度 %(p)s%% 低于更早的节点“%(name)s”（第 %(row)s 行，"
+                            "%(date)s 计划 %(q)s%%）：计划进度不能随时间减少。"
+                        )
+                        % {
+                            "p": m.planned_progress,
+                            "name": highest.name,
+                            "row": highest.row,
+                            "date": highest.planned_date.isoformat(),
+                            "q": highest.planned_progress,
+                        },
+                        SHEET_MILESTONES,
+                        m.row,
+                        COL_PLANNED,
+                    )
+                elif highest is None or m.planned_progress > highest.planned_progress:
+                    highest = m
+
+    # ------------------------------------------------------------ cells
+
+    def _text(self, table: _Table, row: int, cells, column: str, *, max_length: int):
+        cell = table.cell(cells, column)
+        if _is_blank(cell):
+            self.problem(_("不能为空。"), table.sheet, row, column)
+            return None
+        if _is_formula(cell):
+            self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
+            return None
+        value = cell.value
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, datetime.datetime | datetime.date):
+            self.problem(_("应填写文字，不是日期。"), table.sheet, row, column)
+            return None
+        text = str(value).strip()
+        if text.startswith(FORMULA_STARTS):
+            self.problem(
+                _("不能以“=”“+”“-”“@”开头（表格软件会把它当作公式）。"), table.sheet, row, column
+            )
+            return None
+        if len(text) > max_length:
+            self.problem(
+                _("不能超过 %(max)s 个字符（现有 %(n)s 个）。")
+                % {"max": max_length, "n": len(text)},
+                table.sheet,
+                row,
+                column,
+            )
+            return None
+        return text
+
+    def _percent(self, table: _Table, row: int, cells, column: str) -> Decimal | None:
+        """0 to 100 with at most two decimals. A cell formatted as a percentage holds 0.45
+        for 45 %; text may end in %."""
+        cell = table.cell(cells, column)
+        if _is_blank(cell):
+            self.problem(_("不能为空。"), table.sheet, row, column)
+            return None
+        if _is_formula(cell):
+            self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
+            return None
+        value = cell.value
+        number = None
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            number = Decimal(str(value))
+            if "%" in (cell.number_format or ""):
+                number *= HUNDRED
+        elif isinstance(value, str):
+            try:
+                number = Decimal(value.strip().removesuffix("%").removesuffix("％").strip())
+            except InvalidOperation:
+                number = None
+        if number is None or not number.is_finite():
+            self.problem(
+                _("“%(value)s”不是数字，请填写 0 到 100 之间的数。") % {"value": value},
+                table.sheet,
+                row,
+                column,
+            )
+            return None
+        if not 0 <= number <= HUNDRED:
+            self.problem(
+                _("必须在 0 到 100 之间（现为 %(value)s）。")
+                % {"value": f"{number.normalize():f}"},
+                table.sheet,
+                row,
+                column,
+            )
+            return None
+        if number != number.quantize(CENT):
+            self.problem(_("最多两位小数。"), table.sheet, row, column)
+            return None
+        return number.quantize(CENT)
+
+    def _date(self, table: _Table, row: int, cells, column: str, *, required: bool):
+        cell = table.cell(cells, column)
+        if _is_blank(cell):
+            if required:
+                self.problem(_("不能为空。"), table.sheet, row, column)
+            return None
+        if _is_formula(cell):
+            self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
+            return None
+        value = cell.value
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        if isinstance(value, str) and (match := DATE_TEXT.fullmatch(value.strip())):
+            try:
+                return datetime.date(*(int(part) for part in match.groups()))
+            except ValueError:
+                pass
+        self.problem(
+            _("“%(value)s”不是有效日期，请填写日期或 YYYY-MM-DD 格式的文字。") % {"value": value},
+            table.sheet,
+            row,
+            column,
+        )
+        return None
+
+    def _yes_no(self, table: _Table, row: int, cells, column: str) -> bool:
+        cell = table.cell(cells, column)
+        if _is_blank(cell):
+            return False
+        value = cell.value
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in YES:
+            return True
+        if text in NO:
+            return False
+        self.problem(
+            _("“%(value)s”应填写“是”或“否”（留空表示否）。") % {"value": value},
+            table.sheet,
+            row,
+            column,
+        )
+        return False
+
+    def _colour(self, table: _Table, row: int, cells, column: str) -> str | None:
+        cell = table.cell(cells, column)
+        if _is_blank(cell):
+            return None
+        text = str(cell.value).strip().removesuffix("色")
+        if text in COLOURS:
+            return COLOURS[text]
+        self.problem(
+            _("“%(value)s”不是颜色：请填写绿、蓝、黄或红，留空表示按规则计算。")
+            % {"value": cell.value},
+            table.sheet,
+            row,
+            column,
+        )
+        return None
+
+
+# ---------------------------------------------------------------- the download
+
+
+@dataclass(frozen=True)
+class ExportProject:
+    """What the download writes for one stored project (projects/selectors.py builds these)."""
+
+    code: str
+    name: str
+    unit: str
+    category: str
+    actual: Decimal
+    stalled: bool
+    manual_colour: str | None
+    milestones: tuple[tuple[str, datetime.date, Decimal, datetime.date | None], ...]
+
+
+EXAMPLE_CATEGORY = "产业项目"
+
+
+def workbook_bytes(*, projects: list[ExportProject], unit_names: list[str]) -> bytes:
+    """The workbook staff download: the session's projects as stored (two example rows when
+    there are none), the list of its units, and a 说明 sheet. Filled in, it imports as it is."""
+    book = Workbook()
+    bold = Font(bold=True)
+    colour_labels = {value: label for label, value in COLOURS.items()}
+    if not projects:
+        unit = unit_names[0] if unit_names else "区发改委"
+        projects = [
+            ExportProject(
+                code="ZD2026-001",
+                name="智能装备产业园一期",
+                unit=unit,
+                category=EXAMPLE_CATEGORY,
+                actual=Decimal("45"),
+                stalled=False,
+                manual_colour=None,
+                milestones=(
+                    ("完成土地征收", datetime.date(2026, 3, 31), Decimal("20"), None),
+                    ("主体结构封顶", datetime.date(2026, 6, 30), Decimal("50"), None),
+                    ("竣工验收", datetime.date(2026, 12, 31), Decimal("100"), None),
+                ),
+            )
+        ]
+
+    sheet = book.active
+    sheet.title = SHEET_PROJECTS
+    sheet.append([*PROJECT_COLUMNS, *PROJECT_OPTIONAL])
+    for p in projects:
+        sheet.append(
+            [
+                p.code,
+                p.name,
+                p.unit,
+                p.category,
+                p.actual,
+                "是" if p.stalled else "否",
+                colour_labels.get(p.manual_colour or ""),
+            ]
+        )
+    milestones = book.create_sheet(SHEET_MILESTONES)
+    milestones.append(list(MILESTONE_COLUMNS))
+    for p in projects:
+        for name, planned_date, planned, done_on in p.milestones:
+            milestones.append([p.code, name, planned_date, planned, done_on])
+    units = book.create_sheet(SHEET_UNITS)
+    units.append([_("本评议会的单位（“责任单位”列须填写其中之一）")])
+    for name in unit_names:
+        units.append([name])
+    help_sheet = book.create_sheet(SHEET_HELP)
+    help_sheet.append([_("工作表"), _("列"), _("说明")])
+    for row in _help_rows():
+        help_sheet.append(row)
+
+    for worksheet in (sheet, milestones, units, help_sheet):
+        for cell in worksheet[1]:
+            cell.font = bold
+        for cells in worksheet.iter_rows(min_row=2):
+            for cell in cells:
+                # Stored text is text: never let a spreadsheet run it as a formula.
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.data_type = "s"
+                if isinstance(cell.value, datetime.date):
+                    cell.number_format = "yyyy-mm-dd"
+        worksheet.freeze_panes = "A2"
+    for column, width in zip("ABCDEFG", (14, 36, 20, 14, 12, 8, 8), strict=True):
+        sheet.column_dimensions[column].width = width
+    for column, width in zip("ABCDE", (14, 24, 14, 12, 14), strict=True):
+        milestones.column_dimensions[column].width = width
+    units.column_dimensions["A"].width = 40
+    help_sheet.column_dimensions["C"].width = 90
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _help_rows() -> list[list[str]]:
+    return [
+        [SHEET_PROJECTS, COL_CODE, _("必填。每个项目一行，编号不能重复，不超过 40 个字符。")],
+        [SHEET_PROJECTS, COL_NAME, _("必填。不超过 200 个字符。")],
+        [SHEET_PROJECTS, COL_UNIT, _("必填。须是本评议会的单位（见工作表“责任单位”）。")],
+        [SHEET_PROJECTS, COL_CATEGORY, _("必填。如产业项目、民生项目、基础设施、城市更新。")],
+        [SHEET_PROJECTS, COL_ACTUAL, _("必填。0 到 100，最多两位小数；可写 45 或 45%。")],
+        [SHEET_PROJECTS, COL_STALLED, _("选填。是或否，留空为否；停滞的项目为红色。")],
+        [SHEET_PROJECTS, COL_COLOUR, _("选填。绿、蓝、黄或红：手动指定颜色；留空按规则计算。")],
+        [SHEET_MILESTONES, COL_CODE, _("必填。须是工作表“项目”中的项目编号。")],
+        [SHEET_MILESTONES, COL_MILESTONE, _("必填。同一项目的节点名称不能重复。")],
+        [SHEET_MILESTONES, COL_PLANNED_DATE, _("必填。日期，或 YYYY-MM-DD 格式的文字。")],
+        [
+            SHEET_MILESTONES,
+            COL_PLANNED,
+            _("必填。到计划日期应达到的进度，0 到 100；同一项目越晚的节点不能越小。"),
+        ],
+        [SHEET_MILESTONES, COL_DONE, _("选填。节点实际完成的日期；留空表示尚未完成。")],
+        [
+            "",
+            "",
+            _(
+                "已有的项目编号按本文件更新（节点整体替换，进展和颜色记录保留）；文件中没有的"
+                "项目保持不变。任何一格有误则整个文件都不导入。不能使用公式，文字不能以 = + - @ 开头。"
+            ),
+        ],
+    ]

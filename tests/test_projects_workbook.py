@@ -1,0 +1,287 @@
+"""projects/workbook.py: parsing the 重点项目 workbook (every problem names sheet, row and
+column; nothing is written) and the download."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from projects import workbook
+from projects.workbook import ProjectRow, parse_projects_workbook, workbook_bytes
+from sessions.workbook import WorkbookError
+from tests.projects_factories import milestone_row, project_row
+from tests.projects_factories import workbook_bytes as build
+
+D = Decimal
+UNITS = {"区发改委", "古荥镇"}
+
+
+def parse(data: bytes) -> list[ProjectRow]:
+    return parse_projects_workbook(io.BytesIO(data), unit_names=UNITS)
+
+
+def problems(data: bytes) -> list[str]:
+    with pytest.raises(WorkbookError) as caught:
+        parse(data)
+    return caught.value.messages
+
+
+def test_workbook_parses_projects_with_their_milestones():
+    rows = parse(build())
+
+    assert rows == [
+        ProjectRow(
+            row=2,
+            code="A-1",
+            name="智能装备产业园",
+            unit="区发改委",
+            category="产业项目",
+            actual=D("45.00"),
+            stalled=False,
+            colour=None,
+            milestones=(
+                workbook.MilestoneRow(
+                    3 - 1, "A-1", "开工", datetime.date(2026, 3, 31), D("20.00"),
+                    datetime.date(2026, 3, 20),
+                ),
+                workbook.MilestoneRow(
+                    3, "A-1", "主体完工", datetime.date(2026, 9, 30), D("70.00"), None
+                ),
+            ),
+        )
+    ]  # fmt: skip
+
+
+def test_workbook_reads_stalled_colour_percent_text_and_text_dates():
+    data = build(
+        [project_row(actual="62.5%", stalled="是", colour="红色")],
+        [milestone_row(planned_date="2026/4/30", planned="30%", done="2026-04-28")],
+    )
+    (row,) = parse(data)
+    assert (row.actual, row.stalled, row.colour) == (D("62.50"), True, "red")
+    assert row.milestones[0].planned_date == datetime.date(2026, 4, 30)
+    assert row.milestones[0].planned_progress == D("30.00")
+    assert row.milestones[0].done_on == datetime.date(2026, 4, 28)
+
+
+def test_workbook_percent_formatted_cell_is_read_as_percent():
+    book = load_workbook(io.BytesIO(build()))
+    book["项目"]["E2"] = 0.455
+    book["项目"]["E2"].number_format = "0.0%"
+    out = io.BytesIO()
+    book.save(out)
+    assert parse(out.getvalue())[0].actual == D("45.50")
+
+
+def test_workbook_html_is_kept_as_text():
+    (row,) = parse(build([project_row(name="<b>产业园</b>")]))
+    assert row.name == "<b>产业园</b>"
+
+
+def test_workbook_headers_tolerate_full_width_brackets_and_missing_percent():
+    header = ["项目编号", "项目名称", "责任单位", "项目类别", "实际进度（%）"]
+    (row,) = parse(build([project_row()[:5]], project_header=header))
+    assert row.actual == D("45.00")
+
+
+@pytest.mark.parametrize(
+    ("projects", "milestones", "expected"),
+    [
+        (
+            [project_row(unit="某某局")],
+            None,
+            "工作表“项目”第 2 行“责任单位”列：单位“某某局”不在本评议会中。",
+        ),
+        (
+            [project_row(), project_row(name="另一个")],
+            [],
+            "工作表“项目”第 3 行“项目编号”列：项目编号“A-1”重复（第 2 行已列出）。",
+        ),
+        (
+            [project_row(actual=101)],
+            None,
+            "工作表“项目”第 2 行“实际进度(%)”列：必须在 0 到 100 之间（现为 101）。",
+        ),
+        (
+            [project_row(actual=-1)],
+            None,
+            "工作表“项目”第 2 行“实际进度(%)”列：必须在 0 到 100 之间（现为 -1）。",
+        ),
+        (
+            [project_row(actual="一半")],
+            None,
+            "工作表“项目”第 2 行“实际进度(%)”列：“一半”不是数字，请填写 0 到 100 之间的数。",
+        ),
+        (
+            [project_row(actual=45.555)],
+            None,
+            "工作表“项目”第 2 行“实际进度(%)”列：最多两位小数。",
+        ),
+        (
+            [project_row(name='=HYPERLINK("http://x")')],
+            None,
+            "工作表“项目”第 2 行“项目名称”列：不能是公式，请直接填写内容。",
+        ),
+        (
+            [project_row(name="@SUM(A1)")],
+            None,
+            "工作表“项目”第 2 行“项目名称”列：不能以“=”“+”“-”“@”开头（表格软件会把它当作公式）。",
+        ),
+        (
+            [project_row(category=None)],
+            None,
+            "工作表“项目”第 2 行“项目类别”列：不能为空。",
+        ),
+        (
+            [project_row(stalled="也许")],
+            None,
+            "工作表“项目”第 2 行“停滞”列：“也许”应填写“是”或“否”（留空表示否）。",
+        ),
+        (
+            [project_row(colour="紫")],
+            None,
+            "工作表“项目”第 2 行“颜色”列：“紫”不是颜色：请填写绿、蓝、黄或红，留空表示按规则计算。",
+        ),
+        (
+            None,
+            [milestone_row(code="B-9")],
+            "工作表“时间节点”第 2 行“项目编号”列：项目编号“B-9”不在工作表“项目”中。",
+        ),
+        (
+            None,
+            [milestone_row(planned_date="2026-02-30")],
+            "工作表“时间节点”第 2 行“计划日期”列：“2026-02-30”不是有效日期，请填写日期或 YYYY-MM-DD 格式的文字。",
+        ),
+        (
+            None,
+            [milestone_row(done="下周")],
+            "工作表“时间节点”第 2 行“完成日期”列：“下周”不是有效日期，请填写日期或 YYYY-MM-DD 格式的文字。",
+        ),
+        (
+            None,
+            [milestone_row(planned_date=None)],
+            "工作表“时间节点”第 2 行“计划日期”列：不能为空。",
+        ),
+        (
+            None,
+            [milestone_row(), milestone_row(planned_date=datetime.date(2026, 5, 1))],
+            "工作表“时间节点”第 3 行“节点”列：项目“A-1”的节点“开工”重复（第 2 行已列出）。",
+        ),
+        (
+            None,
+            [
+                milestone_row(name="开工", planned_date=datetime.date(2026, 3, 31), planned=40),
+                milestone_row(name="过半", planned_date=datetime.date(2026, 6, 30), planned=30),
+            ],
+            "工作表“时间节点”第 3 行“计划进度(%)”列：计划进度 30.00% 低于更早的节点“开工”"
+            "（第 2 行，2026-03-31 计划 40.00%）：计划进度不能随时间减少。",
+        ),
+        (
+            [],
+            [],
+            "工作表“项目”：没有任何项目：请从第二行起每行填写一个项目。",
+        ),
+    ],
+)
+def test_workbook_problem_names_sheet_row_and_column(projects, milestones, expected):
+    assert problems(build(projects, milestones)) == [expected]
+
+
+def test_workbook_lists_every_problem_in_sheet_and_row_order():
+    data = build(
+        [project_row(unit="某某局"), project_row(code="A-2", actual=200)],
+        [milestone_row(code="Z"), milestone_row(code="A-2", planned="x")],
+    )
+    assert problems(data) == [
+        "工作表“项目”第 2 行“责任单位”列：单位“某某局”不在本评议会中。",
+        "工作表“项目”第 3 行“实际进度(%)”列：必须在 0 到 100 之间（现为 200）。",
+        "工作表“时间节点”第 2 行“项目编号”列：项目编号“Z”不在工作表“项目”中。",
+        "工作表“时间节点”第 3 行“计划进度(%)”列：“x”不是数字，请填写 0 到 100 之间的数。",
+    ]
+
+
+def test_workbook_bad_code_does_not_flag_every_milestone_as_orphan():
+    data = build([project_row(code=None)], [milestone_row()])
+    assert problems(data) == ["工作表“项目”第 2 行“项目编号”列：不能为空。"]
+
+
+def test_workbook_missing_sheet_and_header():
+    assert problems(build(sheets=("项目",))) == [
+        "工作表“时间节点”：缺少此工作表（工作簿中现有：项目）。"
+    ]
+    assert problems(build(project_header=["项目编号", "项目名称", "责任单位", "项目类别", "进度"])) == [
+        "工作表“项目”：缺少表头“实际进度(%)”（表头应为第一行：项目编号、项目名称、责任单位、项目类别、实际进度(%)、停滞、颜色）。",
+        "工作表“项目”第 1 行：未知的表头“进度”；可用的表头：项目编号、项目名称、责任单位、项目类别、实际进度(%)、停滞、颜色。",
+    ]  # fmt: skip
+
+
+def test_workbook_too_many_rows_is_refused(monkeypatch):
+    monkeypatch.setattr(workbook, "MAX_PROJECTS", 3)
+    data = build([project_row(code=f"A-{i}") for i in range(4)], [])
+    assert problems(data) == ["工作表“项目”：超过 3 行，请删除多余的行或分批导入。"]
+
+
+def test_workbook_oversize_file_is_refused(monkeypatch):
+    monkeypatch.setattr(workbook, "UPLOAD_MAX_BYTES", 100)
+    assert problems(build())[0].startswith("文件大小为 0.0 MB，超过上限 0.0 MB。")
+
+
+def test_workbook_not_xlsx_is_refused():
+    assert problems(b"not a zip") == [
+        "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏，或是 .xls、.csv 等其他格式。"
+    ]
+
+
+def test_workbook_download_round_trips():
+    projects = [
+        workbook.ExportProject(
+            code="A-1",
+            name="-减速带改造",
+            unit="古荥镇",
+            category="基础设施",
+            actual=D("12.50"),
+            stalled=True,
+            manual_colour="yellow",
+            milestones=(("开工", datetime.date(2026, 5, 31), D("10.00"), None),),
+        )
+    ]
+    data = workbook_bytes(projects=projects, unit_names=sorted(UNITS))
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["项目", "时间节点", "责任单位", "说明"]
+    assert book["项目"]["B2"].data_type == "s"  # text that looks like a formula stays text
+    assert [c.value for c in book["责任单位"]["A"]][1:] == ["区发改委", "古荥镇"]
+    with pytest.raises(WorkbookError) as caught:  # and is refused on the way back in
+        parse(data)
+    assert caught.value.messages == [
+        "工作表“项目”第 2 行“项目名称”列：不能以“=”“+”“-”“@”开头（表格软件会把它当作公式）。"
+    ]
+
+
+def test_workbook_blank_template_imports_as_it_is():
+    data = workbook_bytes(projects=[], unit_names=["区发改委"])
+    (row,) = parse(data)
+    assert (row.code, row.unit, len(row.milestones)) == ("ZD2026-001", "区发改委", 3)
+
+
+def test_workbook_notes_columns_and_other_sheets_are_ignored():
+    book = load_workbook(io.BytesIO(build()))
+    book["项目"]["H1"] = "备注"
+    book["项目"]["H2"] = "随便写"
+    book.create_sheet("草稿")["A1"] = "x"
+    out = io.BytesIO()
+    book.save(out)
+    assert len(parse(out.getvalue())) == 1
+
+
+def test_workbook_empty_sheet_names_its_header():
+    book = Workbook()
+    book.active.title = "项目"
+    book.create_sheet("时间节点")
+    out = io.BytesIO()
+    book.save(out)
+    assert problems(out.getvalue()) == [
+        "工作表“项目”：工作表是空的：请在第一行填写表头（项目编号、项目名称、责任单位、项目类别、实际进度(%)、停滞、颜色）。",
+        "工作表“时间节点”：工作表是空的：请在第一行填写表头（项目编号、节点、计划日期、计划进度(%)、完成日期）。",
+    ]  # fmt: skip
