@@ -391,6 +391,16 @@ def unit_delete(*, unit: Unit, actor) -> None:
             _("单位“%(name)s”是部分评议码持有人的所在单位，请先修改或作废这些评议码。")
             % {"name": unit.name}
         )
+    # The live meeting's records name the unit and must outlive any tidying of the list.
+    if unit.questions.exists() or unit.follow_ups.exists():
+        raise ValidationError(
+            _("单位“%(name)s”已有现场问政问题或督办事项，不能删除。") % {"name": unit.name}
+        )
+    if unit.key_projects.exists():
+        raise ValidationError(
+            _("单位“%(name)s”是重点项目的责任单位，请先在重点项目工作簿中改为其他单位。")
+            % {"name": unit.name}
+        )
     name = unit.name
     was_participant = session.participants.filter(unit=unit).exists()
     unit.delete()

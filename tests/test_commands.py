@@ -158,3 +158,33 @@ def test_set_status_unknown_slug_and_status_are_clear_errors():
         call_command("set_status", "missing", "ready")
     with pytest.raises(CommandError, match="未知状态“finished”"):
         call_command("set_status", session.slug, "finished")
+
+
+@pytest.mark.django_db
+def test_seed_demo_runs_the_midyear_meeting_through_the_services():
+    from meeting.models import FollowUp, Question, Stage
+    from meeting.selectors import tally
+
+    _seed()
+
+    session = ReviewSession.objects.get(slug=seed_demo.MIDYEAR_SLUG)
+    by_status = sorted(session.questions.values_list("status", flat=True))
+    stage = Stage.objects.get(session=session)
+    on_screen = stage.question_on_screen
+    closed = session.questions.get(vote=Question.Vote.CLOSED)
+
+    assert session.key_projects.count() == 129
+    assert session.agenda_items.count() == 20
+    assert by_status == [
+        "answered",
+        "answered",
+        "approved",
+        "approved",
+        "merged",
+        "rejected",
+        "submitted",
+    ]
+    assert session.questions.filter(collected_before=True).count() == 3
+    assert (on_screen.vote, tally(on_screen).counts) == (Question.Vote.OPEN, (5, 3, 2))
+    assert tally(closed).counts == (9, 4, 2)
+    assert FollowUp.objects.filter(session=session).count() == 2

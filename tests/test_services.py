@@ -850,6 +850,32 @@ def test_unit_delete_refused_while_credentials_name_it_as_holder_unit(actor):
     assert Unit.objects.filter(pk=unit.pk).exists()
 
 
+def test_unit_delete_refused_while_a_key_project_names_it_as_owner(actor):
+    from tests.projects_factories import KeyProjectFactory
+
+    session = ReviewSessionFactory()
+    unit = UnitFactory(session=session, name="花园口镇")
+    KeyProjectFactory(session=session, unit=unit)
+
+    with pytest.raises(ValidationError, match="重点项目的责任单位"):
+        services.unit_delete(unit=unit, actor=actor)
+
+    assert Unit.objects.filter(pk=unit.pk).exists()
+
+
+def test_unit_delete_refused_while_a_question_names_it(actor):
+    from meeting.models import Question
+
+    session = ReviewSessionFactory()
+    unit = UnitFactory(session=session, name="花园口镇")
+    Question.objects.create(session=session, unit=unit, text="问题")
+
+    with pytest.raises(ValidationError, match="已有现场问政问题或督办事项"):
+        services.unit_delete(unit=unit, actor=actor)
+
+    assert Unit.objects.filter(pk=unit.pk).exists()
+
+
 def test_participant_add_and_remove_audit(actor):
     session = ReviewSessionFactory()
     unit = UnitFactory(session=session, name="花园口镇")

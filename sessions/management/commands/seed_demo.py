@@ -13,7 +13,11 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 
+from meeting.demo import load_demo_meeting
+from meeting.stage import stage_for
+from projects.demo import load_demo_projects
 from sessions import rating, roles, services
 from sessions.credentials import credentials_generate
 from sessions.models import DraftGrade, ReviewSession
@@ -164,6 +168,8 @@ class Command(BaseCommand):
             UNITS_BY_CATEGORY,
             participates=lambda category: category == "镇(街道)",
         )
+        # 129 key projects owned by the district's units, coloured by rule as of the meeting.
+        load_demo_projects(session, admin)
         # The towns draw 12 departments at random from the three department categories.
         services.draw_participants(
             session=session,
@@ -174,9 +180,11 @@ class Command(BaseCommand):
         )
         services.draw_speaking_order(session=session, actor=admin, seed=ORDER_SEED)
         self._credentials(session, admin, leaders=15, public=20)
-        return services.session_transition(
+        session = services.session_transition(
             session=session, target=ReviewSession.Status.READY, actor=admin
         )
+        # The meeting is under way: agenda, 现场问政 with one vote still open, 督办事项.
+        return load_demo_meeting(session, admin)
 
     def _annual(self, admin) -> ReviewSession:
         session = services.session_create(
@@ -243,3 +251,20 @@ class Command(BaseCommand):
         )
         if credential:
             self.stdout.write(f"  评议表示例 / a rater's form: {credential.rating_url}")
+        live = [s for s in sessions if s.status == ReviewSession.Status.LIVE]
+        if live:
+            session = live[0]
+            stage = stage_for(session)
+            representative = session.credentials.filter(group__can_ask=True).order_by("id").first()
+            self.stdout.write(
+                f"  主持人控制台 / moderator console: {base}"
+                + reverse("meeting:console", args=[session.slug])
+            )
+            self.stdout.write(
+                f"  大屏 / big screen: {base}" + reverse("screen:screen", args=[stage.screen_token])
+            )
+            if representative:
+                self.stdout.write(
+                    f"  代表平板 / a representative's tablet: {base}"
+                    + reverse("tablet:live", args=[representative.code])
+                )

@@ -1,0 +1,112 @@
+"""The live meeting of the mid-year demo (seed_demo): questions collected before the meeting,
+the agenda, a queue in every state, one answer voted on and one vote still open on the big
+screen, and the commitments that came out of it.
+
+Everything goes through the services the hall uses, so the demo holds only what the pages
+themselves could have produced.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from sessions import services as session_services
+from sessions.models import Credential, ReviewSession
+
+from . import agenda, followups, questions
+from .models import Colour, Satisfaction
+
+# (unit, question) asked from the public panel's tablets before the meeting (会前征集).
+QUESTIONS_BEFORE = [
+    ("迎宾路街道", "老旧小区加装电梯的试点方案什么时候公布？申请的居民需要准备哪些材料？"),
+    ("大河路街道", "辖区内河道清淤整治已经拖了两年，今年汛期前能否完成？"),
+    ("迎宾路街道", "迎宾路街道老旧小区电梯试点的时间表能否公开？"),
+]
+# (unit, question) asked from the floor once the meeting is live.
+QUESTIONS_LIVE = [
+    ("大河路街道", "农贸市场提升改造后摊位费上涨，商户负担加重，街道如何回应？"),
+    ("迎宾路街道", "背街小巷改造进度偏慢，年底前能否全部完工？"),
+    ("大河路街道", "请问街道办今年的招商引资情况？<b>请具体说明</b>"),
+    ("迎宾路街道", "能否给我们单位多拨点经费？"),
+]
+# Votes on the first answer: 满意, 基本满意, 不满意, in this order over the public cards.
+CLOSED_VOTES = (
+    [Satisfaction.SATISFIED] * 9
+    + [Satisfaction.BASICALLY_SATISFIED] * 4
+    + [Satisfaction.DISSATISFIED] * 2
+)
+OPEN_VOTES = (
+    [Satisfaction.SATISFIED] * 5
+    + [Satisfaction.BASICALLY_SATISFIED] * 3
+    + [Satisfaction.DISSATISFIED] * 2
+)
+
+
+def load_demo_meeting(session: ReviewSession, actor) -> ReviewSession:
+    """Run the demo's meeting on a ``ready`` session; returns it ``live``."""
+    public = list(Credential.objects.filter(session=session, group__can_ask=True).order_by("id"))
+    units = {u.name: u for u in session.units.all()}
+    for index, (unit, text) in enumerate(QUESTIONS_BEFORE):
+        questions.question_submit(credential=public[index], unit_id=units[unit].pk, text=text)
+
+    session = session_services.session_transition(
+        session=session, target=ReviewSession.Status.LIVE, actor=actor
+    )
+    agenda.agenda_generate(session=session, actor=actor, limit_seconds=300)
+    asked = [
+        questions.question_submit(credential=public[3 + index], unit_id=units[unit].pk, text=text)
+        for index, (unit, text) in enumerate(QUESTIONS_LIVE)
+    ]
+    lift, river, duplicate = session.questions.filter(collected_before=True).order_by("id")
+    market, alleys, _investment, funds = asked
+
+    for question in (lift, river, market, alleys):
+        questions.question_approve(question=question, actor=actor)
+    questions.question_merge(question=duplicate, into=lift, actor=actor)
+    questions.question_reject(
+        question=funds, actor=actor, reason="与本单位述职内容无关，会后转相关部门答复。"
+    )
+
+    questions.question_answered(
+        question=lift,
+        actor=actor,
+        summary="试点方案已报区政府，8 月底前公布；申请材料清单同步在街道公众号发布。",
+    )
+    questions.vote_open(question=lift, actor=actor)
+    for credential, choice in zip(public, CLOSED_VOTES, strict=False):
+        questions.vote_cast(credential=credential, question_id=lift.pk, choice=choice)
+    questions.vote_close(question=lift, actor=actor)
+
+    questions.question_answered(
+        question=market,
+        actor=actor,
+        summary="摊位费按成本核定，9 月起对困难商户减免三个月，并公开收费明细。",
+    )
+    # Left open, and so on the big screen: the tablets of the public cards can still vote.
+    questions.vote_open(question=market, actor=actor)
+    for credential, choice in zip(public, OPEN_VOTES, strict=False):
+        questions.vote_cast(credential=credential, question_id=market.pk, choice=choice)
+
+    today = timezone.localdate()
+    followups.follow_up_from_question(
+        question=lift,
+        actor=actor,
+        title="公布老旧小区加装电梯试点方案和申请材料清单",
+        detail=lift.text,
+        due_date=today + datetime.timedelta(days=30),
+        colour=Colour.BLUE,
+    )
+    followups.follow_up_from_leader(
+        session=session,
+        actor=actor,
+        unit=units["大河路街道"],
+        asked_by="县委书记",
+        leading_group="河长制工作领导小组",
+        title="汛期前完成辖区内河道清淤整治",
+        detail="现场提问：河道清淤整治两年未完成，原因是什么、何时完成？",
+        due_date=today + datetime.timedelta(days=45),
+        colour=Colour.YELLOW,
+    )
+    return session
