@@ -311,10 +311,33 @@ def test_console_shows_agenda_screen_link_and_questions_place(
     html = response.content.decode()
     assert response.status_code == 200
     assert f'value="http://testserver/screen/{token}/"' in html
-    assert '<section id="console-questions" class="card">' in html
+    assert '<section id="console-questions" class="card"' in html
     assert 'data-countdown data-remaining="' in html
     assert f'id="console-item-{items[0].pk}" class="agenda-running agenda-current"' in html
     assert "下一位：东风街道 述职" in html
+
+
+def test_console_sums_up_the_questions_and_the_vote_on_screen(moderator_client, session, items):
+    from meeting.models import Question, SatisfactionVote
+    from meeting.stage import stage_touch
+    from tests.factories import CredentialFactory
+
+    unit = session.participants.get(speaking_order=1).unit
+    Question.objects.create(session=session, unit=unit, text="待审核的问题")
+    answered = Question.objects.create(
+        session=session, unit=unit, text="<b>何时</b>完工？", status="answered", vote="open"
+    )
+    for choice in ("satisfied", "basically_satisfied", "dissatisfied", "satisfied"):
+        SatisfactionVote.objects.create(
+            question=answered, credential=CredentialFactory(session=session), choice=choice
+        )
+    stage_touch(session, question_on_screen=answered)
+
+    html = moderator_client.get(url("console")).content.decode()
+
+    assert "待审核问题 1 个" in html
+    assert "&lt;b&gt;何时&lt;/b&gt;完工？" in html
+    assert "满意 2 · 基本满意 1 · 不满意 1 · 满意率 75.00%" in html
 
 
 def test_console_before_the_meeting_says_how_to_start(moderator_client, session, items):

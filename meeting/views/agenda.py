@@ -31,8 +31,9 @@ from sessions.views.access import (
 )
 
 from .. import agenda
-from ..models import AgendaItem, Colour, Stage
+from ..models import AgendaItem, Colour, Question, Stage
 from ..screen import countdown
+from ..selectors import tally
 from ..stage import stage_for
 
 # ---------------------------------------------------------------- forms
@@ -302,6 +303,9 @@ def _console_context(request, session, *, error: str = "") -> dict:
         published=ResultSnapshot.objects.filter(session=session).exists(),
         screen_url=request.build_absolute_uri(screen_path),
         screen_path=screen_path,
+        on_screen=stage.question_on_screen,
+        on_screen_tally=tally(stage.question_on_screen) if stage.question_on_screen else None,
+        pending_questions=session.questions.filter(status=Question.Status.SUBMITTED).count(),
         can_extend=current is not None
         and current.state != AgendaItem.State.DONE
         and current.extra_seconds < agenda.MAX_EXTRA_SECONDS,
