@@ -274,6 +274,8 @@ def ranking(session: ReviewSession) -> tuple[ResultSnapshot | None, list[Ranking
             )
             for row in category["rows"]
         ]
+        if not rows:
+            continue  # a category with no participating unit has nothing to announce
         name = labels.get("categories", {}).get(category["category"], category["name"])
         categories.append(RankingCategory(name=name, rows=rows))
     return snapshot, categories

@@ -1,4 +1,5 @@
-"""Save screenshots of the organisers' pages at tablet and phone size into docs/screenshots/.
+"""Save screenshots of the organisers' pages at tablet and phone size into docs/screenshots/,
+and of the big screen at 1920×1080.
 
 Run it by hand against a running server, e.g. after ``make demo`` in another terminal:
 
@@ -85,7 +86,19 @@ def discover_pages(page, base_url: str) -> list[tuple[str, str]]:
     page.goto(session)
     units = first_href(page, "nav.subnav a[href$='/units/']", "units tab")
     draws = first_href(page, "nav.subnav a[href$='/draws/']", "draw tab")
+    # The live meeting's pages (issue 5): in the demo the first session is the mid-year one,
+    # live, with its questions, follow-ups and projects.
+    meeting = [
+        (name, first_href(page, f"nav.subnav a[href$='/{suffix}/']", f"{suffix} tab"))
+        for name, suffix in (
+            ("console", "console"),
+            ("questions", "questions"),
+            ("follow-ups", "follow-ups"),
+            ("projects", "projects"),
+        )
+    ]
     pages += [(name, url) for name, url in (("units", units), ("draws", draws)) if url]
+    pages += [(name, url) for name, url in meeting if url]
     if draws:
         page.goto(draws)
         detail = first_href(page, "#draw-records tbody tr:last-child a", "recorded draw")
@@ -94,8 +107,35 @@ def discover_pages(page, base_url: str) -> list[tuple[str, str]]:
     return pages
 
 
+def big_screen_url(page, base_url: str) -> str | None:
+    """The projector's link, as the console shows it to the moderator."""
+    page.goto(urljoin(base_url, "/sessions/"))
+    session = first_href(page, "main table tbody td a", "session")
+    if session is None:
+        return None
+    page.goto(session)
+    console = first_href(page, "nav.subnav a[href$='/console/']", "console tab")
+    if console is None:
+        return None
+    page.goto(console)
+    link = first_href(page, "a[href*='/screen/']", "big-screen link")
+    return link
+
+
+def screenshot_big_screen(browser, url: str, out: Path) -> Path:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_timeout(2_500)  # the first poll has filled the screen
+    path = out / "big-screen.png"
+    page.screenshot(path=path)
+    context.close()
+    return path
+
+
 def take_screenshots(args: argparse.Namespace) -> list[Path]:
     written = []
+    screen = None
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
         try:
@@ -113,6 +153,11 @@ def take_screenshots(args: argparse.Namespace) -> list[Path]:
                     path = args.out / f"{name}-{size}.png"
                     page.screenshot(path=path, full_page=True)
                     written.append(path)
+                if size == "tablet":
+                    screen = big_screen_url(page, args.base_url)
+                if screen:
+                    written.append(screenshot_big_screen(browser, screen, args.out))
+                    screen = None
                 context.close()
         finally:
             browser.close()

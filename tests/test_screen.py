@@ -113,7 +113,9 @@ def publish(session):
                             "band": "good",
                         },
                     ],
-                }
+                },
+                # A category none of whose units took part: nothing to announce on screen.
+                {"category": "2", "name": "开发区", "rows": []},
             ]
         },
         labels={"units": {str(unit_b.pk): "城关镇（更名后）"}},
