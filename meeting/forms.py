@@ -6,6 +6,7 @@ that takes part, a question of this session, a vote still open) and says why not
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sessions.models import ReviewSession, Unit
 
@@ -38,7 +39,7 @@ class QuestionAskForm(forms.Form):
         },
     )
     text = forms.CharField(
-        label=_("问题"),
+        label=pgettext_lazy("question", "问题"),
         max_length=questions.TEXT_MAX_LENGTH,
         widget=forms.Textarea(
             attrs={"rows": 5, "data-counter": "", "maxlength": questions.TEXT_MAX_LENGTH}
@@ -71,7 +72,7 @@ class QuestionAddForm(forms.Form):
         help_text=_("如：人大代表 张三；可留空。"),
     )
     text = forms.CharField(
-        label=_("问题"),
+        label=pgettext_lazy("question", "问题"),
         max_length=questions.TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": questions.TEXT_MAX_LENGTH}),
         error_messages=TEXT_ERRORS,

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sessions.models import Credential, Participant, ReviewSession, Unit
 
@@ -184,7 +185,7 @@ class Question(models.Model):
         Credential, null=True, blank=True, on_delete=models.PROTECT, related_name="questions"
     )
     asker = models.CharField(_("提问人"), max_length=100, blank=True)
-    text = models.TextField(_("问题"), max_length=500)
+    text = models.TextField(pgettext_lazy("question", "问题"), max_length=500)
     status = models.CharField(
         _("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED
     )
