@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Q
 
 from scoring import engine
@@ -48,9 +49,20 @@ _COUNTS = {
 
 
 def tally(question: Question) -> Tally:
-    """One query."""
-    row = SatisfactionVote.objects.filter(question=question).aggregate(**_COUNTS)
-    return Tally(row["n_satisfied"], row["n_basically"], row["n_dissatisfied"])
+    """One query, written out: the big screen asks for it on every change of the tally, and
+    the ORM's aggregate cost more CPU to build than the database spends answering it."""
+    table = connection.ops.quote_name(SatisfactionVote._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT choice, COUNT(*) FROM {table} WHERE question_id = %s GROUP BY choice",  # noqa: S608
+            [question.pk],
+        )
+        counts = dict(cursor.fetchall())
+    return Tally(
+        counts.get(Satisfaction.SATISFIED, 0),
+        counts.get(Satisfaction.BASICALLY_SATISFIED, 0),
+        counts.get(Satisfaction.DISSATISFIED, 0),
+    )
 
 
 def satisfaction_by_unit(session: ReviewSession) -> dict[int, Tally]:
