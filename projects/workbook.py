@@ -18,23 +18,22 @@ from __future__ import annotations
 import datetime
 import io
 import re
-import warnings
-import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from sessions.workbook import (
     FORMULA_STARTS,
-    MAX_UNCOMPRESSED_BYTES,
     NAME_MAX,
     Problem,
     WorkbookError,
+    is_blank,
+    is_formula,
+    open_workbook,
 )
 
 SHEET_PROJECTS = "项目"
@@ -107,68 +106,10 @@ def _header_key(text: str) -> str:
     return {"实际进度": COL_ACTUAL, "计划进度": COL_PLANNED}.get(key, key)
 
 
-def _is_blank(cell) -> bool:
-    return (
-        cell is None
-        or cell.value is None
-        or (isinstance(cell.value, str) and not cell.value.strip())
-    )
-
-
-def _is_formula(cell) -> bool:
-    return cell.data_type == "f" or isinstance(cell.value, ArrayFormula | DataTableFormula)
-
-
-def _size(fileobj) -> int:
-    size = getattr(fileobj, "size", None)
-    if isinstance(size, int):
-        return size
-    fileobj.seek(0, io.SEEK_END)
-    size = fileobj.tell()
-    fileobj.seek(0)
-    return size
-
-
-def _open(fileobj):
-    """The workbook, or WorkbookError: too big, not an .xlsx, or a zip that inflates too far."""
-    size = _size(fileobj)
-    if size > UPLOAD_MAX_BYTES:
-        raise WorkbookError(
-            [
-                Problem(
-                    _("文件大小为 %(size).1f MB，超过上限 %(max).1f MB。")
-                    % {"size": size / 1024 / 1024, "max": UPLOAD_MAX_BYTES / 1024 / 1024}
-                )
-            ]
-        )
-    not_xlsx = WorkbookError(
-        [
-            Problem(
-                _("文件不是有效的 Excel 工作簿（.xlsx），可能已损坏，或是 .xls、.csv 等其他格式。")
-            )
-        ]
-    )
-    try:
-        fileobj.seek(0)
-        with zipfile.ZipFile(fileobj) as archive:
-            inflated = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise not_xlsx from None
-    if inflated > MAX_UNCOMPRESSED_BYTES:
-        raise WorkbookError([Problem(_("工作簿解压后过大，请删除无关的工作表或图片后再导入。"))])
-    fileobj.seek(0)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            return load_workbook(fileobj, data_only=False)
-    except Exception:  # openpyxl raises many different exceptions on a damaged file
-        raise not_xlsx from None
-
-
 def parse_projects_workbook(fileobj, *, unit_names: Collection[str]) -> list[ProjectRow]:
     """The projects of the workbook with their milestones, checked against the session's unit
     names; raises WorkbookError listing every problem. Nothing is written."""
-    book = _open(fileobj)
+    book = open_workbook(fileobj, max_bytes=UPLOAD_MAX_BYTES)
     try:
         return _Parser(book, unit_names=set(unit_names)).parse()
     finally:
@@ -228,7 +169,7 @@ class _Parser:
         rows = [
             (cells[0].row, cells)
             for cells in worksheet.iter_rows()
-            if cells and not all(_is_blank(c) for c in cells)
+            if cells and not all(is_blank(c) for c in cells)
         ]
         expected = "、".join((*required, *optional))
         if not rows:
@@ -242,7 +183,7 @@ class _Parser:
         known = (*required, *optional, *NOTE_COLUMNS)
         ok = True
         for index, cell in enumerate(header_cells):
-            if _is_blank(cell):
+            if is_blank(cell):
                 continue
             title = _header_key(str(cell.value))
             if title in columns:
@@ -408,10 +349,10 @@ class _Parser:
 
     def _text(self, table: _Table, row: int, cells, column: str, *, max_length: int):
         cell = table.cell(cells, column)
-        if _is_blank(cell):
+        if is_blank(cell):
             self.problem(_("不能为空。"), table.sheet, row, column)
             return None
-        if _is_formula(cell):
+        if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
             return None
         value = cell.value
@@ -441,10 +382,10 @@ class _Parser:
         """0 to 100 with at most two decimals. A cell formatted as a percentage holds 0.45
         for 45 %; text may end in %."""
         cell = table.cell(cells, column)
-        if _is_blank(cell):
+        if is_blank(cell):
             self.problem(_("不能为空。"), table.sheet, row, column)
             return None
-        if _is_formula(cell):
+        if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
             return None
         value = cell.value
@@ -482,11 +423,11 @@ class _Parser:
 
     def _date(self, table: _Table, row: int, cells, column: str, *, required: bool):
         cell = table.cell(cells, column)
-        if _is_blank(cell):
+        if is_blank(cell):
             if required:
                 self.problem(_("不能为空。"), table.sheet, row, column)
             return None
-        if _is_formula(cell):
+        if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
             return None
         value = cell.value
@@ -509,7 +450,7 @@ class _Parser:
 
     def _yes_no(self, table: _Table, row: int, cells, column: str) -> bool:
         cell = table.cell(cells, column)
-        if _is_blank(cell):
+        if is_blank(cell):
             return False
         value = cell.value
         if isinstance(value, bool):
@@ -529,7 +470,7 @@ class _Parser:
 
     def _colour(self, table: _Table, row: int, cells, column: str) -> str | None:
         cell = table.cell(cells, column)
-        if _is_blank(cell):
+        if is_blank(cell):
             return None
         text = str(cell.value).strip().removesuffix("色")
         if text in COLOURS:

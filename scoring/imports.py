@@ -30,11 +30,10 @@ from sessions.workbook import (
     SHEET_HELP,
     Problem,
     WorkbookError,
-    _is_blank,
-    _is_formula,
-    _open,
     _Parser,
-    _size,
+    is_blank,
+    is_formula,
+    open_workbook,
 )
 
 from . import services
@@ -99,17 +98,7 @@ def _participants(session: ReviewSession) -> dict:
 def parse_scores_workbook(fileobj, *, session: ReviewSession) -> list[ScoreRow]:
     """The rows of sheet 其他考核, checked against ``session``; raises WorkbookError listing
     every problem. Nothing is written."""
-    size = _size(fileobj)
-    if size > SCORES_UPLOAD_MAX_BYTES:
-        raise WorkbookError(
-            [
-                Problem(
-                    _("文件大小为 %(size).1f MB，超过上限 %(max).1f MB。")
-                    % {"size": size / 1024 / 1024, "max": SCORES_UPLOAD_MAX_BYTES / 1024 / 1024}
-                )
-            ]
-        )
-    book = _open(fileobj)
+    book = open_workbook(fileobj, max_bytes=SCORES_UPLOAD_MAX_BYTES)
     try:
         return _ScoresParser(book, session=session).parse()
     finally:
@@ -193,9 +182,9 @@ class _ScoresParser(_Parser):
 
     def _score(self, row: int, cell, column: str, minimum: Decimal) -> Decimal | None:
         """A number from ``minimum`` to 100 with at most two decimals; None when blank."""
-        if cell is None or _is_blank(cell):
+        if cell is None or is_blank(cell):
             return None
-        if _is_formula(cell):
+        if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), SHEET_SCORES, row, column)
             return None
         value = cell.value

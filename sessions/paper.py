@@ -38,10 +38,10 @@ from .workbook import (
     SHEET_HELP,
     Problem,
     WorkbookError,
-    _is_blank,
-    _is_formula,
-    _open,
     _Parser,
+    is_blank,
+    is_formula,
+    open_workbook,
 )
 
 SHEET_BALLOTS = "评议票"
@@ -178,7 +178,7 @@ def parse_ballot_workbook(fileobj, *, session: ReviewSession) -> list[PaperBallo
     refusal = paper_import_refusal(session)
     if refusal:
         raise WorkbookError([Problem(refusal)])
-    book = _open(fileobj)
+    book = open_workbook(fileobj)
     try:
         return _BallotParser(book, session=session).parse()
     finally:
@@ -237,9 +237,9 @@ class _BallotParser(_Parser):
         known = {*FIXED_COLUMNS, *self.participants, *NOTE_COLUMNS}
         columns: dict[str, int] = {}
         for index, cell in enumerate(cells):
-            if _is_blank(cell):
+            if is_blank(cell):
                 continue
-            if _is_formula(cell):
+            if is_formula(cell):
                 self.problem(
                     _("表头不能是公式。"), SHEET_BALLOTS, row, get_column_letter(index + 1)
                 )
@@ -300,9 +300,9 @@ class _BallotParser(_Parser):
         grades: dict[str, str] = {}
         for name in self.participants:
             grade_cell = cell(name)
-            if _is_blank(grade_cell):
+            if is_blank(grade_cell):
                 continue  # no answer: not a vote (section 4.1)
-            if _is_formula(grade_cell):
+            if is_formula(grade_cell):
                 self.problem(_("不能是公式，请直接填写内容。"), SHEET_BALLOTS, row, name)
                 continue
             text = _cell_text(grade_cell.value)
@@ -321,7 +321,7 @@ class _BallotParser(_Parser):
         # A value under no header would otherwise be dropped without a word.
         headed = set(columns.values())
         for index, stray in enumerate(cells):
-            if index not in headed and not _is_blank(stray):
+            if index not in headed and not is_blank(stray):
                 self.problem(
                     _("此列没有表头：请删除这一格的内容，或在表头行填写单位名称。"),
                     SHEET_BALLOTS,

@@ -161,21 +161,24 @@ def problems_of(exc: ValidationError) -> list[Problem]:
 def parse_session_workbook(fileobj, *, require_meta: bool = True) -> SessionWorkbook:
     """Read a session workbook from a binary file object. With ``require_meta`` False (import
     into an existing session) the 会议 sheet is not read and ``meta`` is None."""
-    book = _open(fileobj)
+    book = open_workbook(fileobj)
     try:
         return _Parser(book, require_meta=require_meta).parse()
     finally:
         book.close()
 
 
-def _open(fileobj):
+def open_workbook(fileobj, *, max_bytes: int | None = None):
+    """The workbook, or WorkbookError: bigger than ``max_bytes`` (default UPLOAD_MAX_BYTES),
+    not an .xlsx, or a zip that inflates too far. Every workbook upload opens through here."""
+    max_bytes = settings.UPLOAD_MAX_BYTES if max_bytes is None else max_bytes
     size = _size(fileobj)
-    if size > settings.UPLOAD_MAX_BYTES:
+    if size > max_bytes:
         raise WorkbookError(
             [
                 Problem(
                     _("文件大小为 %(size).1f MB，超过上限 %(max).1f MB。")
-                    % {"size": size / 1024 / 1024, "max": settings.UPLOAD_MAX_BYTES / 1024 / 1024}
+                    % {"size": size / 1024 / 1024, "max": max_bytes / 1024 / 1024}
                 )
             ]
         )
@@ -214,7 +217,7 @@ def _size(fileobj) -> int:
     return size
 
 
-def _is_blank(cell) -> bool:
+def is_blank(cell) -> bool:
     return (
         cell is None
         or cell.value is None
@@ -222,7 +225,7 @@ def _is_blank(cell) -> bool:
     )
 
 
-def _is_formula(cell) -> bool:
+def is_formula(cell) -> bool:
     return cell.data_type == "f" or isinstance(cell.value, ArrayFormula | DataTableFormula)
 
 
@@ -298,7 +301,7 @@ class _Parser:
         return [
             (cells[0].row, cells)
             for cells in worksheet.iter_rows()
-            if cells and not all(_is_blank(c) for c in cells)
+            if cells and not all(is_blank(c) for c in cells)
         ]
 
     def _table(self, sheet: str, *, required_columns, optional_columns=(), required=True):
@@ -317,7 +320,7 @@ class _Parser:
         known = (*required_columns, *optional_columns, *NOTE_COLUMNS)
         ok = True
         for index, cell in enumerate(header_cells):
-            if _is_blank(cell):
+            if is_blank(cell):
                 continue
             title = str(cell.value).strip()
             if title in columns:
@@ -353,7 +356,7 @@ class _Parser:
         for row, row_cells in rows:
             key_cell = row_cells[0]
             value_cell = row_cells[1] if len(row_cells) > 1 else None
-            if _is_blank(key_cell):
+            if is_blank(key_cell):
                 self.problem(
                     _("第一列应填写项目名称（%(keys)s）。") % {"keys": "、".join(META_KEYS)},
                     SHEET_META,
@@ -409,10 +412,10 @@ class _Parser:
         return SessionMeta(title=title, year=year, date=date, venue=venue, kind=kind)
 
     def _meta_date(self, entry) -> datetime.date | None:
-        if entry is None or _is_blank(entry[1]):
+        if entry is None or is_blank(entry[1]):
             return None
         row, cell = entry
-        if _is_formula(cell):
+        if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), SHEET_META, row, META_DATE)
             return None
         value = cell.value
@@ -434,9 +437,9 @@ class _Parser:
         return None
 
     def _meta_year(self, entry, date, date_entry) -> int | None:
-        if entry is None or _is_blank(entry[1]):
+        if entry is None or is_blank(entry[1]):
             # Section 5: the year defaults to the year of the date, else the current year.
-            if date_entry is not None and not _is_blank(date_entry[1]) and date is None:
+            if date_entry is not None and not is_blank(date_entry[1]) and date is None:
                 return None  # the date is wrong and already reported
             if date:
                 if not YEAR_MIN <= date.year <= YEAR_MAX:
@@ -451,7 +454,7 @@ class _Parser:
                 return date.year
             return timezone.localdate().year
         row, cell = entry
-        if _is_formula(cell):
+        if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), SHEET_META, row, META_YEAR)
             return None
         value = cell.value
@@ -555,7 +558,7 @@ class _Parser:
             unit = self._name(table, row, cells, COL_UNIT, required=False)
             holder = self._name(table, row, cells, COL_HOLDER, required=False)
             count_cell = table.cell(cells, COL_COUNT)
-            count = None if _is_blank(count_cell) else self._count(row, count_cell)
+            count = None if is_blank(count_cell) else self._count(row, count_cell)
             if group is not None and group_names is not None and group not in group_names:
                 self.problem(
                     _("评议组“%(name)s”不在工作表“评议组”中。") % {"name": group},
@@ -611,11 +614,11 @@ class _Parser:
         return self._text(table.sheet, row, column, cell, required=required, max_length=NAME_MAX)
 
     def _text(self, sheet, row, column, cell, *, required: bool, max_length: int) -> str | None:
-        if cell is None or _is_blank(cell):
+        if cell is None or is_blank(cell):
             if required:
                 self.problem(_("不能为空。"), sheet, row, column)
             return None
-        if _is_formula(cell):
+        if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), sheet, row, column)
             return None
         value = cell.value
@@ -642,10 +645,10 @@ class _Parser:
         return text
 
     def _weight(self, row: int, cell) -> Decimal | None:
-        if cell is None or _is_blank(cell):
+        if cell is None or is_blank(cell):
             self.problem(_("不能为空。"), SHEET_GROUPS, row, COL_WEIGHT)
             return None
-        if _is_formula(cell):
+        if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), SHEET_GROUPS, row, COL_WEIGHT)
             return None
         value = cell.value
@@ -677,9 +680,9 @@ class _Parser:
 
     def _min_sample(self, row: int, cell) -> int | None:
         """None when blank: the scheme's default applies."""
-        if cell is None or _is_blank(cell):
+        if cell is None or is_blank(cell):
             return None
-        if _is_formula(cell):
+        if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), SHEET_GROUPS, row, COL_MIN_SAMPLE)
             return None
         number = _whole_number(cell.value)
@@ -694,7 +697,7 @@ class _Parser:
         return number
 
     def _count(self, row: int, cell) -> int | None:
-        if _is_formula(cell):
+        if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), SHEET_RATERS, row, COL_COUNT)
             return None
         number = _whole_number(cell.value)
