@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sessions.models import ReviewSession, Unit
-from sessions.services import ATTACHMENT_TYPES, audit
+from sessions.services import ATTACHMENT_TYPES, attachment_check, audit
 
 from .models import Colour, FollowUp, FollowUpUpdate, Question
 
@@ -95,32 +95,9 @@ def clean_link(link: str) -> str:
 
 
 def clean_evidence_file(upload) -> tuple[str, str]:
-    """Check an evidence file before anything is stored: (original name, its extension)."""
-    name = (getattr(upload, "name", "") or "").strip()
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in FOLLOW_UP_FILE_TYPES:
-        raise ValidationError(
-            _("不支持的文件类型“%(ext)s”；可上传：%(allowed)s。")
-            % {"ext": ext or "?", "allowed": ", ".join(sorted(FOLLOW_UP_FILE_TYPES))}
-        )
-    if upload.size > FOLLOW_UP_FILE_MAX_BYTES:
-        raise ValidationError(
-            _("文件“%(name)s”大小为 %(size).1f MB，超过上限 %(max)s MB。")
-            % {
-                "name": name,
-                "size": upload.size / 1024 / 1024,
-                "max": FOLLOW_UP_FILE_MAX_BYTES // 1024 // 1024,
-            }
-        )
-    _content_type, magics = FOLLOW_UP_FILE_TYPES[ext]
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in magics):
-        raise ValidationError(
-            _("文件“%(name)s”的内容与扩展名 .%(ext)s 不符，可能已损坏或被改名。")
-            % {"name": name, "ext": ext}
-        )
+    """Check an evidence file before anything is stored: (original name, its extension). The
+    same types and checks as a report's attachments, with the follow-up's own size limit."""
+    name, ext, _content_type = attachment_check(upload, max_bytes=FOLLOW_UP_FILE_MAX_BYTES)
     return name[-255:], ext
 
 

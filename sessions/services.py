@@ -707,12 +707,10 @@ def report_save(*, participant: Participant, kind: str, text: str, actor) -> Rep
     return report
 
 
-@transaction.atomic
-def attachment_add(*, participant: Participant, kind: str, upload, actor) -> Attachment:
-    session = participant.session
-    _report_editable(session)
-    if kind not in Report.Kind.values:
-        raise ValidationError(_("未知的报告类型。"))
+def attachment_check(upload, *, max_bytes: int) -> tuple[str, str, str]:
+    """An uploaded attachment's (name, extension, content type), or ValidationError: a type
+    not in ATTACHMENT_TYPES, bigger than ``max_bytes``, or content that does not start as its
+    extension says (a renamed file). Nothing is stored; every upload of evidence checks here."""
     name = (getattr(upload, "name", "") or "").strip()
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in ATTACHMENT_TYPES:
@@ -720,14 +718,10 @@ def attachment_add(*, participant: Participant, kind: str, upload, actor) -> Att
             _("不支持的附件类型“%(ext)s”；可上传：%(allowed)s。")
             % {"ext": ext or "?", "allowed": ", ".join(sorted(ATTACHMENT_TYPES))}
         )
-    if upload.size > ATTACHMENT_MAX_BYTES:
+    if upload.size > max_bytes:
         raise ValidationError(
             _("附件“%(name)s”大小为 %(size).1f MB，超过上限 %(max)s MB。")
-            % {
-                "name": name,
-                "size": upload.size / 1024 / 1024,
-                "max": ATTACHMENT_MAX_BYTES // 1024 // 1024,
-            }
+            % {"name": name, "size": upload.size / 1024 / 1024, "max": max_bytes // 1024 // 1024}
         )
     content_type, magics = ATTACHMENT_TYPES[ext]
     upload.seek(0)
@@ -738,6 +732,16 @@ def attachment_add(*, participant: Participant, kind: str, upload, actor) -> Att
             _("附件“%(name)s”的内容与扩展名 .%(ext)s 不符，可能已损坏或被改名。")
             % {"name": name, "ext": ext}
         )
+    return name, ext, content_type
+
+
+@transaction.atomic
+def attachment_add(*, participant: Participant, kind: str, upload, actor) -> Attachment:
+    session = participant.session
+    _report_editable(session)
+    if kind not in Report.Kind.values:
+        raise ValidationError(_("未知的报告类型。"))
+    name, ext, content_type = attachment_check(upload, max_bytes=ATTACHMENT_MAX_BYTES)
     report, _created = Report.objects.get_or_create(participant=participant, kind=kind)
     attachment = Attachment(
         report=report,

@@ -416,7 +416,7 @@ def test_update_refuses_a_file_too_big_and_stores_nothing(media, monkeypatch):
     big = SimpleUploadedFile("照片.png", PNG + b"0" * (followups.FOLLOW_UP_FILE_MAX_BYTES - 7))
 
     assert refusal(update, follow_up, file=big) == [
-        "文件“照片.png”大小为 10.0 MB，超过上限 10 MB。"
+        "附件“照片.png”大小为 10.0 MB，超过上限 10 MB。"
     ]
     assert FollowUpUpdate.objects.count() == 0
     assert stored_files(media) == []
@@ -429,19 +429,19 @@ def test_update_refuses_a_file_too_big_and_stores_nothing(media, monkeypatch):
         (
             "run.exe",
             b"MZ\x90\x00",
-            "不支持的文件类型“exe”；可上传：doc, docx, jpeg, jpg, pdf, png, pptx, xlsx。",
+            "不支持的附件类型“exe”；可上传：doc, docx, jpeg, jpg, pdf, png, pptx, xlsx。",
         ),
         (
             "page.html",
             b"<script>",
-            "不支持的文件类型“html”；可上传：doc, docx, jpeg, jpg, pdf, png, pptx, xlsx。",
+            "不支持的附件类型“html”；可上传：doc, docx, jpeg, jpg, pdf, png, pptx, xlsx。",
         ),
         (
             "noextension",
             PDF,
-            "不支持的文件类型“?”；可上传：doc, docx, jpeg, jpg, pdf, png, pptx, xlsx。",
+            "不支持的附件类型“?”；可上传：doc, docx, jpeg, jpg, pdf, png, pptx, xlsx。",
         ),
-        ("fake.pdf", b"<html>", "文件“fake.pdf”的内容与扩展名 .pdf 不符，可能已损坏或被改名。"),
+        ("fake.pdf", b"<html>", "附件“fake.pdf”的内容与扩展名 .pdf 不符，可能已损坏或被改名。"),
     ],
 )
 def test_update_refuses_a_file_of_the_wrong_type_and_stores_nothing(media, name, content, message):

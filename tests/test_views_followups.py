@@ -568,7 +568,7 @@ def test_detail_post_refuses_a_wrong_file_and_stores_nothing(organiser_client, i
     )
 
     assert response.status_code == 422
-    assert "文件“x.pdf”的内容与扩展名 .pdf 不符" in response.content.decode()
+    assert "附件“x.pdf”的内容与扩展名 .pdf 不符" in response.content.decode()
     assert FollowUpUpdate.objects.count() == 0
     assert [p for p in media.rglob("*") if p.is_file()] == []
 
