@@ -30,7 +30,7 @@ from scoring.models import ResultSnapshot
 from sessions.models import ReviewSession
 from sessions.services import audit, lock_session
 
-from .models import AgendaItem, Colour, Stage
+from .models import AgendaItem, Colour, Stage, new_screen_token
 from .stage import stage_lock, stage_touch
 
 Status = ReviewSession.Status
@@ -500,5 +500,22 @@ def screen_mode_set(*, session: ReviewSession, actor, mode: str, project_colour:
         message=_("大屏切换为：%(mode)s") % {"mode": label},
         mode=mode,
         project_colour=project_colour,
+    )
+    return stage
+
+
+@transaction.atomic
+def screen_token_renew(*, session: ReviewSession, actor) -> Stage:
+    """A new link for the projector: the old one answers 404 from now on (a link passed
+    around, or left open on a machine it should not be). The screen shows nothing private,
+    but what it shows and when is the moderator's to decide."""
+    session = lock_session(session)
+    stage_lock(session)
+    stage = stage_touch(session, screen_token=new_screen_token())
+    audit(
+        session=session,
+        actor=actor,
+        action="screen.token_renew",
+        message=_("更换了大屏链接，旧链接已失效"),
     )
     return stage

@@ -23,4 +23,9 @@ urlpatterns = [
     ),
     path("<slug:slug>/console/next/", views.console_next, name="console_next"),
     path("<slug:slug>/console/screen/", views.console_screen, name="console_screen"),
+    path(
+        "<slug:slug>/console/screen/renew/",
+        views.console_screen_renew,
+        name="console_screen_renew",
+    ),
 ]

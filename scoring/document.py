@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from meeting.followup_selectors import follow_ups_by_unit
+from meeting.selectors import Tally, satisfaction_by_unit
 from sessions.ballots import flag_labels, participation
 from sessions.models import Ballot, ReviewSession, ScoringScheme
 
@@ -106,9 +107,10 @@ class CardComment:
     score: Decimal | None
 
 
-def card_extras(session: ReviewSession) -> tuple[dict, dict]:
-    """Unit key -> CardComment and unit key -> follow-ups, for every card of the document at
-    once (two queries, whatever the number of units: the PDF prints 40 cards)."""
+def card_extras(session: ReviewSession) -> tuple[dict, dict, dict]:
+    """Unit key -> CardComment, unit key -> follow-ups and unit key -> the satisfaction votes
+    on its answers at the meeting, for every card of the document at once (three queries,
+    whatever the number of units: the PDF prints 40 cards)."""
     comments = {
         str(c.unit_id): CardComment(author=c.author, text=c.text, score=c.score)
         for c in LeaderComment.objects.filter(session=session).only(
@@ -116,7 +118,8 @@ def card_extras(session: ReviewSession) -> tuple[dict, dict]:
         )
     }
     follow_ups = {str(k): tuple(v) for k, v in follow_ups_by_unit(session).items()}
-    return comments, follow_ups
+    satisfaction = {str(k): v for k, v in satisfaction_by_unit(session).items()}
+    return comments, follow_ups, satisfaction
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,8 @@ class DocRow:
     # (a comment's score is; the card shows the component as the result computed it).
     leader_comment: CardComment | None = None
     follow_ups: tuple = ()  # meeting.followup_selectors.CardFollowUp, in due-date order
+    # The satisfaction votes on the unit's answers at the meeting (现场问政), current as well.
+    satisfaction: Tally | None = None
 
 
 @dataclass(frozen=True)
@@ -237,7 +242,7 @@ def build(session: ReviewSession, *, computed: services.Computed | None = None) 
         components = [k for k, v in computed.inputs.scheme.components.items() if v > 0]
 
     previous = _previous_ranks(session)
-    comments, follow_ups = card_extras(session)
+    comments, follow_ups, satisfaction = card_extras(session)
     group_names = labels.get("groups", {})
     categories = []
     for category in result["categories"]:
@@ -278,6 +283,7 @@ def build(session: ReviewSession, *, computed: services.Computed | None = None) 
                     rank_change=(before - row["rank"]) if before and row["rank"] else None,
                     leader_comment=comments.get(row["unit"]),
                     follow_ups=follow_ups.get(row["unit"], ()),
+                    satisfaction=satisfaction.get(row["unit"]),
                 )
             )
         categories.append(

@@ -642,3 +642,18 @@ def test_screen_mode_set_refused_before_the_meeting(actor, status):
 )
 def test_mm_ss_formats_durations(seconds, text):
     assert agenda.mm_ss(seconds) == text
+
+
+def test_screen_token_renew_retires_the_old_link_and_is_audited(session, actor, client):
+    old = stage_for(session).screen_token
+    before = stage_for(session).version
+
+    stage = agenda.screen_token_renew(session=session, actor=actor)
+
+    assert stage.screen_token != old
+    assert len(stage.screen_token) >= 20
+    assert stage.version == before + 1
+    assert client.get(f"/screen/{old}/state/").status_code == 404
+    assert client.get(f"/screen/{stage.screen_token}/state/").status_code == 200
+    entry = AuditLog.objects.filter(session=session).first()
+    assert (entry.action, entry.message) == ("screen.token_renew", "更换了大屏链接，旧链接已失效")

@@ -255,3 +255,39 @@ def test_pdf_cards_take_the_same_queries_whatever_the_number_of_units(
 
     # 城关镇, 东风街道 and the ten new units.
     assert html.count('<table class="follow-ups">') == 12
+
+
+def _votes(world, unit, choices):
+    from meeting.models import Question, SatisfactionVote
+    from tests.factories import CredentialFactory
+
+    question = Question.objects.create(
+        session=world.session, unit=unit, text="问题", status="answered", vote="closed"
+    )
+    for choice in choices:
+        SatisfactionVote.objects.create(
+            question=question,
+            credential=CredentialFactory(session=world.session, group=world.leaders),
+            choice=choice,
+        )
+
+
+def test_report_card_shows_the_satisfaction_with_the_units_answers(organiser_client, world):
+    _votes(world, world.towns[0], ["satisfied", "satisfied", "basically_satisfied", "dissatisfied"])
+
+    town = organiser_client.get(card_url(world, world.towns[0])).content.decode()
+    department = organiser_client.get(card_url(world, world.departments[0])).content.decode()
+
+    assert text(re.search(r'id="card-satisfaction">(.*?)</p>', town, re.S).group(1)) == (
+        "满意度投票 4 票：满意 2，基本满意 1，不满意 1；满意率 75.00%。"
+    )
+    assert "card-satisfaction" not in department
+
+
+def test_pdf_card_html_shows_the_satisfaction(world):
+    _votes(world, world.towns[0], ["satisfied", "dissatisfied"])
+
+    html = pdf.render_html(document.build(world.session))
+
+    card = re.search(r'<h2 class="card-unit">城关镇</h2>(.*?)</section>', html, re.S).group(1)
+    assert "满意度投票 2 票：满意 1，基本满意 0，不满意 1；满意率 50.00%。" in text(card)

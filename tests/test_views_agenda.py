@@ -452,3 +452,33 @@ def test_console_screen_invalid_mode_changes_nothing(moderator_client, session):
     assert response.status_code == 302
     assert message_texts(response) == ["无效的大屏显示内容。"]
     assert stage_for(session).mode == "welcome"
+
+
+def test_console_screen_renew_gives_the_console_a_new_link(moderator_client, session):
+    old = stage_for(session).screen_token
+
+    response = moderator_client.post(url("console_screen_renew"))
+
+    new = stage_for(session).screen_token
+    assert response.status_code == 302
+    assert new != old
+    assert message_texts(response) == ["已更换大屏链接：旧链接已失效，请在投影电脑上打开新链接。"]
+    html = moderator_client.get(url("console")).content.decode()
+    assert f"/screen/{new}/" in html
+    assert f"/screen/{old}/" not in html
+
+
+def test_console_screen_renew_is_for_those_who_run_the_stage(observer_client, client, session):
+    old = stage_for(session).screen_token
+
+    refused = observer_client.post(url("console_screen_renew"))
+    client.logout()
+    anonymous = client.post(url("console_screen_renew"))
+
+    assert refused.status_code == 403
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    assert stage_for(session).screen_token == old
+
+
+def test_console_screen_renew_answers_only_post(moderator_client, session):
+    assert moderator_client.get(url("console_screen_renew")).status_code == 405

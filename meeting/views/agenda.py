@@ -379,3 +379,13 @@ def console_screen(request, slug):
         slug,
         lambda: agenda.screen_mode_set(session=session, actor=request.user, **form.cleaned_data),
     )
+
+
+@login_required
+@require_POST
+def console_screen_renew(request, slug):
+    """A new big-screen link; the console (and its confirmation box) shows the new one."""
+    session = get_session_for_moderator(request, slug)
+    agenda.screen_token_renew(session=session, actor=request.user)
+    messages.success(request, _("已更换大屏链接：旧链接已失效，请在投影电脑上打开新链接。"))
+    return redirect("meeting:console", slug)
