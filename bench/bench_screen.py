@@ -102,7 +102,14 @@ def build():
         for i, credential in enumerate(issued[:VOTES])
     )
     stage = stage_touch(session, question_on_screen=question)
-    return session, stage
+    # A representative (两代表一委员 may ask) who has voted and asked two questions: what each
+    # tablet polls every 3 s while the vote is open.
+    representative = next(c for c in reversed(issued[:VOTES]) if c.group.can_ask)
+    for text in ("背街小巷改造什么时候完工？", "农贸市场摊位费为什么上涨？"):
+        Question.objects.create(
+            session=session, unit=units[1], credential=representative, text=text, asker="代表"
+        )
+    return session, stage, representative
 
 
 def measure(client: Client, url: str, runs: int, **headers) -> dict:
@@ -157,7 +164,7 @@ def main() -> None:
 
         from meeting import agenda
 
-        session, stage = build()
+        session, stage, representative = build()
         url = reverse("screen:state", args=[stage.screen_token])
         client = Client()
         print(
@@ -176,6 +183,14 @@ def main() -> None:
                 f"{mode}: unchanged",
                 measure(client, url, args.runs, HTTP_IF_NONE_MATCH=etag),
             )
+        # A representative's tablet: the vote panel and 我的提问, polled every 3 s.
+        panel = reverse("tablet:vote_panel", args=[representative.code])
+        etag = client.get(panel)["ETag"]
+        report("tablet vote panel: full answer", measure(client, panel, args.runs))
+        report(
+            "tablet vote panel: unchanged",
+            measure(client, panel, args.runs, HTTP_IF_NONE_MATCH=etag),
+        )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

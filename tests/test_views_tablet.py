@@ -398,10 +398,21 @@ def test_vote_panel_poll_is_answered_in_few_queries(
 ):
     etag = client.get(url("vote_panel", hall.deputy.code))["ETag"]
 
-    with django_assert_max_num_queries(4):
+    # The credential with its session, then the panel's signature: nothing is rendered.
+    with django_assert_max_num_queries(2):
         response = client.get(url("vote_panel", hall.deputy.code), HTTP_IF_NONE_MATCH=etag)
 
     assert response.status_code == 304
+
+
+def test_vote_panel_changes_when_the_answer_summary_is_corrected(client, hall, voting):
+    etag = client.get(url("vote_panel", hall.deputy.code))["ETag"]
+    type(voting).objects.filter(pk=voting.pk).update(answer_summary="年底前完工，已列入计划。")
+
+    response = client.get(url("vote_panel", hall.deputy.code), HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 200
+    assert "年底前完工，已列入计划。" in response.content.decode()
 
 
 def test_vote_panel_shows_a_vote_opened_since_the_last_poll(client, hall):
