@@ -207,6 +207,79 @@ def follow_up_from_leader(
     )
 
 
+# ---------------------------------------------------------------- correct an entry
+
+
+@transaction.atomic
+def follow_up_edit(
+    *,
+    follow_up: FollowUp,
+    actor,
+    title: str,
+    detail: str,
+    due_date: datetime.date,
+    unit: Unit | None = None,
+    asked_by: str | None = None,
+    leading_group: str | None = None,
+) -> FollowUp:
+    """Correct what was registered: the item, its details and due date and, for a leader's
+    question, the unit, the leader and the leading group. The unit of a question's item is
+    the questioned unit and stays. A changed due date cannot lie in the past; an unchanged
+    one may (an overdue item keeps its record). The colour changes only with progress, so
+    that its history stays in the updates. The audit entry keeps the old values."""
+    follow_up = (
+        FollowUp.objects.select_for_update().select_related("session", "unit").get(pk=follow_up.pk)
+    )
+    session = follow_up.session
+    _require_tracking(session)
+    changes = {
+        "title": _clean_text(title, label=_("事项"), max_length=_TITLE_MAX, required=True),
+        "detail": _clean_text(detail, label=_("具体内容"), max_length=_DETAIL_MAX, required=False),
+        "due_date": due_date if due_date == follow_up.due_date else _clean_due_date(due_date),
+    }
+    if follow_up.source == FollowUp.Source.LEADER:
+        if unit is not None:
+            if unit.session_id != session.pk:
+                raise ValidationError(_("这个单位不属于本评议会。"))
+            changes["unit"] = unit
+        if asked_by is not None:
+            changes["asked_by"] = _clean_text(
+                asked_by, label=_("提问领导"), max_length=_NAME_MAX, required=True
+            )
+        if leading_group is not None:
+            changes["leading_group"] = _clean_text(
+                leading_group, label=_("领导小组"), max_length=_NAME_MAX, required=False
+            )
+    elif unit is not None and unit.pk != follow_up.unit_id:
+        raise ValidationError(_("由问政问题转来的督办事项，责任单位就是被问单位，不能修改。"))
+    changed = {
+        name: (getattr(follow_up, name), value)
+        for name, value in changes.items()
+        if getattr(follow_up, name) != value
+    }
+    if not changed:
+        return follow_up
+    for name, (_old, value) in changed.items():
+        setattr(follow_up, name, value)
+    follow_up.full_clean()
+    follow_up.save(update_fields=list(changed))
+    audit(
+        session=session,
+        actor=actor,
+        action="follow_up.edit",
+        message=_("修改督办事项“%(title)s”：%(fields)s")
+        % {
+            "title": follow_up.title,
+            "fields": "、".join(
+                str(FollowUp._meta.get_field(name).verbose_name) for name in changed
+            ),
+        },
+        follow_up=follow_up.pk,
+        before={name: str(old) for name, (old, _new) in changed.items()},
+    )
+    return follow_up
+
+
 # ---------------------------------------------------------------- progress
 
 

@@ -18,6 +18,11 @@ urlpatterns = [
         name="follow_up_detail",
     ),
     path(
+        "<slug:slug>/follow-ups/<int:follow_up_id>/edit/",
+        followups.follow_up_edit,
+        name="follow_up_edit",
+    ),
+    path(
         "<slug:slug>/follow-ups/updates/<int:update_id>/file/",
         followups.follow_up_file,
         name="follow_up_file",

@@ -529,3 +529,98 @@ def test_follow_ups_by_unit_groups_a_whole_session_in_one_query(django_assert_nu
         town.pk: [("A", "red", "红", True, False), ("B", "green", "绿", False, False)],
         dept.pk: [("C", "green", "绿", False, True)],
     }
+
+
+# ---------------------------------------------------------------- correcting an entry
+
+
+def test_follow_up_edit_corrects_a_leaders_item_and_keeps_the_old_values_in_the_audit():
+    item = FollowUpFactory(title="背街小巷改造", asked_by="县长")
+    new_unit = UnitFactory(session=item.session, name="东风街道")
+    later = timezone.localdate() + datetime.timedelta(days=60)
+
+    followups.follow_up_edit(
+        follow_up=item,
+        actor=None,
+        title="背街小巷改造（12 条）",
+        detail="",
+        due_date=later,
+        unit=new_unit,
+        asked_by="县委书记",
+        leading_group="城市更新领导小组",
+    )
+
+    item.refresh_from_db()
+    assert (item.title, item.due_date, item.unit, item.asked_by) == (
+        "背街小巷改造（12 条）",
+        later,
+        new_unit,
+        "县委书记",
+    )
+    entry = AuditLog.objects.filter(action="follow_up.edit").get()
+    assert (
+        entry.message == "修改督办事项“背街小巷改造（12 条）”：事项、完成时限、责任单位、提问领导"
+    )
+    assert entry.detail["before"]["title"] == "背街小巷改造"
+    assert entry.detail["before"]["asked_by"] == "县长"
+
+
+def test_follow_up_edit_keeps_an_overdue_due_date_but_refuses_a_new_one_in_the_past():
+    overdue = timezone.localdate() - datetime.timedelta(days=3)
+    item = FollowUpFactory(due_date=overdue, title="旧标题")
+
+    followups.follow_up_edit(
+        follow_up=item, actor=None, title="新标题", detail="", due_date=overdue
+    )
+    with pytest.raises(ValidationError, match="完成时限不能早于今天。"):
+        followups.follow_up_edit(
+            follow_up=item,
+            actor=None,
+            title="再改",
+            detail="",
+            due_date=overdue - datetime.timedelta(days=1),
+        )
+
+    item.refresh_from_db()
+    assert (item.title, item.due_date) == ("新标题", overdue)
+
+
+def test_follow_up_edit_keeps_the_questioned_unit():
+    question = QuestionFactory()
+    item = followups.follow_up_from_question(
+        question=question,
+        actor=None,
+        title="事项",
+        detail="",
+        due_date=timezone.localdate() + datetime.timedelta(days=10),
+        colour=Colour.GREEN,
+    )
+    other = UnitFactory(session=question.session)
+
+    with pytest.raises(ValidationError, match="责任单位就是被问单位"):
+        followups.follow_up_edit(
+            follow_up=item, actor=None, title="事项", detail="", due_date=item.due_date, unit=other
+        )
+
+    item.refresh_from_db()
+    assert item.unit == question.unit
+
+
+def test_follow_up_edit_refuses_a_unit_of_another_session_and_writes_nothing_unchanged():
+    item = FollowUpFactory()
+    stranger = UnitFactory()
+
+    with pytest.raises(ValidationError, match="这个单位不属于本评议会。"):
+        followups.follow_up_edit(
+            follow_up=item,
+            actor=None,
+            title=item.title,
+            detail="",
+            due_date=item.due_date,
+            unit=stranger,
+        )
+    followups.follow_up_edit(
+        follow_up=item, actor=None, title=item.title, detail="", due_date=item.due_date
+    )
+
+    assert AuditLog.objects.filter(action="follow_up.edit").count() == 0

@@ -634,3 +634,65 @@ def test_evidence_of_an_update_without_file_is_404(organiser_client, item):
     update = followups.follow_up_update(follow_up=item, actor=None, text="没有附件")
 
     assert organiser_client.get(url("follow_up_file", update.pk)).status_code == 404
+
+
+# ---------------------------------------------------------------- correcting an entry
+
+
+def test_follow_up_edit_page_saves_and_returns_to_the_item(organiser_client, item, town):
+    page = organiser_client.get(url("follow_up_edit", item.pk))
+    response = organiser_client.post(
+        url("follow_up_edit", item.pk),
+        {
+            "unit": town.pk,
+            "asked_by": "县委书记",
+            "leading_group": "",
+            "title": "背街小巷改造（<b>12</b> 条）",
+            "detail": "",
+            "due_date": in_days(40).isoformat(),
+        },
+    )
+
+    item.refresh_from_db()
+    assert page.status_code == 200
+    assert response.status_code == 302
+    assert response["Location"] == url("follow_up_detail", item.pk)
+    assert (item.title, item.due_date, item.leading_group) == (
+        "背街小巷改造（<b>12</b> 条）",
+        in_days(40),
+        "",
+    )
+    detail = organiser_client.get(url("follow_up_detail", item.pk)).content.decode()
+    assert "背街小巷改造（&lt;b&gt;12&lt;/b&gt; 条）" in detail
+    assert 'id="follow-up-edit-link"' in detail
+
+
+def test_follow_up_edit_refusal_is_shown_and_changes_nothing(organiser_client, item, town):
+    response = organiser_client.post(
+        url("follow_up_edit", item.pk),
+        {
+            "unit": town.pk,
+            "asked_by": "县委书记",
+            "title": "改了",
+            "due_date": in_days(-5).isoformat(),
+        },
+    )
+
+    item.refresh_from_db()
+    assert response.status_code == 422
+    assert "完成时限不能早于今天。" in response.content.decode()
+    assert item.title == "背街小巷改造"
+
+
+def test_follow_up_edit_is_for_organisers(moderator_client, observer_client, item):
+    observer_page = observer_client.get(url("follow_up_detail", item.pk)).content.decode()
+
+    assert moderator_client.get(url("follow_up_edit", item.pk)).status_code == 403
+    assert observer_client.post(url("follow_up_edit", item.pk), {"title": "x"}).status_code == 403
+    assert 'id="follow-up-edit-link"' not in observer_page
+
+
+def test_follow_up_edit_of_another_sessions_item_is_404(organiser_client, session, other_session):
+    stranger = FollowUpFactory(session=other_session)
+
+    assert organiser_client.get(url("follow_up_edit", stranger.pk)).status_code == 404

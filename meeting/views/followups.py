@@ -6,6 +6,7 @@
 - ``follow-ups/new/`` create: ``?question=<id>`` from an answered question (unit fixed), or
   without it the leader's on-the-spot form (unit, 提问领导, 领导小组);
 - ``follow-ups/<id>/`` one item with its update history and, for organisers, the update form;
+- ``follow-ups/<id>/edit/`` organisers correct what was registered (not the colour: progress);
 - ``follow-ups/updates/<id>/file/`` an evidence file, to staff only (never from MEDIA_URL).
 
 Who: every staff role reads (observers included); organisers and moderators (on stage) create;
@@ -387,3 +388,58 @@ def follow_up_file(request, slug, update_id):
         filename=update.original_name or update.file.name.rsplit("/", 1)[-1],
         content_type=followups.evidence_content_type(update),
     )
+
+
+# ---------------------------------------------------------------- correct an entry
+
+
+class EditForm(forms.Form):
+    """What follow_up_edit changes; a leader's item also has its unit, leader and group."""
+
+    title = FollowUpFromQuestionForm.base_fields["title"]
+    detail = FollowUpFromQuestionForm.base_fields["detail"]
+    due_date = _due_date_field()
+
+    def __init__(self, *args, follow_up: FollowUp, **kwargs):
+        super().__init__(*args, **kwargs)
+        if follow_up.source == FollowUp.Source.LEADER:
+            leader = FollowUpFromLeaderForm(session=follow_up.session)
+            for name in ("unit", "asked_by", "leading_group"):
+                self.fields[name] = leader.fields[name]
+            self.order_fields(["unit", "asked_by", "leading_group"])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def follow_up_edit(request, slug, follow_up_id):
+    session = get_session_for_user(request, slug, organise=True)
+    try:
+        follow_up = selectors.follow_up_for_session(session, follow_up_id)
+    except FollowUp.DoesNotExist:
+        raise Http404 from None
+    initial = {
+        "title": follow_up.title,
+        "detail": follow_up.detail,
+        "due_date": follow_up.due_date,
+        "unit": follow_up.unit_id,
+        "asked_by": follow_up.asked_by,
+        "leading_group": follow_up.leading_group,
+    }
+    form = EditForm(
+        request.POST if request.method == "POST" else None, initial=initial, follow_up=follow_up
+    )
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                followups.follow_up_edit(
+                    follow_up=follow_up, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("已保存督办事项的修改。"))
+                return redirect("meeting:follow_up_detail", slug, follow_up.pk)
+    context = page_context(request, session, follow_up=follow_up, form=form)
+    return render(request, "meeting/follow_up_edit.html", context, status=status)
