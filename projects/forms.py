@@ -149,3 +149,13 @@ class ProjectRuleForm(forms.Form):
         if yellow is not None and red is not None and yellow > red:
             self.add_error("red_behind", _("红色阈值不能小于黄色阈值。"))
         return data
+
+
+class MilestoneDoneForm(forms.Form):
+    """A milestone reached on a date, or (blank) not reached."""
+
+    done_on = forms.DateField(
+        label=gettext_lazy("完成日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )

@@ -447,6 +447,65 @@ def project_colour_clear(*, project: KeyProject, reason: str, actor) -> KeyProje
     return project
 
 
+def _recolour_one(project: KeyProject, *, actor, reason: str) -> str:
+    """After a change to one project's facts: its colour by the rule as of the board's date,
+    the change recorded with ``reason`` (its ``%(why)s`` is the rule's verdict in words);
+    nothing for a colour set by hand. The new colour, or ""."""
+    if project.is_manual:
+        return ""
+    rule = rule_for(project.session)
+    as_of = board_date(rule)
+    verdict = project_verdict(project, project.milestones.all(), rule, as_of)
+    if verdict.colour == project.colour:
+        return ""
+    before, project.colour = project.colour, verdict.colour
+    project.save(update_fields=["colour", "updated_at"])
+    _change(
+        project,
+        before=before,
+        by_rule=True,
+        reason=reason % {"why": verdict_words(verdict, rule, as_of)},
+        actor=actor,
+        as_of=as_of,
+    ).save()
+    return verdict.colour
+
+
+@transaction.atomic
+def milestone_done_set(*, milestone: Milestone, done_on: datetime.date | None, actor) -> Milestone:
+    """Record that a milestone (时间节点) was reached on ``done_on``, or clear it (None); the
+    project is recoloured by the rule, as after any progress. A date after today is refused:
+    only what has happened is recorded."""
+    project = _locked_project(milestone.project)
+    milestone = Milestone.objects.get(pk=milestone.pk, project=project)
+    if done_on is not None and done_on > timezone.localdate():
+        raise ValidationError(_("完成日期不能晚于今天。"))
+    if milestone.done_on == done_on:
+        return milestone
+    before, milestone.done_on = milestone.done_on, done_on
+    milestone.save(update_fields=["done_on"])
+    recoloured = _recolour_one(
+        project, actor=actor, reason=_("时间节点完成情况更新后重新计算。%(why)s")
+    )
+    audit(
+        session=project.session,
+        actor=actor,
+        action="projects.milestone",
+        message=(
+            _("重点项目 %(code)s 的节点“%(name)s”于 %(date)s 完成")
+            % {"code": project.code, "name": milestone.name, "date": done_on.isoformat()}
+            if done_on
+            else _("重点项目 %(code)s 的节点“%(name)s”改为未完成")
+            % {"code": project.code, "name": milestone.name}
+        ),
+        project=project.code,
+        milestone=milestone.name,
+        before=before.isoformat() if before else None,
+        recoloured=recoloured,
+    )
+    return milestone
+
+
 @transaction.atomic
 def project_update_add(
     *,
@@ -493,23 +552,8 @@ def project_update_add(
         project.stalled = update.stalled
     project.save(update_fields=["actual_progress", "stalled", "updated_at"])
     recoloured = ""
-    if not project.is_manual and (progress is not None or update.stalled is not None):
-        rule = rule_for(project.session)
-        as_of = board_date(rule)
-        verdict = project_verdict(project, project.milestones.all(), rule, as_of)
-        if verdict.colour != project.colour:
-            before, project.colour = project.colour, verdict.colour
-            project.save(update_fields=["colour", "updated_at"])
-            _change(
-                project,
-                before=before,
-                by_rule=True,
-                reason=_("进展更新后重新计算。%(why)s")
-                % {"why": verdict_words(verdict, rule, as_of)},
-                actor=actor,
-                as_of=as_of,
-            ).save()
-            recoloured = verdict.colour
+    if progress is not None or update.stalled is not None:
+        recoloured = _recolour_one(project, actor=actor, reason=_("进展更新后重新计算。%(why)s"))
     audit(
         session=project.session,
         actor=actor,

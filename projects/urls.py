@@ -16,4 +16,9 @@ urlpatterns = [
     path("<slug:slug>/projects/<int:pk>/", views.detail, name="detail"),
     path("<slug:slug>/projects/<int:pk>/updates/", views.update_add, name="update_add"),
     path("<slug:slug>/projects/<int:pk>/colour/", views.colour, name="colour"),
+    path(
+        "<slug:slug>/projects/<int:pk>/milestones/<int:milestone_id>/",
+        views.milestone_done,
+        name="milestone_done",
+    ),
 ]

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -31,13 +32,14 @@ from sessions.workbook import problems_of
 from . import screen, selectors, services
 from .forms import (
     ManualColourForm,
+    MilestoneDoneForm,
     ProjectFilterForm,
     ProjectRuleForm,
     ProjectsUploadForm,
     ProjectUpdateForm,
     RecolourForm,
 )
-from .models import KeyProject
+from .models import KeyProject, Milestone
 from .workbook import parse_projects_workbook, workbook_bytes
 
 
@@ -225,7 +227,16 @@ def rule_settings(request, slug):
 # ---------------------------------------------------------------- one project
 
 
-def _detail(request, session, project, *, update_form=None, colour_form=None, status=200):
+def _detail(
+    request,
+    session,
+    project,
+    *,
+    update_form=None,
+    colour_form=None,
+    milestone_error="",
+    status=200,
+):
     rule = services.rule_for(session)
     context = page_context(
         request,
@@ -234,6 +245,8 @@ def _detail(request, session, project, *, update_form=None, colour_form=None, st
         update_form=update_form or ProjectUpdateForm(),
         colour_form=colour_form
         or ManualColourForm(initial={"colour": project.colour if project.is_manual else ""}),
+        milestone_error=milestone_error,
+        today=timezone.localdate(),
     )
     template = "projects/detail.html"
     if request.htmx:
@@ -297,6 +310,39 @@ def colour(request, slug, pk):
                 return redirect("projects:detail", slug, pk)
             return _detail(request, session, _project_for(session, pk))
     return _detail(request, session, project, colour_form=form, status=422)
+
+
+@login_required
+@require_POST
+def milestone_done(request, slug, pk, milestone_id):
+    """Record a milestone reached on a date, or clear it: the project is recoloured by rule."""
+    session = get_session_for_user(request, slug, organise=True)
+    project = _project_for(session, pk)
+    milestone = get_object_or_404(Milestone, project=project, pk=milestone_id)
+    form = MilestoneDoneForm(request.POST)
+    error = ""
+    if not form.is_valid():
+        error = _("请填写有效的完成日期。")
+    else:
+        try:
+            services.milestone_done_set(
+                milestone=milestone, done_on=form.cleaned_data["done_on"], actor=request.user
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("时间节点已保存。"))
+        return redirect("projects:detail", slug, pk)
+    return _detail(
+        request,
+        session,
+        _project_for(session, pk),
+        milestone_error=error,
+        status=422 if error else 200,
+    )
 
 
 # ---------------------------------------------------------------- the slideshow

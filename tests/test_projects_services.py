@@ -338,3 +338,55 @@ def test_services_milestones_deleted_with_project(session):
     MilestoneFactory(project=project)
     project.delete()
     assert Milestone.objects.count() == 0
+
+
+def test_services_milestone_done_recolours_and_clearing_it_recolours_back(session, actor):
+    project = KeyProjectFactory(session=session, actual_progress=D("35"), colour="blue")
+    milestone = MilestoneFactory(
+        project=project, name="主体封顶", planned_date=datetime.date(2026, 6, 30),
+        planned_progress=D("30"),
+    )  # fmt: skip
+    ProjectRule.objects.create(session=session, as_of=AS_OF)
+
+    services.milestone_done_set(
+        milestone=milestone, done_on=datetime.date(2026, 6, 28), actor=actor
+    )
+    project.refresh_from_db()
+    green = project.colour
+    services.milestone_done_set(milestone=milestone, done_on=None, actor=actor)
+    project.refresh_from_db()
+
+    assert (green, project.colour) == ("green", "blue")
+    assert [(f, t) for f, t, _by_rule, _reason in history(project)] == [
+        ("blue", "green"),
+        ("green", "blue"),
+    ]
+    assert history(project)[0][3].startswith("时间节点完成情况更新后重新计算。按规则：")
+    assert [
+        e.message for e in AuditLog.objects.filter(action="projects.milestone").order_by("id")
+    ] == [
+        f"重点项目 {project.code} 的节点“主体封顶”于 2026-06-28 完成",
+        f"重点项目 {project.code} 的节点“主体封顶”改为未完成",
+    ]
+
+
+def test_services_milestone_done_refuses_a_date_after_today_and_keeps_a_manual_colour(
+    session, actor
+):
+    from django.utils import timezone
+
+    project = KeyProjectFactory(session=session, colour="red", colour_set_by="manual")
+    milestone = MilestoneFactory(project=project)
+
+    with pytest.raises(ValidationError, match="完成日期不能晚于今天。"):
+        services.milestone_done_set(
+            milestone=milestone,
+            done_on=timezone.localdate() + datetime.timedelta(days=1),
+            actor=actor,
+        )
+    services.milestone_done_set(milestone=milestone, done_on=datetime.date(2026, 6, 1), actor=actor)
+
+    milestone.refresh_from_db()
+    project.refresh_from_db()
+    assert (milestone.done_on, project.colour) == (datetime.date(2026, 6, 1), "red")
+    assert history(project) == []

@@ -398,3 +398,52 @@ def test_projects_slides_preview_filters_by_colour(organiser_client, world):
     assert response.status_code == 200
     assert re.findall(r'<article class="slide-card card-(\w+)">', html) == ["red"]
     assert 'src="/static/js/projects_slides.js"' in html
+
+
+def test_projects_milestone_done_htmx_swaps_the_body_with_the_date(organiser_client, world):
+    project = world["A-1"]
+    milestone = project.milestones.get()
+
+    response = organiser_client.post(
+        url("milestone_done", project.pk, milestone.pk), {"done_on": "2026-06-20"}, **HTMX
+    )
+
+    milestone.refresh_from_db()
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="project-body">')
+    assert milestone.done_on == datetime.date(2026, 6, 20)
+    assert 'value="2026-06-20"' in html
+
+
+def test_projects_milestone_done_refusal_is_shown_and_changes_nothing(organiser_client, world):
+    project = world["A-1"]
+    milestone = project.milestones.get()
+
+    future = organiser_client.post(
+        url("milestone_done", project.pk, milestone.pk), {"done_on": "2099-01-01"}, **HTMX
+    )
+    garbage = organiser_client.post(
+        url("milestone_done", project.pk, milestone.pk), {"done_on": "not a date"}, **HTMX
+    )
+
+    milestone.refresh_from_db()
+    assert (future.status_code, garbage.status_code) == (422, 422)
+    assert "完成日期不能晚于今天。" in future.content.decode()
+    assert "请填写有效的完成日期。" in garbage.content.decode()
+    assert milestone.done_on is None
+
+
+def test_projects_milestone_done_is_for_organisers_of_this_session(moderator_client, world):
+    from sessions import roles
+    from tests.factories import UserFactory
+
+    project = world["A-1"]
+    milestone = project.milestones.get()
+    stranger = MilestoneFactory(project=KeyProjectFactory(session=ReviewSessionFactory()))
+
+    assert moderator_client.post(url("milestone_done", project.pk, milestone.pk)).status_code == 403
+    moderator_client.logout()
+    organiser = UserFactory(username="org2", role=roles.ORGANISER)
+    moderator_client.force_login(organiser)
+    assert moderator_client.post(url("milestone_done", project.pk, stranger.pk)).status_code == 404
