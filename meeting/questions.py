@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -31,7 +31,7 @@ from sessions.models import Credential, Participant, ReviewSession, Unit
 from sessions.services import audit, lock_session
 
 from .models import Question, Satisfaction, SatisfactionVote, Stage
-from .selectors import NO_VOTES, Tally
+from .selectors import NO_VOTES, Tally, tallies
 from .stage import stage_touch
 
 Status = ReviewSession.Status
@@ -587,24 +587,6 @@ class Queue:
         return next((i for i in self.answered if i.question.vote == Vote.OPEN), None)
 
 
-def _tallies(question_ids: list[int]) -> dict[int, Tally]:
-    if not question_ids:
-        return {}
-    rows = (
-        SatisfactionVote.objects.filter(question_id__in=question_ids)
-        .values("question_id")
-        .annotate(
-            n_satisfied=Count("pk", filter=Q(choice=Satisfaction.SATISFIED)),
-            n_basically=Count("pk", filter=Q(choice=Satisfaction.BASICALLY_SATISFIED)),
-            n_dissatisfied=Count("pk", filter=Q(choice=Satisfaction.DISSATISFIED)),
-        )
-    )
-    return {
-        r["question_id"]: Tally(r["n_satisfied"], r["n_basically"], r["n_dissatisfied"])
-        for r in rows
-    }
-
-
 def queue(session: ReviewSession) -> Queue:
     """Every question of the session, by column. Three queries whatever the number."""
     questions = list(
@@ -613,7 +595,7 @@ def queue(session: ReviewSession) -> Queue:
         .order_by("queue_order", "created_at", "id")
     )
     answered_ids = [q.pk for q in questions if q.status == QStatus.ANSWERED]
-    tallies = _tallies(answered_ids)
+    counts = tallies(answered_ids)
     by_id = {q.pk: q for q in questions}
     merged_into: dict[int, list[Question]] = defaultdict(list)
     for q in questions:
@@ -627,7 +609,7 @@ def queue(session: ReviewSession) -> Queue:
     columns: dict[str, list[QueueItem]] = defaultdict(list)
     for q in questions:
         item = QueueItem(
-            q, merged_into.get(q.pk, []), tallies.get(q.pk, NO_VOTES), by_id.get(q.merged_into_id)
+            q, merged_into.get(q.pk, []), counts.get(q.pk, NO_VOTES), by_id.get(q.merged_into_id)
         )
         if q.status in (QStatus.SUBMITTED, QStatus.APPROVED):
             item.merge_options = [t for t in targets[q.unit_id] if t.pk != q.pk]

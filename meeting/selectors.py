@@ -65,21 +65,28 @@ def tally(question: Question) -> Tally:
     )
 
 
+def _tallies_by(votes, key: str) -> dict[int, Tally]:
+    """The votes counted per ``key`` (a column of the votes' rows): one query."""
+    return {
+        row[key]: Tally(row["n_satisfied"], row["n_basically"], row["n_dissatisfied"])
+        for row in votes.order_by().values(key).annotate(**_COUNTS)
+    }
+
+
+def tallies(question_ids: list[int]) -> dict[int, Tally]:
+    """Question id → Tally for several questions at once (the moderator's queue); one query.
+    A question without votes is left out."""
+    if not question_ids:
+        return {}
+    return _tallies_by(SatisfactionVote.objects.filter(question_id__in=question_ids), "question_id")
+
+
 def satisfaction_by_unit(session: ReviewSession) -> dict[int, Tally]:
     """Every counted satisfaction vote of the session, per questioned unit (unit id → Tally).
 
     A vote is on an answer, so only answered questions carry votes (a database rule); a vote
     still open counts as cast. One query."""
-    rows = (
-        SatisfactionVote.objects.filter(
-            question__session=session, question__status=Question.Status.ANSWERED
-        )
-        .values("question__unit_id")
-        .annotate(**_COUNTS)
+    votes = SatisfactionVote.objects.filter(
+        question__session=session, question__status=Question.Status.ANSWERED
     )
-    return {
-        row["question__unit_id"]: Tally(
-            row["n_satisfied"], row["n_basically"], row["n_dissatisfied"]
-        )
-        for row in rows
-    }
+    return _tallies_by(votes, "question__unit_id")

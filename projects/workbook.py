@@ -30,10 +30,13 @@ from sessions.workbook import (
     FORMULA_STARTS,
     NAME_MAX,
     Problem,
+    Table,
     WorkbookError,
     is_blank,
     is_formula,
+    nonblank_rows,
     open_workbook,
+    read_table,
 )
 
 SHEET_PROJECTS = "项目"
@@ -52,7 +55,6 @@ COL_MILESTONE = "节点"
 COL_PLANNED_DATE = "计划日期"
 COL_PLANNED = "计划进度(%)"
 COL_DONE = "完成日期"
-NOTE_COLUMNS = ("备注", "说明")
 
 PROJECT_COLUMNS = (COL_CODE, COL_NAME, COL_UNIT, COL_CATEGORY, COL_ACTUAL)
 PROJECT_OPTIONAL = (COL_STALLED, COL_COLOUR)
@@ -116,19 +118,6 @@ def parse_projects_workbook(fileobj, *, unit_names: Collection[str]) -> list[Pro
         book.close()
 
 
-@dataclass
-class _Table:
-    sheet: str
-    columns: dict[str, int]
-    rows: list[tuple[int, tuple]]
-
-    def cell(self, cells: tuple, column: str):
-        index = self.columns.get(column)
-        if index is None or index >= len(cells):
-            return None
-        return cells[index]
-
-
 class _Parser:
     def __init__(self, book, *, unit_names: set[str]):
         self.book = book
@@ -152,7 +141,7 @@ class _Parser:
 
     # ------------------------------------------------------------ sheets
 
-    def _table(self, sheet: str, *, required, optional=(), max_rows: int) -> _Table | None:
+    def _table(self, sheet: str, *, required, optional=(), max_rows: int) -> Table | None:
         if sheet not in self.book.sheetnames:
             self.problem(
                 _("缺少此工作表（工作簿中现有：%(names)s）。")
@@ -166,47 +155,14 @@ class _Parser:
                 _("超过 %(max)s 行，请删除多余的行或分批导入。") % {"max": max_rows}, sheet
             )
             return None
-        rows = [
-            (cells[0].row, cells)
-            for cells in worksheet.iter_rows()
-            if cells and not all(is_blank(c) for c in cells)
-        ]
-        expected = "、".join((*required, *optional))
-        if not rows:
-            self.problem(
-                _("工作表是空的：请在第一行填写表头（%(columns)s）。") % {"columns": expected},
-                sheet,
-            )
-            return None
-        header_row, header_cells = rows[0]
-        columns: dict[str, int] = {}
-        known = (*required, *optional, *NOTE_COLUMNS)
-        ok = True
-        for index, cell in enumerate(header_cells):
-            if is_blank(cell):
-                continue
-            title = _header_key(str(cell.value))
-            if title in columns:
-                self.problem(_("表头“%(title)s”重复。") % {"title": title}, sheet, header_row)
-                ok = False
-            elif title not in known:
-                self.problem(
-                    _("未知的表头“%(title)s”；可用的表头：%(columns)s。")
-                    % {"title": title, "columns": expected},
-                    sheet,
-                    header_row,
-                )
-                ok = False
-            columns[title] = index
-        for title in required:
-            if title not in columns:
-                self.problem(
-                    _("缺少表头“%(title)s”（表头应为第一行：%(columns)s）。")
-                    % {"title": title, "columns": expected},
-                    sheet,
-                )
-                ok = False
-        return _Table(sheet=sheet, columns=columns, rows=rows[1:]) if ok else None
+        return read_table(
+            nonblank_rows(worksheet),
+            sheet=sheet,
+            required=required,
+            optional=optional,
+            problem=self.problem,
+            header_key=_header_key,
+        )
 
     def _projects(self) -> tuple[list[ProjectRow], set[str] | None]:
         """The valid rows, and every valid code (None when a code cell is itself wrong: every
@@ -347,7 +303,7 @@ class _Parser:
 
     # ------------------------------------------------------------ cells
 
-    def _text(self, table: _Table, row: int, cells, column: str, *, max_length: int):
+    def _text(self, table: Table, row: int, cells, column: str, *, max_length: int):
         cell = table.cell(cells, column)
         if is_blank(cell):
             self.problem(_("不能为空。"), table.sheet, row, column)
@@ -378,7 +334,7 @@ class _Parser:
             return None
         return text
 
-    def _percent(self, table: _Table, row: int, cells, column: str) -> Decimal | None:
+    def _percent(self, table: Table, row: int, cells, column: str) -> Decimal | None:
         """0 to 100 with at most two decimals. A cell formatted as a percentage holds 0.45
         for 45 %; text may end in %."""
         cell = table.cell(cells, column)
@@ -421,7 +377,7 @@ class _Parser:
             return None
         return number.quantize(CENT)
 
-    def _date(self, table: _Table, row: int, cells, column: str, *, required: bool):
+    def _date(self, table: Table, row: int, cells, column: str, *, required: bool):
         cell = table.cell(cells, column)
         if is_blank(cell):
             if required:
@@ -448,7 +404,7 @@ class _Parser:
         )
         return None
 
-    def _yes_no(self, table: _Table, row: int, cells, column: str) -> bool:
+    def _yes_no(self, table: Table, row: int, cells, column: str) -> bool:
         cell = table.cell(cells, column)
         if is_blank(cell):
             return False
@@ -468,7 +424,7 @@ class _Parser:
         )
         return False
 
-    def _colour(self, table: _Table, row: int, cells, column: str) -> str | None:
+    def _colour(self, table: Table, row: int, cells, column: str) -> str | None:
         cell = table.cell(cells, column)
         if is_blank(cell):
             return None

@@ -13,6 +13,7 @@ import io
 import re
 import warnings
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -243,7 +244,7 @@ def _whole_number(value) -> int | None:
 
 
 @dataclass
-class _Table:
+class Table:
     """A sheet with a header row: ``columns`` maps header text to its column index."""
 
     sheet: str
@@ -255,6 +256,66 @@ class _Table:
         if index is None or index >= len(cells):
             return None
         return cells[index]
+
+
+def nonblank_rows(worksheet) -> list[tuple[int, tuple]]:
+    """The rows of ``worksheet`` that hold anything, as (row number, cells)."""
+    return [
+        (cells[0].row, cells)
+        for cells in worksheet.iter_rows()
+        if cells and not all(is_blank(c) for c in cells)
+    ]
+
+
+def read_table(
+    rows: list[tuple[int, tuple]],
+    *,
+    sheet: str,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    problem: Callable[..., None],
+    header_key: Callable[[str], str] = str.strip,
+) -> Table | None:
+    """The sheet's first row as its header, the rest as data: a Table, or None after telling
+    ``problem(text, sheet, row)`` every header problem (empty sheet, a header twice, an unknown
+    one, a required one missing). ``header_key`` turns a header cell's text into the column's
+    name (e.g. to accept 实际进度（%） for 实际进度(%)). Every workbook import reads its sheets
+    through here, so they all answer a wrong header alike."""
+    expected = "、".join((*required, *optional))
+    if not rows:
+        problem(
+            _("工作表是空的：请在第一行填写表头（%(columns)s）。") % {"columns": expected}, sheet
+        )
+        return None
+    header_row, header_cells = rows[0]
+    columns: dict[str, int] = {}
+    known = (*required, *optional, *NOTE_COLUMNS)
+    ok = True
+    for index, cell in enumerate(header_cells):
+        if is_blank(cell):
+            continue
+        title = header_key(str(cell.value))
+        if title in columns:
+            problem(_("表头“%(title)s”重复。") % {"title": title}, sheet, header_row)
+            ok = False
+        elif title not in known:
+            problem(
+                _("未知的表头“%(title)s”；可用的表头：%(columns)s。")
+                % {"title": title, "columns": expected},
+                sheet,
+                header_row,
+            )
+            ok = False
+        columns[title] = index
+    for title in required:
+        if title not in columns:
+            problem(
+                _("缺少表头“%(title)s”（表头应为第一行：%(columns)s）。")
+                % {"title": title, "columns": expected},
+                sheet,
+            )
+            ok = False
+    return Table(sheet=sheet, columns=columns, rows=rows[1:]) if ok else None
 
 
 class _Parser:
@@ -298,54 +359,19 @@ class _Parser:
                 _("超过 %(max)s 行，请删除多余的行或分批导入。") % {"max": MAX_ROWS}, sheet
             )
             return None
-        return [
-            (cells[0].row, cells)
-            for cells in worksheet.iter_rows()
-            if cells and not all(is_blank(c) for c in cells)
-        ]
+        return nonblank_rows(worksheet)
 
     def _table(self, sheet: str, *, required_columns, optional_columns=(), required=True):
         rows = self._rows(sheet, required=required)
         if rows is None:
             return None
-        expected = "、".join((*required_columns, *optional_columns))
-        if not rows:
-            self.problem(
-                _("工作表是空的：请在第一行填写表头（%(columns)s）。") % {"columns": expected},
-                sheet,
-            )
-            return None
-        header_row, header_cells = rows[0]
-        columns: dict[str, int] = {}
-        known = (*required_columns, *optional_columns, *NOTE_COLUMNS)
-        ok = True
-        for index, cell in enumerate(header_cells):
-            if is_blank(cell):
-                continue
-            title = str(cell.value).strip()
-            if title in columns:
-                self.problem(_("表头“%(title)s”重复。") % {"title": title}, sheet, header_row)
-                ok = False
-            elif title not in known:
-                self.problem(
-                    _("未知的表头“%(title)s”；可用的表头：%(columns)s。")
-                    % {"title": title, "columns": expected},
-                    sheet,
-                    header_row,
-                )
-                ok = False
-            columns[title] = index
-        for title in required_columns:
-            if title not in columns:
-                self.problem(
-                    _("缺少表头“%(title)s”（表头应为第一行：%(columns)s）。")
-                    % {"title": title, "columns": expected},
-                    sheet,
-                )
-                ok = False
-        if not ok:
-            return None
-        return _Table(sheet=sheet, columns=columns, rows=rows[1:])
+        return read_table(
+            rows,
+            sheet=sheet,
+            required=required_columns,
+            optional=optional_columns,
+            problem=self.problem,
+        )
 
     def _meta(self) -> SessionMeta | None:
         before = len(self.problems)
@@ -606,7 +632,7 @@ class _Parser:
 
     # ------------------------------------------------------------ cells
 
-    def _name(self, table: _Table, row: int, cells, column: str, *, required: bool = True):
+    def _name(self, table: Table, row: int, cells, column: str, *, required: bool = True):
         """The text of a name cell, or None when blank or wrong (a problem is then recorded)."""
         if column not in table.columns:
             return None
