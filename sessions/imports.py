@@ -16,8 +16,23 @@ from django.utils.translation import gettext as _
 from .credentials import MAX_PER_CALL, credentials_generate
 from .models import Participant, RaterGroup, ReviewSession, Unit, UnitCategory
 from .presets import asks_by_default
-from .services import _require_draft, audit, lock_session, session_create, speaking_order_invalidate
-from .workbook import COL_CATEGORY, SHEET_UNITS, Problem, SessionWorkbook, WorkbookError
+from .services import (
+    ANONYMOUS_MIN_SAMPLE,
+    _require_draft,
+    audit,
+    lock_session,
+    session_create,
+    speaking_order_invalidate,
+)
+from .workbook import (
+    COL_CATEGORY,
+    COL_MIN_SAMPLE,
+    SHEET_GROUPS,
+    SHEET_UNITS,
+    Problem,
+    SessionWorkbook,
+    WorkbookError,
+)
 
 Side = UnitCategory.Side
 
@@ -107,6 +122,19 @@ def _import(*, session: ReviewSession, workbook: SessionWorkbook, actor) -> Impo
         for row in workbook.units
         if row.name in units and units[row.name].category.name != row.category
     ]
+    if session.scheme.anonymous:
+        # Fewer votes than this would let a unit's group score show one rater's grade
+        # (docs/anonymity.md, "minimum sample").
+        clashes += [
+            Problem(
+                _("匿名评议的最少有效票数不能少于 %(min)s。") % {"min": ANONYMOUS_MIN_SAMPLE},
+                SHEET_GROUPS,
+                row.row,
+                COL_MIN_SAMPLE,
+            )
+            for row in workbook.groups
+            if row.min_sample is not None and row.min_sample < ANONYMOUS_MIN_SAMPLE
+        ]
     if clashes:
         raise WorkbookError(clashes)
 

@@ -437,7 +437,9 @@ def paper_ballots_import(
         ballot = Ballot(
             session=session,
             group=group,
-            holder_unit=holder,
+            # Used above to leave the own unit out; not kept in an anonymous session, where
+            # it would narrow the rater to the unit's few people (docs/anonymity.md).
+            holder_unit=None if scheme.anonymous else holder,
             credential=None,
             source=Ballot.Source.PAPER,
             paper_number=paper.number,

@@ -59,14 +59,19 @@ def _credential_statement(vendor: str, for_update: bool):
         f"{' '.join(joins)} WHERE c.{{where}} = %s"
     )
     if for_update and connection.features.has_select_for_update_of:
-        sql += " FOR UPDATE OF c"
+        # The session row too, shared: closing rating locks it exclusively
+        # (sessions/services.session_transition), so a submission either commits before the
+        # close begins or waits and then reads the session as closed. Without it a ballot
+        # could commit just after the close and still get a receipt (docs/anonymity.md,
+        # "closing").
+        sql += " FOR UPDATE OF c FOR KEY SHARE OF s"
     return sql, parts, [col for _m, _s, _n, cols in parts for col in cols]
 
 
 def credential_with_session(*, code: str | None = None, pk: int | None = None, lock=False):
     """The credential with ``code`` (or ``pk``) and its session, scheme, group and holder unit
     already attached, or None. ``lock`` takes the credential's row lock (PostgreSQL), as
-    ``select_for_update(of=("self",))`` would."""
+    ``select_for_update(of=("self",))`` would, and a shared lock on its session."""
     sql, parts, cols = _credential_statement(connection.vendor, lock)
     sql = sql.format(where="code" if code is not None else "id")
     with connection.cursor() as cursor:

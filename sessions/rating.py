@@ -84,24 +84,33 @@ def form_layout(credential: Credential) -> FormLayout:
 
     One statement returning plain values: the form page, every tap and the submission read
     it (sessions/rater_sql.py says why it is written by hand)."""
-    session = credential.session
+    return _layout(credential.session_id, credential.holder_unit_id, _cross_side(credential))
+
+
+def _cross_side(credential: Credential) -> str | None:
+    """With 交叉评议 on, the category side this credential's group rates; else None."""
     side = credential.group.side
-    other = None
-    if session.scheme.cross_rating and side in (
-        UnitCategory.Side.TOWN,
-        UnitCategory.Side.DEPARTMENT,
-    ):
-        other = (
-            UnitCategory.Side.DEPARTMENT
-            if side == UnitCategory.Side.TOWN
-            else UnitCategory.Side.TOWN
-        )
-    rows = rater_sql.layout_rows(
-        session_id=session.pk, holder_unit_id=credential.holder_unit_id, side=other
-    )
+    if not credential.session.scheme.cross_rating:
+        return None
+    if side == UnitCategory.Side.TOWN:
+        return UnitCategory.Side.DEPARTMENT
+    if side == UnitCategory.Side.DEPARTMENT:
+        return UnitCategory.Side.TOWN
+    return None
+
+
+def _layout(session_id: int, holder_unit_id: int | None, side: str | None) -> FormLayout:
+    rows = rater_sql.layout_rows(session_id=session_id, holder_unit_id=holder_unit_id, side=side)
     units = tuple(dict.fromkeys(FormUnit(*row[:4]) for row in rows))
     criteria = tuple(dict.fromkeys((row[4], row[5]) for row in rows if row[4] is not None))
     return FormLayout(units=units, criteria=criteria)
+
+
+def group_layout(credential: Credential) -> FormLayout:
+    """The form of the credential's group as if it had no own unit: what every anonymous
+    ballot of the group is stored as, its own unit's cells padded with 弃权
+    (docs/anonymity.md, "what a ballot row holds")."""
+    return _layout(credential.session_id, None, _cross_side(credential))
 
 
 def rateable_units(credential: Credential) -> list[Unit]:
@@ -297,7 +306,14 @@ def _ballot_submit(*, credential: Credential, receipt: str) -> Submission:
     _require_open(locked)
     scheme = locked.session.scheme
     drafts = drafts_for(locked)
-    cells = form_layout(locked).cells
+    own_unit = locked.holder_unit_id
+    if scheme.anonymous and own_unit is not None:
+        # Stored as the group's whole form, the own unit's cells as 弃权 (not a vote, 4.1):
+        # a ballot lacking one unit would name its rater's unit (docs/anonymity.md).
+        stored_cells = group_layout(locked).cells
+        cells = [cell for cell in stored_cells if cell.unit_id != own_unit]
+    else:
+        stored_cells = cells = form_layout(locked).cells
     missing = [cell for cell in cells if cell not in drafts]
     if missing:
         raise ValidationError(
@@ -311,10 +327,13 @@ def _ballot_submit(*, credential: Credential, receipt: str) -> Submission:
 
     # Written with rater_sql: the ORM's INSERT and UPDATE machinery cost more CPU than the
     # statements themselves, on the one request every rater makes (docs/benchmarks.md).
+    # Anonymous: neither the credential nor the holder's unit is kept with the ballot; the
+    # unit has done its work above (section 4.2) and would narrow the rater to the unit's
+    # few cards (docs/anonymity.md, "what a ballot row holds").
     ballot = Ballot(
         session_id=locked.session_id,
         group_id=locked.group_id,
-        holder_unit_id=locked.holder_unit_id,
+        holder_unit_id=None if scheme.anonymous else locked.holder_unit_id,
         credential=None if scheme.anonymous else locked,
         source=Ballot.Source.TABLET,
         flags=flags,
@@ -326,9 +345,9 @@ def _ballot_submit(*, credential: Credential, receipt: str) -> Submission:
                 ballot_id=ballot.pk,
                 unit_id=cell.unit_id,
                 criterion_id=cell.criterion_id,
-                grade=drafts[cell],
+                grade=drafts.get(cell, Grade.ABSTAIN),
             )
-            for cell in cells
+            for cell in stored_cells
         ]
     )
     updated = rater_sql.credential_mark_submitted(

@@ -80,6 +80,18 @@ def _require_draft(session: ReviewSession) -> None:
         )
 
 
+# In an anonymous session a group's score on a unit is published only from this many votes
+# up: with one or two, the score would show a single rater's grade (docs/anonymity.md,
+# "minimum sample").
+ANONYMOUS_MIN_SAMPLE = 3
+
+
+def _anonymous_min_sample_message() -> str:
+    return _(
+        "匿名评议的最少有效票数不能少于 %(min)s：票数更少时，单位得分会暴露个别评议人的评价。"
+    ) % {"min": ANONYMOUS_MIN_SAMPLE}
+
+
 def lock_session(session: ReviewSession) -> ReviewSession:
     """Re-read the session under a row lock so that two staff cannot race a transition."""
     return ReviewSession.objects.select_for_update().get(pk=session.pk)
@@ -240,6 +252,12 @@ def readiness_problems(session: ReviewSession) -> list[str]:
     elif sum((g.weight for g in groups), Decimal(0)) <= 0:
         problems.append(_("评议组权重之和必须大于 0。"))
     scheme = session.scheme
+    low = [g.name for g in groups if g.min_sample < ANONYMOUS_MIN_SAMPLE]
+    if scheme.anonymous and low:
+        problems.append(
+            _("评议组“%(groups)s”：%(message)s")
+            % {"groups": "、".join(low), "message": _anonymous_min_sample_message()}
+        )
     if scheme.component_weight_total != Decimal(100):
         problems.append(
             _("计分构成的权重之和为 %(total)s%%，必须为 100%%。")
@@ -258,6 +276,12 @@ def session_transition(*, session: ReviewSession, target: str, actor) -> ReviewS
     before = session.status
     session.status = target
     session.save(update_fields=["status", "updated_at"])
+    if target == Status.CLOSED:
+        # Under the session lock every submission shares (sessions/rater_sql.py): no ballot is
+        # in flight, and none can follow (docs/anonymity.md, "closing").
+        from .ballot_box import seal  # it audits through this module
+
+        seal(session=session, actor=actor)
     audit(
         session=session,
         actor=actor,
@@ -480,6 +504,13 @@ def group_save(
         raise ValidationError(_("权重不能为负数。"))
     if min_sample is not None and min_sample < 1:
         raise ValidationError(_("最少有效票数至少为 1。"))
+    effective = (
+        min_sample
+        if min_sample is not None
+        else (group.min_sample if group else session.scheme.default_min_sample)
+    )
+    if session.scheme.anonymous and effective < ANONYMOUS_MIN_SAMPLE:
+        raise ValidationError(_anonymous_min_sample_message())
     clash = session.rater_groups.filter(name=name)
     if group:
         clash = clash.exclude(pk=group.pk)
@@ -897,7 +928,9 @@ def scheme_value_text(field: str, value) -> str:
     return str(value)
 
 
-def scheme_problems(values: dict, *, group_names: Iterable[str]) -> dict[str, list[str]]:
+def scheme_problems(
+    values: dict, *, group_names: Iterable[str], low_sample_groups: Iterable[str] = ()
+) -> dict[str, list[str]]:
     """What is wrong with a complete set of scheme ``values``, by field ("__all__" for rules
     across fields); empty when they may be saved. Each message names the field."""
     labels = scheme_field_labels()
@@ -966,7 +999,17 @@ def scheme_problems(values: dict, *, group_names: Iterable[str]) -> dict[str, li
 
     # 4.3: at least 3 votes, so that one is left after dropping the highest and the lowest.
     integer_ok("trim_above", 2, 1000)
-    integer_ok("default_min_sample", 1, 1000)
+    sample_ok = integer_ok("default_min_sample", 1, 1000)
+    if values["anonymous"] is True:
+        if sample_ok and values["default_min_sample"] < ANONYMOUS_MIN_SAMPLE:
+            add("default_min_sample", _anonymous_min_sample_message())
+        low_groups = list(low_sample_groups)
+        if low_groups:
+            add(
+                "anonymous",
+                _("评议组“%(groups)s”：%(message)s")
+                % {"groups": "、".join(low_groups), "message": _anonymous_min_sample_message()},
+            )
 
     # 4.6: the components' weights sum to 100 %.
     weights = [f for f in ScoringScheme.COMPONENT_FIELDS if decimal_ok(f, Decimal(0), HUNDRED)]
@@ -1029,7 +1072,11 @@ def scheme_update(*, session: ReviewSession, actor, **values) -> ScoringScheme:
     before = {field: getattr(scheme, field) for field in SCHEME_FIELDS}
     after = {**before, **values}
     problems = scheme_problems(
-        after, group_names=session.rater_groups.values_list("name", flat=True)
+        after,
+        group_names=session.rater_groups.values_list("name", flat=True),
+        low_sample_groups=session.rater_groups.filter(
+            min_sample__lt=ANONYMOUS_MIN_SAMPLE
+        ).values_list("name", flat=True),
     )
     if problems:
         raise ValidationError(problems)

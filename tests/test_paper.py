@@ -386,13 +386,14 @@ def test_paper_ballots_import_stores_paper_ballots_with_their_grades(status):
     assert report == PaperImportReport(
         imported=3, ignored=[IgnoredGrade(3, "P002", "区财政局", OWN_UNIT)], flagged=[]
     )
+    # The 所在单位 leaves the own unit out and is not kept: the session is anonymous.
     assert stored(session) == [
         ("P001", "县级领导", None, [], ROWS_0_GRADES),
-        ("P002", "区直部门", "区财政局", [], {"城关镇": "good", "滨河街道": "fairly_good"}),
+        ("P002", "区直部门", None, [], {"城关镇": "good", "滨河街道": "fairly_good"}),
         (
             "P003",
             "镇(街道)",
-            "区档案馆",
+            None,
             [],
             {"城关镇": "abstain", "滨河街道": "good", "区教育局": "average"},
         ),

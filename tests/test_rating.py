@@ -477,10 +477,11 @@ def test_ballot_submit_creates_one_ballot_and_uses_the_credential():
     ballot = Ballot.objects.get()
     credential.refresh_from_db()
     assert submission == Submission(receipt=credential.receipt, flags=[], repeated=False)
+    # Anonymous: neither the credential nor the holder's unit is kept (docs/anonymity.md).
     assert (ballot.session, ballot.group, ballot.holder_unit, ballot.credential) == (
         session,
         group,
-        own,
+        None,
         None,
     )
     assert (ballot.source, ballot.flags, ballot.paper_number, ballot.voided_at) == (
@@ -489,8 +490,10 @@ def test_ballot_submit_creates_one_ballot_and_uses_the_credential():
         "",
         None,
     )
+    # The own unit, never on the form, is stored as 弃权 so every ballot of the group has
+    # the same units.
     assert sorted(ballot.grades.values_list("unit_id", "criterion_id", "grade")) == sorted(
-        [(first.pk, None, GOOD), (second.pk, None, AVERAGE)]
+        [(own.pk, None, Grade.ABSTAIN), (first.pk, None, GOOD), (second.pk, None, AVERAGE)]
     )
     assert DraftGrade.objects.filter(credential=credential).count() == 0
     assert credential.submitted_at is not None

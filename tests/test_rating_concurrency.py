@@ -23,6 +23,7 @@ from sessions.models import (
     Credential,
     DraftGrade,
     Grade,
+    Participant,
     ReviewSession,
 )
 from tests.factories import (
@@ -93,8 +94,7 @@ class Run:
 
 def _rating_session(rng: random.Random):
     """A session in rating, 10 participants, 30 credentials with complete drafts. Every
-    credential has its own holder unit (the first 10 are participants, so they rate 9 units):
-    in this test only, that maps an anonymous ballot back to its credential."""
+    credential has its own holder unit (the first 10 are participants, so they rate 9 units)."""
     session = ReviewSessionFactory(status=ReviewSession.Status.RATING)
     category = UnitCategoryFactory(session=session)
     participants = [
@@ -175,22 +175,27 @@ def _tap_until_refused(run: Run, credential_id: int, unit_id: int, first_grade: 
     raise AssertionError(f"credential {credential_id} was never submitted")
 
 
-def _ballot_grades(session) -> dict[int, dict[int, str]]:
-    """holder unit → {unit: grade}, one entry per ballot."""
-    by_holder: dict[int, dict[int, str]] = defaultdict(dict)
-    for holder_id, unit_id, grade in BallotGrade.objects.filter(
+def _ballot_grades(session) -> Counter:
+    """Each ballot's {unit: grade}, as a multiset (nothing on an anonymous ballot names its
+    credential, so ballots are matched to what was drafted by their content)."""
+    by_ballot: dict = defaultdict(dict)
+    for ballot_id, unit_id, grade in BallotGrade.objects.filter(
         ballot__session=session
-    ).values_list("ballot__holder_unit_id", "unit_id", "grade"):
-        by_holder[holder_id][unit_id] = grade
-    return dict(by_holder)
+    ).values_list("ballot_id", "unit_id", "grade"):
+        by_ballot[ballot_id][unit_id] = grade
+    return Counter(frozenset(cells.items()) for cells in by_ballot.values())
 
 
 def _assert_one_ballot_each(session, credentials, calls, written):
     """Exactly one ballot per credential, its receipt returned to every call, no lost draft."""
     holders = {credential.pk: credential.holder_unit_id for credential in credentials}
+    participants = set(
+        Participant.objects.filter(session=session).values_list("unit_id", flat=True)
+    )
     ballots = Ballot.objects.filter(session=session)
     assert ballots.count() == len(credentials)
-    assert Counter(ballots.values_list("holder_unit_id", flat=True)) == Counter(holders.values())
+    # Anonymous: no ballot keeps its credential or its holder's unit (docs/anonymity.md).
+    assert set(ballots.values_list("credential_id", "holder_unit_id")) == {(None, None)}
 
     receipts = dict(Credential.objects.filter(session=session).values_list("pk", "receipt"))
     assert len(set(receipts.values())) == len(credentials)
@@ -204,11 +209,18 @@ def _assert_one_ballot_each(session, credentials, calls, written):
         for pk in holders
     }
 
+    # What each credential drafted, its own unit stored as 弃权 where that unit takes part.
+    expected = {
+        pk: cells | ({holders[pk]: Grade.ABSTAIN} if holders[pk] in participants else {})
+        for pk, cells in written.items()
+    }
     assert BallotGrade.objects.filter(ballot__session=session).count() == sum(
-        len(cells) for cells in written.values()
+        len(cells) for cells in expected.values()
     )
     assert DraftGrade.objects.filter(credential__session=session).count() == 0
-    assert _ballot_grades(session) == {holders[pk]: cells for pk, cells in written.items()}
+    assert _ballot_grades(session) == Counter(
+        frozenset(cells.items()) for cells in expected.values()
+    )
 
 
 def test_ballot_submit_concurrently_gives_one_ballot_per_credential_and_loses_no_draft():
@@ -280,3 +292,53 @@ def test_ballot_submit_racing_taps_keeps_every_accepted_tap():
     assert accepted > 0  # the taps did race the submissions
     _assert_one_ballot_each(session, credentials, calls, written)
     print(f"\naccepted racing taps: {accepted}, retries on OperationalError: {run.retries}")
+
+
+def test_no_ballot_is_accepted_after_the_close():
+    """Submissions racing the close: each one either commits before the close (and is mixed
+    by it) or is refused with no receipt; none lands after it (docs/anonymity.md, "closing")."""
+    from sessions import services
+
+    rng = random.Random(20261204)
+    session, credentials, _written = _rating_session(rng)
+    outcomes = []
+
+    delays = {credential.pk: rng.uniform(0, 0.3) for credential in credentials}
+
+    def submit(credential_id: int) -> None:
+        time.sleep(delays[credential_id])
+        credential = Credential.objects.get(pk=credential_id)
+        try:
+            outcomes.append(("receipt", rating.ballot_submit(credential=credential).receipt))
+        except rating.RatingClosed:
+            outcomes.append(("refused", credential_id))
+
+    def close() -> None:
+        time.sleep(0.15)
+        services.session_transition(session=session, target=ReviewSession.Status.CLOSED, actor=None)
+
+    run = Run()
+    run.all([(close,)] + [(submit, credential.pk) for credential in credentials])
+
+    receipts = {value for kind, value in outcomes if kind == "receipt"}
+    refused = {value for kind, value in outcomes if kind == "refused"}
+    assert len(receipts) + len(refused) == len(credentials)
+    assert receipts and refused  # the close did fall among the submissions
+    assert (
+        set(
+            Credential.objects.filter(session=session, receipt__isnull=False).values_list(
+                "receipt", flat=True
+            )
+        )
+        == receipts
+    )
+    assert Credential.objects.filter(pk__in=refused, submitted_at__isnull=False).count() == 0
+    assert Ballot.objects.filter(session=session).count() == len(receipts)
+    # Every ballot was rewritten by the close: none was inserted after it.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT xmin::text FROM {Ballot._meta.db_table} WHERE session_id = %s",  # noqa: S608
+            [session.pk],
+        )
+        assert len(cursor.fetchall()) <= 1
+    print(f"\naccepted before the close: {len(receipts)}, refused after it: {len(refused)}")

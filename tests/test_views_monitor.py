@@ -304,16 +304,20 @@ def test_no_page_shows_who_gave_an_anonymous_ballot(organiser_client, flagged):
     assert leaks == []
 
 
-def test_ballot_detail_shows_grades_flags_and_holder_unit(observer_client, flagged):
+def test_ballot_detail_shows_grades_and_flags_but_no_holder_unit(observer_client, flagged):
     response = observer_client.get(url("ballot_detail", flagged.pk))
 
     content = response.content.decode()
+    # The holder's own unit (城关镇) is stored as 弃权 and its name is not kept with an
+    # anonymous ballot (docs/anonymity.md).
     assert [(r.unit.name, r.grades) for r in response.context["grade_rows"]] == [
+        ("城关镇", ["弃权"]),
         ("东风街道", ["一般"]),
         ("滨河街道", ["一般"]),
     ]
     assert response.context["ballot"].flag_labels == ["所有单位评价相同"]
-    assert "城关镇" in content  # the holder's own unit, not rated (section 4.2)
+    assert response.context["ballot"].holder_unit is None
+    assert "（本单位不参与评议）" not in content
     assert f"评议票 {flagged.pk.hex[:8]}" in content
 
 
