@@ -347,3 +347,20 @@ def test_session_import_into_is_all_or_nothing(draft, organiser):
 
     assert row_counts() == before
     assert draft.rater_groups.get().weight == Decimal("30.00")
+
+
+@pytest.mark.django_db
+def test_session_import_into_refuses_an_anonymous_minimum_sample_below_3(draft, organiser):
+    workbook = SessionWorkbook(
+        meta=None,
+        groups=[GroupRow(name="区直部门", weight=Decimal("20"), min_sample=2, row=3)],
+    )
+    groups_before = list(draft.rater_groups.values_list("name", "min_sample"))
+
+    with pytest.raises(WorkbookError) as refused:
+        session_import_into(session=draft, workbook=workbook, actor=organiser)
+
+    assert [str(problem) for problem in refused.value.problems] == [
+        "工作表“评议组”第 3 行“最少有效票数”列：匿名评议的最少有效票数不能少于 3。"
+    ]
+    assert list(draft.rater_groups.values_list("name", "min_sample")) == groups_before

@@ -430,3 +430,33 @@ def test_scheme_update_component_sum_error_is_english_when_english_is_active(ses
     assert raised.value.messages == [
         "The component weights must add up to 100%; they add up to 90%."
     ]
+
+
+MIN_SAMPLE_RULE = "匿名评议的最少有效票数不能少于 3：票数更少时，单位得分会暴露个别评议人的评价。"
+
+
+def test_scheme_update_anonymous_default_min_sample_below_3_refused(session):
+    before = _stored(session)
+
+    with pytest.raises(ValidationError) as raised:
+        services.scheme_update(session=session, actor=None, default_min_sample=2)
+
+    assert raised.value.message_dict == {"default_min_sample": [MIN_SAMPLE_RULE]}
+    assert _stored(session) == before
+
+
+def test_scheme_update_named_session_may_use_a_minimum_sample_of_1(session):
+    services.scheme_update(session=session, actor=None, anonymous=False, default_min_sample=1)
+
+    assert (_stored(session)["anonymous"], _stored(session)["default_min_sample"]) == (False, 1)
+
+
+def test_scheme_update_turning_anonymous_on_names_groups_below_3(session):
+    services.scheme_update(session=session, actor=None, anonymous=False)
+    session.rater_groups.update(min_sample=1)
+
+    with pytest.raises(ValidationError) as raised:
+        services.scheme_update(session=session, actor=None, anonymous=True)
+
+    assert raised.value.message_dict == {"anonymous": [f"评议组“县级领导”：{MIN_SAMPLE_RULE}"]}
+    assert _stored(session)["anonymous"] is False

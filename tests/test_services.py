@@ -1678,3 +1678,43 @@ def test_group_save_defaults_can_ask_by_name_and_keeps_what_the_organiser_set(db
     assert services.group_save(
         session=session, actor=None, name="人大代表", weight=Decimal(5)
     ).can_ask
+
+
+# ---------------------------------------------------------------- anonymous minimum sample
+
+
+def test_group_save_refuses_a_minimum_sample_below_3_in_an_anonymous_session(actor):
+    session = ReviewSessionFactory()
+
+    with pytest.raises(ValidationError) as refused:
+        services.group_save(
+            session=session, actor=actor, name="县级领导", weight=Decimal("40"), min_sample=2
+        )
+
+    assert refused.value.messages == [
+        "匿名评议的最少有效票数不能少于 3：票数更少时，单位得分会暴露个别评议人的评价。"
+    ]
+    assert session.rater_groups.count() == 0
+
+
+def test_group_save_allows_a_minimum_sample_of_1_in_a_named_session(actor):
+    session = ReviewSessionFactory()
+    ScoringScheme.objects.filter(session=session).update(anonymous=False)
+    session.refresh_from_db()
+
+    group = services.group_save(
+        session=session, actor=actor, name="县级领导", weight=Decimal("40"), min_sample=1
+    )
+
+    assert group.min_sample == 1
+
+
+def test_readiness_problems_name_anonymous_groups_below_3():
+    session = _ready_to_freeze()
+    RaterGroup.objects.filter(session=session).update(min_sample=2)  # stored before the rule
+
+    problems = services.readiness_problems(session)
+
+    assert problems == [
+        "评议组“县级领导”：匿名评议的最少有效票数不能少于 3：票数更少时，单位得分会暴露个别评议人的评价。"
+    ]

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors, services
+from .. import ballot_box, selectors, services
 from ..forms import (
     AttachmentForm,
     CategoryForm,
@@ -140,6 +140,10 @@ def session_transition(request, slug, target):
             target=target,
             target_label=ReviewSession.Status(target).label,
             problems=problems,
+            # Closing destroys what codes saved but never submitted: shown before it happens.
+            unsubmitted=ballot_box.unsubmitted_drafts(session)
+            if target == ReviewSession.Status.CLOSED
+            else [],
         ),
         status=409 if request.method == "POST" else 200,
     )
