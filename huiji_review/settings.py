@@ -5,6 +5,7 @@ start without a real SECRET_KEY, the way healthchecks' hc/settings.py reads its 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
     "sessions.apps.ReviewConfig",
     "scoring.apps.ScoringConfig",
     "meeting.apps.MeetingConfig",
@@ -101,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "huiji_review.urls"
@@ -142,6 +146,22 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "review:session_list"
 LOGOUT_REDIRECT_URL = "login"
+
+# Staff login throttling with django-axes (docs/deployment.md, "Staff login throttling"). A user
+# name is locked after LOGIN_FAILURE_LIMIT wrong passwords *from one address*: keyed on the pair,
+# one person's typos never lock the other staff out, and the same account still logs in from
+# another address. The standalone backend only refuses locked attempts; ModelBackend logs in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", "15"))
+AXES_RESET_ON_SUCCESS = True
+# The same client address as the raters' wrong-code throttle, trusted proxy header included.
+AXES_CLIENT_IP_CALLABLE = "huiji_review.login_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "huiji_review.login_throttle.locked_out"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
