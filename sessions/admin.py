@@ -3,27 +3,37 @@ from django.contrib import admin
 from . import models
 
 
-@admin.register(models.ReviewSession)
-class ReviewSessionAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "year", "date", "status"]
-    list_filter = ["kind", "status", "year"]
-    search_fields = ["title", "slug"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """View only: no add, change or delete, not even for a superuser.
 
+    Every change to a session's data goes through the services, which check the lifecycle
+    (DESIGN.md section 3) and write the audit log; the admin would bypass both (a published
+    session moved back to rating, a frozen scheme edited). Used by the admin of every app whose
+    models the lifecycle governs: sessions, scoring, meeting and projects.
+    """
 
-@admin.register(models.AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "session", "actor_label", "action", "message"]
-    list_filter = ["action"]
+    def has_add_permission(self, request):
+        return False
 
-    # The audit log is evidence: nobody edits or deletes it, not even a superuser.
     def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def has_add_permission(self, request):
-        return False
+
+@admin.register(models.ReviewSession)
+class ReviewSessionAdmin(ReadOnlyAdmin):
+    list_display = ["title", "kind", "year", "date", "status"]
+    list_filter = ["kind", "status", "year"]
+    search_fields = ["title", "slug"]
+
+
+# The audit log is evidence: nobody edits or deletes it, not even a superuser.
+@admin.register(models.AuditLog)
+class AuditLogAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "session", "actor_label", "action", "message"]
+    list_filter = ["action"]
 
 
 for model in (
@@ -36,4 +46,4 @@ for model in (
     models.ScoringScheme,
     models.Criterion,
 ):
-    admin.site.register(model)
+    admin.site.register(model, ReadOnlyAdmin)
