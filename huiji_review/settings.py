@@ -92,6 +92,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: refuses an oversize body from its Content-Length before anything reads it.
+    "huiji_review.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -186,6 +188,9 @@ STORAGES = {
 
 # Uploads: workbooks and report attachments. Larger bodies are refused before they are read.
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))
+# Every request body outside the staff pages under /sessions/ (login, rater tablets, the big
+# screen, admin) is small; RequestBodyLimitMiddleware refuses a larger one unread.
+REQUEST_BODY_MAX_BYTES = envint("REQUEST_BODY_MAX_BYTES", str(1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
