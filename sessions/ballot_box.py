@@ -24,7 +24,9 @@ the mix could hide (a paper ballot's number is its own, a named ballot keeps its
 from __future__ import annotations
 
 import logging
+import re
 import secrets
+import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -164,11 +166,57 @@ def seal(*, session: ReviewSession, actor) -> None:
     transaction.on_commit(lambda: scrub_storage(session_id=session.pk))
 
 
+def _checkpoint(cursor) -> None:
+    """Let PostgreSQL recycle the WAL that recorded the submissions, where the database user
+    may (a superuser, or a member of pg_checkpoint); otherwise the next automatic checkpoint
+    does it (docs/anonymity.md, "where the promise ends")."""
+    cursor.execute(
+        "SELECT rolsuper OR pg_has_role(current_user, 'pg_checkpoint', 'MEMBER')"
+        " FROM pg_roles WHERE rolname = current_user"
+    )
+    row = cursor.fetchone()
+    if row and row[0]:
+        cursor.execute("CHECKPOINT")
+
+
+# How often, and after what pauses, the rewrite is repeated while rows it had to keep remain.
+SCRUB_PAUSES = (0.5, 1.0, 2.0, 4.0)
+
+
+def _kept_rows(notices: list) -> int:
+    """Dead rows a ``VACUUM (FULL, VERBOSE)`` had to keep because a snapshot could still see
+    them: the first number of its INFO detail ("N dead row versions cannot be removed yet"),
+    read by position so that a translated server message reads the same."""
+    kept = 0
+    for diag in notices:
+        match = re.search(r"\d+", diag.message_detail or "")
+        if diag.severity_nonlocalized == "INFO" and match:
+            kept += int(match.group())
+    return kept
+
+
+def _vacuum_full(cursor, tables: list[str]) -> int:
+    """One ``VACUUM FULL`` of each table; the number of dead rows it had to keep."""
+    notices: list = []
+    raw = connection.connection
+    raw.add_notice_handler(notices.append)
+    try:
+        for table in tables:
+            cursor.execute(f"VACUUM (FULL, VERBOSE, ANALYZE) {table}")
+    finally:
+        raw.remove_notice_handler(notices.append)
+    return _kept_rows(notices)
+
+
 def scrub_storage(*, session_id: int | None = None) -> bool:
     """Rewrite the ballot, grade and draft tables so no dead row of a submission, a draft or
     a ballot before the mix remains in the database files (docs/anonymity.md, "after close").
     Runs outside any transaction (VACUUM cannot run inside one); True when done. A failure
-    is logged and audited, and ``python manage.py scrub_ballot_storage`` runs it again."""
+    is logged and audited, and ``python manage.py scrub_ballot_storage`` runs it again.
+
+    On PostgreSQL a rewrite must keep the dead rows that some open snapshot may still see (an
+    ANALYZE by autovacuum after the day's inserts, a backup under way): it is repeated, after
+    short pauses, until it kept none."""
     session = ReviewSession.objects.filter(pk=session_id).first() if session_id else None
     if connection.in_atomic_block:
         logger.warning("ballot storage not scrubbed: inside a transaction")
@@ -177,6 +225,7 @@ def scrub_storage(*, session_id: int | None = None) -> bool:
         connection.ops.quote_name(model._meta.db_table)
         for model in (Ballot, BallotGrade, DraftGrade, Credential)
     ]
+    kept = 0
     try:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -185,25 +234,22 @@ def scrub_storage(*, session_id: int | None = None) -> bool:
                 cursor.execute("SET lock_timeout = '60s'")
                 cursor.execute("SET statement_timeout = 0")
                 try:
-                    for table in tables:
-                        cursor.execute(f"VACUUM (FULL, ANALYZE) {table}")
+                    kept = _vacuum_full(cursor, tables)
+                    for pause in SCRUB_PAUSES:
+                        if not kept:
+                            break
+                        time.sleep(pause)
+                        kept = _vacuum_full(cursor, tables)
+                    _checkpoint(cursor)
                 finally:
                     cursor.execute("RESET lock_timeout")
                     cursor.execute("RESET statement_timeout")
             elif connection.vendor == "sqlite":
                 cursor.execute("VACUUM")
     except DatabaseError as exc:
-        logger.error("ballot storage not scrubbed: %s", exc.__class__.__name__)
-        audit(
-            session=session,
-            actor=None,
-            action="ballot_box.scrub_failed",
-            message=_(
-                "评议票存储清理未完成（%(error)s），请运行 python manage.py scrub_ballot_storage。"
-            )
-            % {"error": exc.__class__.__name__},
-        )
-        return False
+        return _scrub_failed(session, exc.__class__.__name__)
+    if kept:
+        return _scrub_failed(session, f"{kept} dead rows still visible to an open snapshot")
     audit(
         session=session,
         actor=None,
@@ -211,3 +257,17 @@ def scrub_storage(*, session_id: int | None = None) -> bool:
         message=_("评议票、评价和暂存评价的存储已重写，不留已删除的旧记录。"),
     )
     return True
+
+
+def _scrub_failed(session: ReviewSession | None, reason: str) -> bool:
+    logger.error("ballot storage not scrubbed: %s", reason)
+    audit(
+        session=session,
+        actor=None,
+        action="ballot_box.scrub_failed",
+        message=_(
+            "评议票存储清理未完成（%(error)s），请稍后运行 python manage.py scrub_ballot_storage。"
+        )
+        % {"error": reason},
+    )
+    return False
