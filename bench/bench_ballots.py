@@ -118,14 +118,18 @@ def parse_args() -> argparse.Namespace:
 # ---------------------------------------------------------------- database and data
 
 
-def recreate_database() -> None:
+def database_url(name: str) -> str:
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
+
+
+def recreate_database(name: str = DB_NAME) -> None:
     with psycopg.connect(PG + " dbname=postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
 
 
-def setup_django() -> None:
-    os.environ["DATABASE_URL"] = DATABASE_URL
+def setup_django(url: str = DATABASE_URL) -> None:
+    os.environ["DATABASE_URL"] = url
     os.environ["DEBUG"] = "true"  # in-process only (setup and checks); gunicorn runs without
     os.environ["DJANGO_SETTINGS_MODULE"] = "huiji_review.settings"
     import django
@@ -141,15 +145,18 @@ class Fixture:
     drafted: dict[str, list[str]]  # code -> the grades written as drafts
 
 
-def build_fixture(args: argparse.Namespace, rng: random.Random) -> Fixture:
+def build_rating_session(unit_count: int, seed: str, title: str = "基准测试评议会"):
+    """Migrate, then build through the services a session in ``rating``: ``unit_count``
+    participants in the 4 categories (unit i in category i % 4) and the 4 rater groups.
+    Returns (session, units, groups)."""
     from django.core.management import call_command
 
-    from sessions import credentials, services
-    from sessions.models import Credential, DraftGrade, ReviewSession
+    from sessions import services
+    from sessions.models import ReviewSession
 
     call_command("migrate", verbosity=0)
     session = services.session_create(
-        kind=ReviewSession.Kind.CUSTOM, year=2026, title="基准测试评议会", with_preset=False
+        kind=ReviewSession.Kind.CUSTOM, year=2026, title=title, with_preset=False
     )
     categories = [
         services.category_save(session=session, actor=None, name=name) for name in CATEGORIES
@@ -162,15 +169,51 @@ def build_fixture(args: argparse.Namespace, rng: random.Random) -> Fixture:
             category=categories[i % 4],
             participates=True,
         )
-        for i in range(args.units)
+        for i in range(unit_count)
     ]
     groups = [
         services.group_save(session=session, actor=None, name=name, weight=weight)
         for name, weight in GROUPS
     ]
-    services.draw_speaking_order(session=session, actor=None, seed=args.seed)
+    services.draw_speaking_order(session=session, actor=None, seed=seed)
     session = services.session_transition(session=session, target="ready", actor=None)
     session = services.session_transition(session=session, target="rating", actor=None)
+    return session, units, groups
+
+
+def issue_credentials(session, group, count: int, holder_unit=None) -> list[str]:
+    """``count`` anonymous codes for ``group`` (in calls of at most MAX_PER_CALL)."""
+    from sessions import credentials
+
+    codes: list[str] = []
+    while count > 0:
+        batch = min(count, credentials.MAX_PER_CALL)
+        issued = credentials.credentials_generate(
+            session=session, group=group, actor=None, count=batch, holder_unit=holder_unit
+        )
+        codes += [c.code for c in issued]
+        count -= batch
+    return codes
+
+
+def write_drafts(rows) -> None:
+    """Drafts written directly, as if every tap had been saved: ``rows`` yields
+    (credential id, unit id, grade)."""
+    from sessions.models import DraftGrade
+
+    DraftGrade.objects.bulk_create(
+        (
+            DraftGrade(credential_id=credential_id, unit_id=unit_id, grade=grade)
+            for credential_id, unit_id, grade in rows
+        ),
+        batch_size=5000,
+    )
+
+
+def build_fixture(args: argparse.Namespace, rng: random.Random) -> Fixture:
+    from sessions.models import Credential
+
+    session, units, groups = build_rating_session(args.units, args.seed)
 
     sizes = {
         "page": args.page_samples and max(10, args.page_samples // 2),
@@ -183,13 +226,7 @@ def build_fixture(args: argparse.Namespace, rng: random.Random) -> Fixture:
     codes: list[str] = []
     for index, group in enumerate(groups):
         share = total // len(groups) + (1 if index < total % len(groups) else 0)
-        while share > 0:
-            batch = min(share, credentials.MAX_PER_CALL)
-            issued = credentials.credentials_generate(
-                session=session, group=group, actor=None, count=batch
-            )
-            codes += [c.code for c in issued]
-            share -= batch
+        codes += issue_credentials(session, group, share)
     rng.shuffle(codes)
     pools, start = {}, 0
     for phase, size in sizes.items():
@@ -201,13 +238,10 @@ def build_fixture(args: argparse.Namespace, rng: random.Random) -> Fixture:
     ids = dict(Credential.objects.filter(code__in=prefilled).values_list("code", "pk"))
     values, weights = list(GRADE_WEIGHTS), list(GRADE_WEIGHTS.values())
     drafted = {code: rng.choices(values, weights, k=len(units)) for code in prefilled}
-    DraftGrade.objects.bulk_create(
-        (
-            DraftGrade(credential_id=ids[code], unit_id=unit.pk, grade=grade)
-            for code in prefilled
-            for unit, grade in zip(units, drafted[code], strict=True)
-        ),
-        batch_size=5000,
+    write_drafts(
+        (ids[code], unit.pk, grade)
+        for code in prefilled
+        for unit, grade in zip(units, drafted[code], strict=True)
     )
     return Fixture(session_id=session.pk, units=len(units), pools=pools, drafted=drafted)
 
@@ -221,7 +255,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(static_root: str) -> dict[str, str]:
+def server_env(static_root: str, url: str = DATABASE_URL) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DEBUG="false",
@@ -229,7 +263,7 @@ def server_env(static_root: str) -> dict[str, str]:
         ALLOWED_HOSTS=HOST,
         SECURE_SSL_REDIRECT="false",
         SECURE_COOKIES="false",
-        DATABASE_URL=DATABASE_URL,
+        DATABASE_URL=url,
         STATIC_ROOT=static_root,
         LOG_LEVEL="WARNING",
     )
@@ -340,11 +374,15 @@ class CpuMeter:
     """CPU seconds spent by this process (the client), gunicorn and the bench DB's backends.
 
     A backend lives only as long as its connection (DB_CONN_MAX_AGE, 60 s), so the processes
-    are sampled twice a second and each one's last reading is kept."""
+    are sampled twice a second and each one's last reading is kept. A sample that cannot reach
+    PostgreSQL (a restart under test) is skipped and the connection opened again."""
 
-    def __init__(self, server: Server):
+    def __init__(self, server: Server, db_name: str = DB_NAME):
         self.server = server
-        self.pg = psycopg.connect(PG + " dbname=postgres", autocommit=True)
+        self.db_name = db_name
+        self.pg: psycopg.Connection | None = psycopg.connect(
+            PG + " dbname=postgres", autocommit=True
+        )
         self.first: dict[str, dict[int, float]] = {}
         self.last: dict[str, dict[int, float]] = {"gunicorn": {}, "postgres": {}}
         self.machine = _machine_busy()
@@ -355,11 +393,25 @@ class CpuMeter:
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
+    def _backends(self) -> list[int]:
+        try:
+            if self.pg is None or self.pg.closed:
+                self.pg = psycopg.connect(
+                    PG + " dbname=postgres", autocommit=True, connect_timeout=2
+                )
+            rows = self.pg.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.db_name,)
+            ).fetchall()
+        except psycopg.Error:
+            if self.pg is not None:
+                self.pg.close()
+            self.pg = None
+            return []
+        return [row[0] for row in rows]
+
     def _poll(self) -> None:
-        rows = self.pg.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (DB_NAME,)
-        ).fetchall()
-        for who, pids in (("gunicorn", self.server.pids()), ("postgres", [r[0] for r in rows])):
+        backends = self._backends()
+        for who, pids in (("gunicorn", self.server.pids()), ("postgres", backends)):
             for pid in pids:
                 seconds = _cpu_seconds(pid)
                 if seconds:  # 0.0: the process has just gone
@@ -373,7 +425,8 @@ class CpuMeter:
         self.stopping.set()
         self.thread.join(timeout=5)
         self._poll()
-        self.pg.close()
+        if self.pg is not None:
+            self.pg.close()
         used = {
             who: sum(now - self.first[who].get(pid, 0.0) for pid, now in self.last[who].items())
             for who in ("gunicorn", "postgres")
