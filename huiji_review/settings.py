@@ -37,6 +37,39 @@ def database_from_url(url: str) -> dict:
             "NAME": path or BASE_DIR / "var" / "db.sqlite3",
         }
     if parsed.scheme in ("postgres", "postgresql", "pgsql"):
+        # Server-side parameters and prepared statements: PostgreSQL then parses and plans
+        # a statement once per connection instead of on every request, which halves its
+        # CPU per ballot (docs/benchmarks.md). Off only for a pooler that cannot keep
+        # prepared statements (PgBouncer in transaction mode before 1.21).
+        options = (
+            {"server_side_binding": True, "prepare_threshold": 2}
+            if envbool("DB_PREPARED_STATEMENTS", "true")
+            else {}
+        )
+        # A request waits at most DB_LOCK_TIMEOUT_MS for a lock and runs at most
+        # DB_STATEMENT_TIMEOUT_MS; then PostgreSQL cancels it and the rater is answered 503
+        # with Retry-After (huiji_review/views.py) instead of a thread waiting as long as one
+        # client holds a credential's row, with every other request queueing behind it.
+        # Management commands run with the lock timeout but no statement timeout: migrate,
+        # the imports and the ballot box's VACUUM FULL may take minutes, and one refused for
+        # a lock changed nothing and can be run again. runserver serves requests.
+        # docs/deployment.md, "Database outages and stuck locks". 0 leaves the server's own
+        # setting (ALTER ROLE ... SET) in force.
+        import sys
+
+        argv = getattr(sys, "argv", None) or [""]  # embedded interpreters may have none
+        manage = Path(argv[0]).name in ("manage.py", "django-admin")
+        command = manage and argv[1:2] != ["runserver"]
+        timeouts = {
+            "lock_timeout": envint("DB_LOCK_TIMEOUT_MS", "3000"),
+            "statement_timeout": 0 if command else envint("DB_STATEMENT_TIMEOUT_MS", "30000"),
+        }
+        startup = " ".join(f"-c {name}={ms}" for name, ms in timeouts.items() if ms > 0)
+        if startup:
+            options["options"] = startup
+        # Without it a server that drops packets (a failover to an address not yet up) would
+        # hold a request until TCP gives up, minutes later.
+        options["connect_timeout"] = envint("DB_CONNECT_TIMEOUT_S", "5")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")),
@@ -46,13 +79,7 @@ def database_from_url(url: str) -> dict:
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", "60"),
             "CONN_HEALTH_CHECKS": True,
-            # Server-side parameters and prepared statements: PostgreSQL then parses and plans
-            # a statement once per connection instead of on every request, which halves its
-            # CPU per ballot (docs/benchmarks.md). Off only for a pooler that cannot keep
-            # prepared statements (PgBouncer in transaction mode before 1.21).
-            "OPTIONS": {"server_side_binding": True, "prepare_threshold": 2}
-            if envbool("DB_PREPARED_STATEMENTS", "true")
-            else {},
+            "OPTIONS": options,
         }
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
 

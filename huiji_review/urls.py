@@ -4,6 +4,8 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from huiji_review.views import readyz
+
 
 # Uploaded files are never served from MEDIA_URL: report attachments go through a view that
 # checks the user's role (sessions.views.sessions.attachment_download).
@@ -14,6 +16,7 @@ def healthz(request):
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
+    path("readyz/", readyz, name="readyz"),  # the database and the cache answer
     path("", RedirectView.as_view(pattern_name="review:session_list", permanent=False)),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -27,3 +30,7 @@ urlpatterns = [
     path("r/", include("meeting.urls_tablet")),  # a representative asks and votes
     path("screen/", include("meeting.urls_screen")),  # the projector, by its token
 ]
+
+# A database outage or a lock timeout answers 503 with Retry-After, anything else the 500 page;
+# neither needs the database (docs/deployment.md, "Database outages and stuck locks").
+handler500 = "huiji_review.views.server_error"
