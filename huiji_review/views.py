@@ -14,10 +14,12 @@ import sys
 import threading
 
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpResponse
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 
 try:
     import psycopg
@@ -76,10 +78,28 @@ def database_unavailable(exc: BaseException | None) -> bool:
     return False
 
 
-def _page(status: int) -> str:
+def _reload_url(request) -> str:
+    """Where the 503 page reloads: the same address after a GET (an empty answer). After a
+    form's POST, which a reload does not send again and whose address may answer POST only,
+    the page the form was on, if it is on this site."""
+    if request.method in ("GET", "HEAD"):
+        return ""
+    referer = request.headers.get("Referer", "")
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return ""
+    if url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={host}, require_https=request.is_secure()
+    ):
+        return referer
+    return ""
+
+
+def _page(status: int, context: dict | None = None) -> str:
     try:
         # No request, so no context processor runs: none of them may reach the database.
-        return loader.get_template(f"{status}.html").render()
+        return loader.get_template(f"{status}.html").render(context)
     except Exception:  # noqa: BLE001 - an error page must not fail in turn
         return _FALLBACK[status]
 
@@ -102,7 +122,7 @@ def server_error(request):
             _PLAIN[status], status=status, content_type="text/plain; charset=utf-8"
         )
     else:
-        response = HttpResponse(_page(status), status=status)
+        response = HttpResponse(_page(status, {"reload_url": _reload_url(request)}), status=status)
     if unavailable:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)
