@@ -1,4 +1,5 @@
-"""A representative's tablet pages under /r/<code>/ (beside the rating form): ask, vote."""
+"""A representative's tablet pages under /r/live/ (beside the rating form): ask, vote. The card
+is the cookie the rating pages set (sessions/views/card.py); no code is in any path."""
 
 from django.urls import path
 
@@ -7,8 +8,8 @@ from .views import tablet as views
 app_name = "tablet"
 
 urlpatterns = [
-    path("<str:code>/live/", views.live, name="live"),
-    path("<str:code>/live/ask/", views.ask, name="ask"),
-    path("<str:code>/live/vote/", views.vote, name="vote"),
-    path("<str:code>/live/vote/panel/", views.vote_panel, name="vote_panel"),
+    path("live/", views.live, name="live"),
+    path("live/ask/", views.ask, name="ask"),
+    path("live/vote/", views.vote, name="vote"),
+    path("live/vote/panel/", views.vote_panel, name="vote_panel"),
 ]

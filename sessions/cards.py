@@ -1,5 +1,6 @@
 """评议卡: credentials printed as a PDF of cards, 8 to an A4 page, each with a QR code of its
-rating URL and the code in large type for those who would rather type it.
+rating URL (``/r/#CODE``: the code only in the fragment, see Credential.rating_url) and the code
+in large type for those who would rather type it.
 
 Font strategy (DESIGN.md section 8): the cards embed static/fonts/NotoSansSC-subset.otf, a
 pre-subset Noto Sans SC of ~4,200 characters built by scripts/build_font.py, instead of the
@@ -54,9 +55,8 @@ def qr_data_uri(url: str) -> str:
 
 
 def entry_url() -> str:
-    """The address where a code can be typed in by hand (the site's /r/ prefix)."""
-    sample = reverse("rate:entry_code", args=["CODE"])
-    return settings.SITE_URL + sample.removesuffix("CODE/")
+    """The address where a code can be typed in by hand (the site's /r/ page)."""
+    return settings.SITE_URL + reverse("rate:entry")
 
 
 def card_for(credential: Credential) -> Card:

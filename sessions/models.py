@@ -283,7 +283,9 @@ class Credential(models.Model):
 
     @property
     def rating_url(self) -> str:
-        return settings.SITE_URL + reverse("rate:entry_code", args=[self.code])
+        # The code goes after "#": browsers never send the fragment, so it reaches no access
+        # log or Referer; the entry page's script posts it (docs/anonymity.md, "Logs").
+        return f"{settings.SITE_URL}{reverse('rate:entry')}#{self.code}"
 
 
 class Grade(models.TextChoices):

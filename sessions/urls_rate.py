@@ -4,9 +4,11 @@ from .views import rate
 
 app_name = "rate"
 
+# No code in any of these paths: the card travels in a cookie (sessions/views/card.py).
 urlpatterns = [
     path("", rate.entry, name="entry"),
-    path("<str:code>/", rate.entry_code, name="entry_code"),
-    path("<str:code>/grade/", rate.grade, name="grade"),
-    path("<str:code>/submit/", rate.submit, name="submit"),
+    path("form/", rate.form, name="form"),
+    path("grade/", rate.grade, name="grade"),
+    path("submit/", rate.submit, name="submit"),
+    path("leave/", rate.leave, name="leave"),
 ]

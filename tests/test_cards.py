@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -43,6 +44,29 @@ def test_display_code_splits_four_and_four():
 
 def test_entry_url_is_the_site_rate_prefix():
     assert cards.entry_url() == settings.SITE_URL + "/r/"
+
+
+def test_rating_url_carries_the_code_only_after_the_fragment_mark(settings):
+    # Browsers never send what follows "#": the code reaches no request line, no Referer and
+    # no access log (docs/anonymity.md, "Logs").
+    settings.SITE_URL = "https://review.example.gov.cn"
+    _session, (credential,) = _issue(1)
+
+    url = credential.rating_url
+
+    assert url == f"https://review.example.gov.cn/r/#{credential.code}"
+    parts = urlsplit(url)
+    assert credential.code not in parts.scheme + parts.netloc + parts.path + parts.query
+    assert parts.fragment == credential.code
+
+
+def test_card_qr_code_encodes_the_fragment_url():
+    _session, (credential,) = _issue(1)
+
+    card = cards.card_for(credential)
+
+    assert card.rating_url == f"{settings.SITE_URL}/r/#{credential.code}"
+    assert card.qr == cards.qr_data_uri(f"{settings.SITE_URL}/r/#{credential.code}")
 
 
 def test_render_cards_is_a_pdf():
@@ -95,7 +119,7 @@ def test_render_cards_puts_eight_cards_on_a_page(tmp_path, count, pages):
 
 
 def test_qr_data_uri_is_a_png():
-    uri = cards.qr_data_uri("http://127.0.0.1:8000/r/ABCDEFGH/")
+    uri = cards.qr_data_uri("http://127.0.0.1:8000/r/#ABCDEFGH")
 
     assert uri.startswith("data:image/png;base64,")
 

@@ -34,6 +34,7 @@ from tests.factories import (
     UnitFactory,
     UserFactory,
 )
+from tests.raters import enter, holding
 
 Status = ReviewSession.Status
 PDF = b"%PDF-1.7\n%test\n"
@@ -1449,7 +1450,7 @@ def test_staff_pages_make_no_query_per_row(
     assert response.status_code == 200
 
 
-# ---------------------------------------------------------------- the rater's entry page /r/<code>/
+# ---------------------------------------------------------------- the rater's card page /r/form/
 
 
 @pytest.fixture
@@ -1460,18 +1461,18 @@ def credential(db):
 
 
 def test_rate_entry_unknown_code_is_404_and_reveals_nothing(client, credential):
-    response = client.get("/r/ZZZZ9999/")
+    response = enter(client, "ZZZZ9999")
 
     body = _html(response)
     assert response.status_code == 404
     assert "评议码无效" in body
     assert "惠济区年中述职讲评" not in body
     assert "县级领导" not in body
-    assert response.context["credential"] is None
+    assert response.context["unknown"] is True
 
 
 def test_rate_entry_open_credential_shows_its_form(client, credential):
-    response = client.get("/r/ABCD2345/")
+    response = holding(client, credential).get("/r/form/")
 
     body = _html(response)
     assert response.status_code == 200
@@ -1482,7 +1483,7 @@ def test_rate_entry_open_credential_shows_its_form(client, credential):
 
 
 def test_rate_entry_code_is_case_insensitive(client, credential):
-    response = client.get("/r/abcd2345/")
+    response = holding(client, "abcd2345").get("/r/form/")
 
     assert response.status_code == 200
     assert response.context["credential"] == credential
@@ -1491,7 +1492,7 @@ def test_rate_entry_code_is_case_insensitive(client, credential):
 def test_rate_entry_revoked_credential_says_so(client, credential):
     Credential.objects.filter(pk=credential.pk).update(status=Credential.Status.REVOKED)
 
-    response = client.get("/r/ABCD2345/")
+    response = holding(client, credential).get("/r/form/")
 
     body = _html(response)
     assert response.status_code == 200
@@ -1507,7 +1508,7 @@ def test_rate_entry_revoked_credential_says_so(client, credential):
 def test_rate_entry_not_yet_open_says_when_to_come_back(client, credential, status, label):
     ReviewSession.objects.filter(pk=credential.session_id).update(status=status)
 
-    response = client.get("/r/ABCD2345/")
+    response = holding(client, credential).get("/r/form/")
 
     body = _html(response)
     assert response.status_code == 200
@@ -1519,7 +1520,7 @@ def test_rate_entry_not_yet_open_says_when_to_come_back(client, credential, stat
 def test_rate_entry_after_rating_ended_does_not_say_not_yet_open(client, credential, status):
     ReviewSession.objects.filter(pk=credential.session_id).update(status=status)
 
-    response = client.get("/r/ABCD2345/")
+    response = holding(client, credential).get("/r/form/")
 
     body = _html(response)
     assert response.status_code == 200
@@ -1528,8 +1529,8 @@ def test_rate_entry_after_rating_ended_does_not_say_not_yet_open(client, credent
     assert "尚未开放" not in body
 
 
-def test_rate_entry_refuses_post(client, credential):
-    assert client.post("/r/ABCD2345/").status_code == 405
+def test_rate_form_refuses_post(client, credential):
+    assert holding(client, credential).post("/r/form/").status_code == 405
 
 
 def test_unit_names_are_escaped_on_every_page(organiser_client, world):

@@ -1,14 +1,15 @@
-"""现场问政 on a representative's tablet (issue 5 item 2; DESIGN.md section 6): no account, the
-code on the credential card is the key, as on the rating form (sessions/views/rate.py).
+"""现场问政 on a representative's tablet (DESIGN.md section 6): no account, the card this device
+holds is the key, as on the rating form. The card is the signed cookie that ``POST /r/`` sets
+(sessions/views/card.py); no code is in any path (docs/anonymity.md, "Logs").
 
-- ``/r/<code>/live/`` the open satisfaction vote, a form to ask a question, 我的提问;
-- ``/r/<code>/live/ask/`` (POST) ask;
-- ``/r/<code>/live/vote/`` (POST) vote 满意 / 基本满意 / 不满意 on the open vote, once;
-- ``/r/<code>/live/vote/panel/`` the vote part, polled every 3 s (304 while unchanged) so a
-  vote the moderator opens appears without a reload.
+- ``/r/live/`` the open satisfaction vote, a form to ask a question, 我的提问;
+- ``/r/live/ask/`` (POST) ask;
+- ``/r/live/vote/`` (POST) vote 满意 / 基本满意 / 不满意 on the open vote, once;
+- ``/r/live/vote/panel/`` the vote part, polled every 3 s (304 while unchanged) so a vote the
+  moderator opens appears without a reload.
 
-Only credentials of a group that may ask (RaterGroup.can_ask) get in; a wrong code counts
-towards the same throttle as the rating form's.
+Only credentials of a group that may ask (RaterGroup.can_ask) get in. Codes are typed only on
+the entry page, so the wrong-code throttle lives there.
 """
 
 from __future__ import annotations
@@ -18,19 +19,16 @@ import hashlib
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from sessions import rater_sql
-from sessions.credentials import normalise_code
 from sessions.models import Credential, ReviewSession
-from sessions.views import rate
+from sessions.views import card
 from sessions.views.access import form_error
 
 from .. import questions
@@ -38,33 +36,25 @@ from ..forms import QuestionAskForm, VoteForm
 
 Status = ReviewSession.Status
 # Part of the vote panel's ETag: bump it when the vote-panel partial changes.
-PANEL_VERSION = "2"
+PANEL_VERSION = "3"
 
 
 class Refused(Exception):
-    """The code cannot use these pages; ``response`` says why."""
+    """This device's card cannot use these pages; ``response`` says why."""
 
     def __init__(self, response):
         self.response = response
 
 
-def _credential(request, code: str, *, page: bool) -> Credential:
-    """The credential for ``code`` if it may ask and vote; otherwise raise Refused with the
-    answer: the throttle page, 404 for a wrong code (counted, as on the rating form), 403
-    for a revoked card or a group that may not ask. ``page`` chooses full pages over short
-    text answers (for the POSTs and the polled fragment)."""
-    if rate.too_many_attempts(request):
-        raise Refused(rate.throttled(request))
-    credential = rater_sql.credential_with_session(code=normalise_code(code))
-    if credential is None:
-        rate.count_wrong_code(request)
-        if page:
-            response = render(
-                request, "rate/entry.html", {"credential": None, "state": "unknown"}, status=404
-            )
-        else:
-            response = _text(_("评议码无效。"), 404)
-        raise Refused(response)
+def _credential(request, *, page: bool) -> Credential:
+    """The credential of this device's card if it may ask and vote; otherwise raise Refused
+    with the answer: back to /r/ without a usable card, 403 for a revoked card or a group that
+    may not ask. ``page`` chooses full pages over short text answers (for the htmx POSTs and
+    the polled fragment)."""
+    try:
+        credential = card.card_credential(request)
+    except card.NoCard as no_card:
+        raise Refused(card.no_card_answer(request, no_card.reason, page=page)) from None
     if credential.status == Credential.Status.REVOKED:
         message = _("这张评议卡已被作废，请向会务人员领取新卡。")
     elif not credential.group.can_ask:
@@ -114,19 +104,18 @@ def _page_context(credential: Credential, **extra) -> dict:
 
 @never_cache
 @require_GET
-def live(request, code):
+def live(request):
     try:
-        credential = _credential(request, code, page=True)
+        credential = _credential(request, page=True)
     except Refused as refused:
         return refused.response
     return render(request, "meeting/tablet.html", _page_context(credential))
 
 
-@csrf_exempt  # the code in the URL is the whole authority: see sessions/views/rate.grade
 @require_POST
-def ask(request, code):
+def ask(request):
     try:
-        credential = _credential(request, code, page=not request.htmx)
+        credential = _credential(request, page=not request.htmx)
     except Refused as refused:
         return refused.response
     form = _ask_form(credential, request.POST)
@@ -155,7 +144,7 @@ def ask(request, code):
             asked = True
     if asked and not request.htmx:
         messages.success(request, _("问题已提交，等待主持人审核。"))
-        return redirect("tablet:live", credential.code)
+        return card.see_other("tablet:live")
     status = 200 if asked else 422
     if asked:
         form = _ask_form(credential)
@@ -173,11 +162,10 @@ def ask(request, code):
     )
 
 
-@csrf_exempt  # see ask()
 @require_POST
-def vote(request, code):
+def vote(request):
     try:
-        credential = _credential(request, code, page=not request.htmx)
+        credential = _credential(request, page=not request.htmx)
     except Refused as refused:
         return refused.response
     form = VoteForm(request.POST)
@@ -196,7 +184,7 @@ def vote(request, code):
     if not request.htmx:
         if error:
             messages.error(request, error)
-        return redirect("tablet:live", credential.code)
+        return card.see_other("tablet:live")
     return render(
         request,
         "meeting/tablet.html#vote-answer",
@@ -214,9 +202,9 @@ def _panel_etag(credential: Credential) -> str:
 
 
 @require_GET
-def vote_panel(request, code):
+def vote_panel(request):
     try:
-        credential = _credential(request, code, page=False)
+        credential = _credential(request, page=False)
     except Refused as refused:
         return refused.response
     etag = _panel_etag(credential)

@@ -1,19 +1,26 @@
 """The rater's side (no account): the code on a credential card is the only key, and it opens
-only its own form. DESIGN.md section 6 (rater) and issue 3.
+only its own form. DESIGN.md section 6 (rater).
 
-- ``/r/`` type a code; ``/r/<code>/`` the form (or the state of the code: not open, ended,
-  revoked, already submitted with its receipt);
-- ``/r/<code>/grade/`` saves one tap (htmx), answering the row's saved state;
-- ``/r/<code>/submit/`` shows a summary to confirm, then submits once.
+The code never appears in a URL (docs/anonymity.md, "Logs"): the card's QR code carries
+``/r/#CODE``, whose fragment no browser sends; the entry page posts the code, and the answer
+keeps it in a signed cookie (sessions/views/card.py) that every page below reads.
+
+- ``/r/`` type a code (or the QR's fragment is posted by static/js/rate-entry.js);
+- ``/r/form/`` the form, or the state of the card: not open, ended, revoked, already submitted
+  with its receipt;
+- ``/r/grade/`` saves one tap (htmx), answering the row's saved state;
+- ``/r/submit/`` shows a summary to confirm (GET), then submits once (POST);
+- ``/r/leave/`` forgets the card on this device (tablets are passed between raters).
 """
 
 from __future__ import annotations
 
 from django import forms
-from django.core.cache import cache
+from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -21,16 +28,14 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import rater_sql, rating
+from .. import rater_sql, rating, throttle
 from ..credentials import CODE_LENGTH, normalise_code
 from ..models import Credential, Grade
-
-# Wrong codes allowed per client address in a window before it must wait (guessing 40-bit
-# codes is hopeless anyway; this keeps a script from trying).
-ENTRY_ATTEMPTS = 30
-ENTRY_WINDOW_SECONDS = 600
+from . import card
+from .card import see_other, with_card
 
 
 class CodeForm(forms.Form):
@@ -58,56 +63,80 @@ class GradeForm(forms.Form):
     grade = forms.ChoiceField(choices=Grade.choices)
 
 
-def _client(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+# ---------------------------------------------------------------- entry: /r/
 
 
-def too_many_attempts(request) -> bool:
-    return cache.get(f"rate-entry:{_client(request)}", 0) >= ENTRY_ATTEMPTS
+def _csrf_refusal(request):
+    """Django's CSRF check, run here rather than by the middleware so that a browser which
+    refuses cookies hears that plainly instead of "CSRF verification failed": without cookies
+    neither the CSRF token's cookie nor the card could be kept."""
+    refusal = CsrfViewMiddleware(lambda request: None).process_view(request, None, (), {})
+    if refusal is not None and settings.CSRF_COOKIE_NAME not in request.COOKIES:
+        return render(request, "rate/no_cookies.html", status=403)
+    return refusal
 
 
-def count_wrong_code(request) -> None:
-    key = f"rate-entry:{_client(request)}"
-    cache.add(key, 0, ENTRY_WINDOW_SECONDS)
+def _entry_page(request, form: CodeForm, *, status: int = 200, unknown: bool = False):
+    # A card already on this device can be continued or given up here. The page must not
+    # redirect to it: the QR's fragment (a new card) is only read by the script on this page.
     try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, ENTRY_WINDOW_SECONDS)
+        holding = card.card_credential(request) is not None
+    except card.NoCard:
+        holding = False
+    context = {"form": form, "unknown": unknown, "holding": holding}
+    return render(request, "rate/entry_form.html", context, status=status)
 
 
-def throttled(request):
-    return render(request, "rate/throttled.html", status=429)
-
-
-def _credential(request, code: str) -> Credential | None:
-    """The credential for ``code``, or None (and the attempt counted) for a wrong code."""
-    credential = rater_sql.credential_with_session(code=normalise_code(code))
-    if credential is None:
-        count_wrong_code(request)
-    return credential
-
-
+@csrf_exempt  # checked by _csrf_refusal, which explains a browser that refuses cookies
+@sensitive_post_parameters("code")  # never in Django's error reports
+@never_cache
 @require_http_methods(["GET", "POST"])
 def entry(request):
-    if too_many_attempts(request):
-        return throttled(request)
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        return redirect("rate:entry_code", form.cleaned_data["code"])
-    return render(
-        request, "rate/entry_form.html", {"form": form}, status=422 if form.errors else 200
-    )
+    """GET: the code form. POST: look the code up; a valid one becomes this device's card.
 
+    The wrong-code throttle (sessions/throttle.py) only ever answers a code that does not
+    exist: a valid code is never refused because of what others typed from the same address
+    (a venue NAT puts a whole hall behind one)."""
+    if request.method == "GET":
+        return _entry_page(request, CodeForm())
+    refusal = _csrf_refusal(request)
+    if refusal is not None:
+        return refusal
+    form = CodeForm(request.POST)
+    if not form.is_valid():
+        return _entry_page(request, form, status=422)
+    credential = rater_sql.credential_with_session(code=form.cleaned_data["code"])
+    if credential is None:
+        if throttle.record_wrong_code(request) or throttle.wrong_code_blocked(request):
+            return throttle.throttled(request)
+        # The same answer for every wrong code: it reveals nothing about which codes exist.
+        return _entry_page(request, CodeForm(), status=404, unknown=True)
+    response = see_other("rate:form")
+    card.card_set(response, credential)
+    return response
+
+
+@require_POST
+def leave(request):
+    """换一张评议卡: forget the card on this device, so the next rater starts afresh."""
+    response = see_other("rate:entry")
+    card.card_clear(response)
+    messages.info(request, _("已退出这张评议卡。下一位评议人请扫描自己的评议卡。"))
+    return response
+
+
+# ---------------------------------------------------------------- the form: /r/form/
 
 # Rendered rows, reused: the rating form is the page every rater loads, and rendering 40
 # units × 5 buttons through the template engine cost more than everything else in a ballot
 # (docs/benchmarks.md). Each unit heading and each cell is rendered once per process for each
 # of its six states (blank or one of the five grades) from the partials in rate/form.html and
-# then only joined (a grade the form does not know would raise, not render). The key holds everything the markup depends on (language, ids, names), so
-# a renamed unit simply renders anew; the grade URL is filled in per credential.
+# then only joined (a grade the form does not know would raise, not render). The key holds
+# everything the markup depends on (language, ids, names), so a renamed unit simply renders
+# anew; the CSRF token of the cells' plain (no-script) POST is filled in per request.
 _ROW_CACHE: dict[tuple, str | tuple[str, ...]] = {}
 _ROW_CACHE_LIMIT = 20_000
-_URL_PLACEHOLDER = "\x00grade-url\x00"
+_CSRF_PLACEHOLDER = "\x00csrf-token\x00"
 
 
 def _cached(key: tuple, render):
@@ -134,7 +163,8 @@ def _render_unit(unit: rating.FormUnit, criteria: tuple) -> tuple[str, tuple[tup
     context = {
         "unit": unit,
         "grades": _grade_choices(),
-        "grade_url": mark_safe(_URL_PLACEHOLDER),  # noqa: S308  (a constant)
+        "grade_url": reverse("rate:grade"),
+        "token": mark_safe(_CSRF_PLACEHOLDER),  # noqa: S308  (a constant)
     }
     cells = tuple(
         tuple(
@@ -146,7 +176,7 @@ def _render_unit(unit: rating.FormUnit, criteria: tuple) -> tuple[str, tuple[tup
     return head, cells
 
 
-def _form_body(layout: rating.FormLayout, drafts: dict, grade_url: str) -> str:
+def _form_body(layout: rating.FormLayout, drafts: dict, token: str) -> str:
     language = get_language()
     criteria = layout.criteria or (None,)
     criterion_ids = layout.criterion_ids
@@ -171,10 +201,11 @@ def _form_body(layout: rating.FormLayout, drafts: dict, grade_url: str) -> str:
             grade = drafts.get(rating.Cell(unit.pk, criterion_id))
             parts.append(states[_STATE_INDEX[grade]])
         parts.append("</div>")  # closes unit-head's <div class="rate-unit">
-    return mark_safe("".join(parts).replace(_URL_PLACEHOLDER, grade_url))  # noqa: S308
+    # One token for every cell: the page compresses as if it were written once.
+    return mark_safe("".join(parts).replace(_CSRF_PLACEHOLDER, token))  # noqa: S308
 
 
-def _progress_context(credential: Credential, layout: rating.FormLayout, drafts) -> dict:
+def _progress_context(layout: rating.FormLayout, drafts) -> dict:
     """The progress line and the in-page confirmation: counts per grade, what is missing."""
     counts = dict.fromkeys(Grade.values, 0)
     for value in drafts.values():
@@ -186,43 +217,41 @@ def _progress_context(credential: Credential, layout: rating.FormLayout, drafts)
         "total": total,
         "missing": total - done,
         "counts": [(label, counts[value]) for value, label in _grade_choices()],
-        # The same address answers GET with the check page and POST with the submission.
-        "submit_url": reverse("rate:submit", args=[credential.code]),
     }
 
 
-def _form_context(credential: Credential, *, with_rows: bool = True) -> dict:
+def _form_context(request, credential: Credential, *, with_rows: bool = True) -> dict:
     layout = rating.form_layout(credential)
     drafts = rating.drafts_for(credential)
     rows = ""
     if with_rows and layout.units:
-        rows = _form_body(layout, drafts, reverse("rate:grade", args=[credential.code]))
+        rows = _form_body(layout, drafts, get_token(request))
     return {
         "credential": credential,
         "session": credential.session,
         "layout": layout,
         "drafts": drafts,
         "form_body": rows,
-    } | _progress_context(credential, layout, drafts)
+    } | _progress_context(layout, drafts)
+
+
+def _state_page(request, credential: Credential, state: str):
+    """Why this card shows no form: not open, ended, revoked, or submitted (its receipt)."""
+    return render(request, "rate/entry.html", {"credential": credential, "state": state})
 
 
 @never_cache
-@require_http_methods(["GET"])
-def entry_code(request, code):
-    if too_many_attempts(request):
-        return throttled(request)
-    credential = _credential(request, code)
+@require_GET
+@with_card
+def form(request, credential):
     state = rating.rating_state(credential)
     if state != "open":
-        # A wrong code says so without revealing whether other codes exist.
-        return render(
-            request,
-            "rate/entry.html",
-            {"credential": credential if state != "unknown" else None, "state": state},
-            status=404 if state == "unknown" else 200,
-        )
+        return _state_page(request, credential, state)
     rating.credential_open(credential=credential)
-    return render(request, "rate/form.html", _form_context(credential))
+    return render(request, "rate/form.html", _form_context(request, credential))
+
+
+# ---------------------------------------------------------------- one tap: /r/grade/
 
 
 def _closed_answer(request, credential, message: str, status: int):
@@ -230,24 +259,15 @@ def _closed_answer(request, credential, message: str, status: int):
         return render(request, "rate/form.html#row-error", {"message": message}, status=status)
     if status == 422 and rating.rating_state(credential) == "open":
         # A plain POST (no script) must show its error too, not land silently on the form.
-        context = _form_context(credential) | {"error": message}
+        context = _form_context(request, credential) | {"error": message}
         return render(request, "rate/form.html", context, status=status)
-    return redirect("rate:entry_code", credential.code if credential else "-")
+    return see_other("rate:form")
 
 
-# The rater's endpoints are exempt from CSRF on purpose. CSRF defends requests that a browser
-# authenticates by itself, with a cookie; here nothing is ambient: the code in the URL is the
-# whole authority, and a page that knows it can submit with or without the rater's browser.
-# Without the check, a tablet that blocks cookies, or holds a stale CSRF cookie, still rates.
-@csrf_exempt
 @require_POST
-def grade(request, code):
+@with_card
+def grade(request, credential):
     """Save one tap; the answer is the row's saved mark plus the progress line (out of band)."""
-    if too_many_attempts(request):
-        return throttled(request)
-    credential = _credential(request, code)
-    if credential is None:
-        return HttpResponse(_("评议码无效。"), status=404, content_type="text/plain; charset=utf-8")
     form = GradeForm(request.POST)
     if not form.is_valid():
         return _closed_answer(request, credential, _("无效的评价，请重新选择。"), 422)
@@ -263,25 +283,29 @@ def grade(request, code):
     except ValidationError as exc:
         return _closed_answer(request, credential, " ".join(exc.messages), 422)
     if not request.htmx:
-        return redirect("rate:entry_code", credential.code)
-    context = _progress_context(credential, tap.layout, rating.drafts_for(credential))
+        return see_other("rate:form")
+    context = _progress_context(tap.layout, rating.drafts_for(credential))
     return render(
         request, "rate/form.html#saved", context | {"grade_label": Grade(tap.grade).label}
     )
 
 
-@csrf_exempt  # see grade()
+# ---------------------------------------------------------------- submit: /r/submit/
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
-def submit(request, code):
-    """GET: a summary to confirm. POST: submit once; a repeat lands on the same receipt."""
-    if too_many_attempts(request):
-        return throttled(request)
-    credential = _credential(request, code)
+@with_card
+def submit(request, credential):
+    """GET: a summary to confirm. POST: submit once; a repeat lands on the same receipt.
+
+    Every successful or repeated submission answers 303 to /r/form/, which shows the receipt:
+    the confirm button's script (static/js/app.js) retries a POST that failed on the network
+    or with a 5xx, and ballot_submit answers a retry with the receipt it already gave."""
     if rating.rating_state(credential) != "open":
         # Already submitted (a double tap, a retry, a second tablet) shows its receipt; any
-        # other state explains itself on the entry page.
-        return redirect("rate:entry_code", code)
+        # other state explains itself on the form's page.
+        return see_other("rate:form")
     errors: list[str] = []
     if request.method == "POST":
         try:
@@ -289,8 +313,9 @@ def submit(request, code):
         except ValidationError as exc:
             errors = list(exc.messages)
         else:
-            return redirect("rate:entry_code", credential.code)
-    context = _form_context(credential, with_rows=False)  # the check page lists, it has no rows
+            return see_other("rate:form")
+    # The check page lists, it has no rows.
+    context = _form_context(request, credential, with_rows=False)
     drafts = context["drafts"]
     layout = context["layout"]
     context.update(
@@ -307,4 +332,9 @@ def submit(request, code):
         ],
         errors=errors,
     )
-    return render(request, "rate/submit.html", context, status=422 if errors else 200)
+    response = render(request, "rate/submit.html", context, status=422 if errors else 200)
+    if request.htmx:
+        # The check page replaces the form's <main>: it takes its own address, or its links
+        # to /r/form/#unit-… would only scroll the page they are on.
+        response["HX-Push-Url"] = reverse("rate:submit")
+    return response

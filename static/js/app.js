@@ -1,16 +1,28 @@
-// huiji-review: the only hand-written script. It makes htmx failures visible, and retries the
-// rating form's autosave: a request that could not be sent (venue Wi-Fi dropped) or a server
-// error must never look like success.
+// huiji-review: the site's script. It makes htmx failures visible, and retries the rating
+// form's autosave and its submission: a request that could not be sent (venue Wi-Fi dropped)
+// or a server error must never look like success.
 (function () {
   "use strict";
   var MAX_RETRIES = 5;
   var RETRY_MS = 2000;
+  // A submission is worth waiting for longer than a tap: a database restart or failover takes
+  // a minute or two. About six minutes in all, then the rater is told to press again.
+  var SUBMIT_MAX_RETRIES = 30;
+  var SUBMIT_MAX_DELAY_MS = 15000;
+  var RETRY_AFTER_MAX_MS = 60000;
 
   function banner(text) {
     var box = document.getElementById("htmx-error");
     if (!box) return;
     box.textContent = text;
     box.hidden = false;
+  }
+
+  // A refusal answered as short text (e.g. "this device holds no card") says more than a status.
+  function plainAnswer(xhr) {
+    if (!xhr || xhr.status < 400 || xhr.status >= 500) return "";
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    return type.indexOf("text/plain") === 0 ? String(xhr.responseText || "").slice(0, 300) : "";
   }
 
   function autosaveForm(event) {
@@ -38,32 +50,102 @@
     window.setTimeout(function () { window.htmx.trigger(form, "change"); }, RETRY_MS * tries);
   }
 
+  // 确认提交 (templates/rate/_submit_form.html): the same retries as a tap, longer, and a 503's
+  // Retry-After is honoured. A retry is safe: the server answers a card that has submitted
+  // with the receipt it already gave.
+  function confirmForm(event) {
+    var elt = event.detail && event.detail.elt;
+    return elt && elt.hasAttribute && elt.hasAttribute("data-confirm-submit") ? elt : null;
+  }
+
+  function submitState(form, text, failed) {
+    var state = form.querySelector(".submit-state");
+    if (state) {
+      state.textContent = text;
+      state.classList.toggle("unsaved", Boolean(failed));
+    }
+  }
+
+  function submitGaveUp(form, text) {
+    form.dataset.tries = "0";
+    submitState(form, text || form.dataset.msgGaveUp || "Not submitted: press again.", true);
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = false;
+  }
+
+  function retrySubmit(form, xhr) {
+    var tries = Number(form.dataset.tries || 0) + 1;
+    form.dataset.tries = String(tries);
+    if (tries > SUBMIT_MAX_RETRIES) {
+      submitGaveUp(form);
+      banner(form.dataset.msgGaveUp || "Not submitted: press again.");
+      return;
+    }
+    var retrying = form.dataset.msgRetrying || "Not submitted, retrying…";
+    submitState(form, retrying, true);
+    banner(retrying);
+    var delay = Math.min(RETRY_MS * tries, SUBMIT_MAX_DELAY_MS);
+    var after = xhr ? Number(xhr.getResponseHeader("Retry-After")) : 0;
+    if (after > 0) delay = Math.min(after * 1000, RETRY_AFTER_MAX_MS);
+    window.setTimeout(function () {
+      if (document.contains(form)) window.htmx.trigger(form, "submit");
+    }, delay);
+  }
+
   document.addEventListener("htmx:sendError", function (event) {
+    var submitting = confirmForm(event);
+    if (submitting) {
+      retrySubmit(submitting, event.detail.xhr);
+      return;
+    }
     banner(document.body.dataset.msgOffline || "Network error: nothing was saved.");
     var form = autosaveForm(event);
     if (form) retry(form);
   });
   document.addEventListener("htmx:responseError", function (event) {
-    var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    banner((document.body.dataset.msgError || "Server error") + " (HTTP " + status + ")");
+    var xhr = event.detail.xhr;
+    var status = xhr ? xhr.status : 0;
+    var submitting = confirmForm(event);
+    if (submitting && status >= 500) {
+      retrySubmit(submitting, xhr);
+      return;
+    }
+    var answer = plainAnswer(xhr);
+    banner(answer || (document.body.dataset.msgError || "Server error") + " (HTTP " + status + ")");
+    if (submitting) submitGaveUp(submitting, answer);
     var form = autosaveForm(event);
     if (form && status >= 500) retry(form);
     // Refused and not swapped (403, 404, 429…): the row must not keep reading "已保存".
     else if (form) markUnsaved(form, document.body.dataset.msgGaveUp || "Not saved: tap again.");
   });
-  // The rating form's 确认提交: a tap still on its way (or being retried) must reach the server
-  // first, or the ballot would hold the grade before it.
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!form.hasAttribute || !form.hasAttribute("data-confirm-submit")) return;
-    if (document.querySelector("form[data-autosave].unsaved, form[data-autosave].htmx-request")) {
-      event.preventDefault();
-      banner(document.body.dataset.msgUnsaved || "Some grades are not saved yet.");
-    }
-  });
-  document.addEventListener("htmx:beforeRequest", function () {
+  // 确认提交: a tap still on its way (or being retried) must reach the server first, or the
+  // ballot would hold the grade before it. Checked while capturing, before htmx sends anything.
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var form = event.target;
+      if (!form.hasAttribute || !form.hasAttribute("data-confirm-submit")) return;
+      if (document.querySelector("form[data-autosave].unsaved, form[data-autosave].htmx-request")) {
+        event.preventDefault();
+        event.stopPropagation();
+        var unsaved = document.body.dataset.msgUnsaved || "Some grades are not saved yet.";
+        banner(unsaved);
+        if (Number(form.dataset.tries || 0) > 0) submitGaveUp(form, unsaved);
+      }
+    },
+    true
+  );
+  document.addEventListener("htmx:beforeRequest", function (event) {
     var box = document.getElementById("htmx-error");
     if (box) box.hidden = true;
+    var submitting = confirmForm(event);
+    if (submitting) {
+      var button = submitting.querySelector("button[type=submit]");
+      if (button) button.disabled = true; // a second press would only send the same again
+      if (!Number(submitting.dataset.tries || 0)) {
+        submitState(submitting, submitting.dataset.msgSending || "Submitting…", false);
+      }
+    }
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = autosaveForm(event);

@@ -264,7 +264,8 @@ class Command(BaseCommand):
                 f"  大屏 / big screen: {base}" + reverse("screen:screen", args=[stage.screen_token])
             )
             if representative:
+                # The card's address, as its QR code holds it; 现场问政 is linked from there.
                 self.stdout.write(
-                    f"  代表平板 / a representative's tablet: {base}"
-                    + reverse("tablet:live", args=[representative.code])
+                    f"  代表平板 / a representative's tablet: {representative.rating_url}"
+                    f" (→ {base}{reverse('tablet:live')})"
                 )
