@@ -18,6 +18,7 @@ from meeting.stage import stage_for
 from sessions import roles
 from sessions.models import ReviewSession
 from tests.browser.conftest import PHONE, TABLET
+from tests.browser.raters import csrf_token, scan
 from tests.factories import (
     CredentialFactory,
     ParticipantFactory,
@@ -95,9 +96,9 @@ def hall():
     UserFactory(username="moderator", role=roles.MODERATOR, password=PASSWORD)
     return {
         "session": session,
-        "deputy": CredentialFactory(session=session, group=asking, code="LIVEASK01"),
-        "member": CredentialFactory(session=session, group=asking, code="LIVEASK02"),
-        "leader": CredentialFactory(session=session, group=leaders, code="LIVELDR01"),
+        "deputy": CredentialFactory(session=session, group=asking, code="LIVEASK1"),
+        "member": CredentialFactory(session=session, group=asking, code="LIVEASK2"),
+        "leader": CredentialFactory(session=session, group=leaders, code="LIVELDR1"),
     }
 
 
@@ -135,7 +136,8 @@ def test_live_meeting_from_speaker_to_satisfaction_tally(open_page, hall):
     shot(console, "live-console")
 
     # 2. Tablet A asks a question with HTML in it; 我的提问 shows it pending, as text.
-    tablet_a.goto(f"/r/{hall['deputy'].code}/live/")
+    scan(tablet_a, hall["deputy"])
+    tablet_a.goto("/r/live/")
     tablet_a.get_by_label("向哪个单位提问").select_option(label="区住房和城乡建设局")
     tablet_a.get_by_label("问题").fill(QUESTION)
     tablet_a.get_by_role("button", name="提交问题").click()
@@ -179,7 +181,8 @@ def test_live_meeting_from_speaker_to_satisfaction_tally(open_page, hall):
     )
 
     # 5. Both tablets see the vote appear by their poll, and vote once each.
-    tablet_b.goto(f"/r/{hall['member'].code}/live/")
+    scan(tablet_b, hall["member"])
+    tablet_b.goto("/r/live/")
     panel_a = tablet_a.locator("#vote-panel")
     panel_b = tablet_b.locator("#vote-panel")
     for panel in (panel_a, panel_b):
@@ -198,15 +201,15 @@ def test_live_meeting_from_speaker_to_satisfaction_tally(open_page, hall):
     expect(panel_a.locator("#voted")).to_have_text("已投票：满意")
     expect(panel_a.get_by_role("button")).to_have_count(0)
     again = tablet_a.request.post(
-        f"/r/{hall['deputy'].code}/live/vote/",
+        "/r/live/vote/",
         form={"question": str(question.pk), "choice": "dissatisfied"},
-        headers={"HX-Request": "true"},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf_token(tablet_a)},
     )
     assert again.status == 409
     assert ALREADY_VOTED in again.text()
     assert sorted(
         SatisfactionVote.objects.filter(question=question).values_list("credential__code", "choice")
-    ) == [("LIVEASK01", "satisfied"), ("LIVEASK02", "basically_satisfied")]
+    ) == [("LIVEASK1", "satisfied"), ("LIVEASK2", "basically_satisfied")]
 
     # 6. The big screen and the queue show the tally.
     expect(screen.locator(".screen-tally-head")).to_have_text(
@@ -237,7 +240,8 @@ def test_live_meeting_from_speaker_to_satisfaction_tally(open_page, hall):
 
     # 7. A card of a group that may not ask is refused.
     leader = open_page(TABLET)
-    response = leader.goto(f"/r/{hall['leader'].code}/live/")
+    scan(leader, hall["leader"])
+    response = leader.goto("/r/live/")
     assert response.status == 403
     expect(leader.locator("#refused")).to_have_text("此评议码不能提问或投票。")
     assert errors == []

@@ -3,6 +3,7 @@ A question is asked on a tablet, approved, answered, the satisfaction vote opene
 tablets see it appear without a reload, vote once each, and a second vote from the same card
 (on a second tablet) is refused. Screenshots go to /tmp/helperB/."""
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from meeting import questions
 from meeting.models import SatisfactionVote
 from sessions import roles
 from tests.browser.conftest import PHONE, TABLET
+from tests.browser.raters import scan
 from tests.factories import UserFactory
 from tests.questions_factories import QuestionFactory, make_hall
 
@@ -32,6 +34,13 @@ def log_in(page, username):
     expect(page.get_by_role("heading", name="评议会", exact=True)).to_be_visible()
 
 
+def open_live(page, credential):
+    """Scan the card, then follow the card page's link to 现场问政 (rating is not open yet)."""
+    scan(page, credential)
+    page.get_by_role("link", name="现场问政：提问和满意度投票 →").click()
+    expect(page).to_have_url(re.compile(r"/r/live/$"))
+
+
 def shot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / name), full_page=True)
@@ -45,7 +54,7 @@ def test_question_from_a_tablet_to_a_satisfaction_vote(open_page):
     moderator = open_page(TABLET)
 
     # A representative asks; HTML in the question stays text.
-    deputy.goto(f"/r/{hall.deputy.code}/live/")
+    open_live(deputy, hall.deputy)
     deputy.get_by_label("向哪个单位提问").select_option(label="东风街道")
     deputy.get_by_label("问题").fill(QUESTION)
     expect(deputy.locator(".tablet-counter")).to_have_text(f"{len(QUESTION)} / 500")
@@ -75,7 +84,7 @@ def test_question_from_a_tablet_to_a_satisfaction_vote(open_page):
     moderator.locator("#q-approved .q-item").get_by_role("button", name="已答复").click()
     answered = moderator.locator("#q-answered .q-item")
     expect(answered).to_contain_text("今年年底前完成。")
-    member.goto(f"/r/{hall.member.code}/live/")  # loaded before the vote opens
+    open_live(member, hall.member)  # loaded before the vote opens
     expect(member.get_by_text("目前没有进行中的满意度投票。")).to_be_visible()
     answered.get_by_role("button", name="开启满意度投票").click()
     expect(answered).to_contain_text("满意 0 · 基本满意 0 · 不满意 0 · 满意率 —")
@@ -93,7 +102,7 @@ def test_question_from_a_tablet_to_a_satisfaction_vote(open_page):
 
     # The same card on a second tablet, loaded while it has not voted yet.
     second_tablet = open_page(TABLET)
-    second_tablet.goto(f"/r/{hall.deputy.code}/live/")
+    open_live(second_tablet, hall.deputy)
     second_panel = second_tablet.locator("#vote-panel")
     expect(second_panel.get_by_role("button", name="满意", exact=True)).to_be_visible()
 
@@ -181,7 +190,8 @@ def test_queue_poll_waits_while_the_moderator_types_a_reason(page):
 def test_tablet_page_refuses_a_card_that_may_not_ask(page):
     hall = make_hall()
 
-    response = page.goto(f"/r/{hall.leader.code}/live/")
+    scan(page, hall.leader)
+    response = page.goto("/r/live/")
 
     assert response.status == 403
     expect(page.locator("#refused")).to_have_text("此评议码不能提问或投票。")
