@@ -18,13 +18,16 @@ What it does, all on 127.0.0.1:
      request at a time leaves nothing to queue behind) and its transferred size with its CSS
      and scripts, compressed as the server sends them;
    - submission: ``--raters`` raters take credentials from a queue and do what a tablet does
-     for a filled form: GET the form, then POST the submission from the form's confirmation
-     box, which opens in the page without a request (302 = success);
-   - submission POST only: the same POST, i.e. the cost of the submission itself;
+     for a filled form: scan the card (GET ``/r/``, whose script posts the code from the QR
+     code's ``#`` fragment with the CSRF token: POST ``/r/``, answered 303 with the card's
+     cookie), GET the form ``/r/form/``, then POST ``/r/submit/`` from the form's confirmation
+     box, which opens in the page without a request (303 = success);
+   - submission POST only: the same POST, i.e. the cost of the submission itself (each card
+     is entered on ``/r/`` before the phase, untimed, and its cookie handed to the rater);
    - the same POST offered at ``--paced-rate`` ballots/s (open loop). Back to back, 100 raters
      always waiting make the mean latency 100 / throughput (Little's law), so a p99 target
      only means something at a given rate;
-   - full flow: GET the form, one htmx POST per grade, POST;
+   - full flow: scan the card, GET the form, one htmx POST per grade, POST;
    - the ceiling: ``--raters`` clients requesting ``/healthz/`` (no database, no template).
 4. Checks the database afterwards: one ballot per successful submission, none for anything
    else, no receipt twice, grades as drafted and tapped, and no errors in gunicorn's log.
@@ -40,6 +43,7 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
+import functools
 import gzip
 import http.client
 import os
@@ -71,8 +75,12 @@ CATEGORIES = ["镇(街道)", "政府部门", "统筹协调部门", "党群服务
 GROUPS = [("县级领导", 40), ("区直部门", 20), ("镇(街道)", 20), ("两代表一委员", 20)]
 # Roughly what raters do: mostly 好/较好, some 一般, few 差 and 弃权. No ballot rule is on.
 GRADE_WEIGHTS = {"good": 35, "fairly_good": 35, "average": 20, "poor": 5, "abstain": 5}
-# The form page's confirmation box once every unit is graded (templates/rate/form.html).
+# The form page's confirmation box once every unit is graded (templates/rate/_submit_form.html).
 CONFIRM_READY = '<button type="submit" >确认提交</button>'
+# The rater's cookies: Django's CSRF cookie, and the card (sessions/views/card.py).
+CSRF_COOKIE = "csrftoken"
+CARD_COOKIE = "rater_key"
+CSRF_FIELD_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 UNIT_RE = re.compile(r'name="unit" value="(\d+)"')
 ASSET_RE = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 BROWSER_ENCODING = "gzip, deflate, br"
@@ -535,55 +543,117 @@ def expect(response: Response, status: int, what: str, location: str | None = No
         raise RequestFailed(f"{what}: redirected to {response.headers.get('Location')}")
 
 
+def enter(client: Client, code: str, rec: Recorder | None = None) -> None:
+    """Scan the card. Its QR code opens /r/#CODE: the browser GETs /r/ (a fragment is never
+    sent), the page's script posts the code with the form's CSRF token, and the answer's
+    cookie is the card from then on. No code is in any address."""
+    page = client.request("GET", "/r/", headers={"Referer": client.origin + "/r/"})
+    expect(page, 200, "entry GET")
+    token = CSRF_FIELD_RE.search(page.text)
+    if token is None:
+        raise RequestFailed("entry GET: no CSRF token in the page")
+    card = client.request(
+        "POST",
+        "/r/",
+        {"code": code, "csrfmiddlewaretoken": token.group(1)},
+        {"Referer": client.origin + "/r/"},
+    )
+    expect(card, 303, "code POST", "/r/form/")
+    if CARD_COOKIE not in client.cookies:
+        raise RequestFailed("code POST: no card cookie in the answer")
+    if rec is not None:
+        rec.ok("entry GET", page)
+        rec.ok("code POST", card)
+
+
+def enter_cards(server, args, codes: list[str]) -> dict[str, str]:
+    """Every card of ``codes`` entered on /r/ as its tablet would, before a phase that times one
+    request alone: code -> the card cookie the server set."""
+    cards: dict[str, str] = {}
+    clients = [Client(server.port, args.timeout) for _ in range(min(args.raters, 20))]
+
+    def work(client: Client, mine: list[str]) -> None:
+        for code in mine:
+            enter(client, code)
+            cards[code] = client.cookies[CARD_COOKIE]
+
+    threads = [
+        threading.Thread(target=work, args=(c, codes[i :: len(clients)]), daemon=True)
+        for i, c in enumerate(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=args.phase_seconds)
+    for client in clients:
+        client.close()
+    if len(cards) != len(codes):
+        raise RuntimeError(f"entered {len(cards)} of {len(codes)} cards before the phase")
+    return cards
+
+
+def hold(client: Client, card: str) -> None:
+    """Hand the client a card entered beforehand, with a CSRF cookie as its entry page set."""
+    if CSRF_COOKIE not in client.cookies:
+        expect(client.request("GET", "/r/"), 200, "entry GET")
+    client.cookies[CARD_COOKIE] = card
+
+
+def htmx_headers(client: Client) -> dict[str, str]:
+    """What htmx sends from the form page: the CSRF token from hx-headers on <body> (the
+    cookie's secret is as good a token as the page's masked one)."""
+    return {
+        "HX-Request": "true",
+        "HX-Current-URL": client.origin + "/r/form/",
+        "Referer": client.origin + "/r/form/",
+        "X-CSRFToken": client.cookies[CSRF_COOKIE],
+    }
+
+
 def submit_post(client: Client, code: str, rec: Recorder) -> None:
-    """The 确认提交 button of the form page's confirmation box (no CSRF token: the rater's
-    endpoints take the code in the URL as their only authority, see sessions/views/rate.py)."""
-    path = f"/r/{code}/submit/"
-    response = client.request("POST", path, {}, {"Referer": client.origin + f"/r/{code}/"})
-    expect(response, 302, "submit POST", f"/r/{code}/")
+    """The 确认提交 button of the form page's confirmation box, which htmx posts; success is
+    a 303 to the page that shows the receipt (the browser's XHR follows it)."""
+    response = client.request("POST", "/r/submit/", {}, htmx_headers(client))
+    expect(response, 303, "submit POST", "/r/form/")
     rec.ok("submit POST", response)
     rec.done.append(code)
 
 
 def ballot_job(client: Client, code: str, rec: Recorder, _rng: random.Random) -> None:
-    """A filled form on the tablet: load the form (its confirmation box is in the page and
-    opens without a request), then submit."""
+    """A filled form on the tablet: scan the card, load the form (its confirmation box is in
+    the page and opens without a request), then submit."""
     start = time.perf_counter()
-    form = client.request("GET", f"/r/{code}/", headers={"Referer": client.origin + "/r/"})
+    enter(client, code, rec)
+    form = client.request("GET", "/r/form/", headers={"Referer": client.origin + "/r/"})
     expect(form, 200, "form GET")
     if CONFIRM_READY not in form.text:
         raise RequestFailed("form GET: the confirmation box does not offer 确认提交")
     rec.ok("form GET", form)
     submit_post(client, code, rec)
-    rec.took("whole ballot (2 requests)", time.perf_counter() - start)
+    rec.took("whole ballot (4 requests)", time.perf_counter() - start)
 
 
-def post_only_job(client: Client, code: str, rec: Recorder, _rng: random.Random) -> None:
+def post_only_job(
+    cards: dict[str, str], client: Client, code: str, rec: Recorder, _rng: random.Random
+) -> None:
+    hold(client, cards[code])
     submit_post(client, code, rec)
 
 
 def flow_job(client: Client, code: str, rec: Recorder, rng: random.Random) -> None:
-    """Everything a rater does: the empty form, one htmx save per tap, the check, the submit."""
+    """Everything a rater does: scan the card, the empty form, one htmx save per tap, the
+    submit."""
     start = time.perf_counter()
-    form_path = f"/r/{code}/"
-    form = client.request("GET", form_path)
+    enter(client, code, rec)
+    form = client.request("GET", "/r/form/", headers={"Referer": client.origin + "/r/"})
     expect(form, 200, "form GET")
     rec.ok("form GET", form)
     units = UNIT_RE.findall(form.text)
     values, weights = list(GRADE_WEIGHTS), list(GRADE_WEIGHTS.values())
     grades = rng.choices(values, weights, k=len(units))
-    headers = {
-        "HX-Request": "true",
-        "HX-Current-URL": client.origin + form_path,
-        "Referer": client.origin + form_path,
-    }
+    headers = htmx_headers(client)
     for unit, grade in zip(units, grades, strict=True):
-        tap = client.request(
-            "POST",
-            f"/r/{code}/grade/",
-            {"unit": unit, "grade": grade},
-            headers,
-        )
+        tap = client.request("POST", "/r/grade/", {"unit": unit, "grade": grade}, headers)
         expect(tap, 200, "tap POST")
         if "hx-swap-oob" not in tap.text:
             raise RequestFailed("tap POST: no progress fragment in the answer")
@@ -592,7 +662,7 @@ def flow_job(client: Client, code: str, rec: Recorder, rng: random.Random) -> No
     if CONFIRM_READY not in tap.text:
         raise RequestFailed("tap POST: the last tap did not enable 确认提交")
     submit_post(client, code, rec)
-    rec.took("whole ballot (form+taps+submit)", time.perf_counter() - start)
+    rec.took("whole ballot (entry+form+taps+submit)", time.perf_counter() - start)
 
 
 @dataclasses.dataclass
@@ -703,13 +773,15 @@ def run_ceiling(server, args) -> PhaseResult:
 
 def measure_page(server, args, codes: list[str]) -> dict:
     """The form at concurrency 1, after a concurrent warm-up that reaches every worker, and what
-    a tablet downloads for it on a first visit."""
+    a tablet downloads for it on a first visit (the card entered, nothing cached)."""
+    cards = enter_cards(server, args, codes)
     warm = [Client(server.port, args.timeout) for _ in range(min(args.raters, 20))]
 
     def warm_up(client: Client, mine: list[str]) -> None:
         for code in mine:
-            client.request("GET", f"/r/{code}/")
-            client.request("GET", f"/r/{code}/submit/")
+            hold(client, cards[code])
+            client.request("GET", "/r/form/")
+            client.request("GET", "/r/submit/")
 
     threads = [
         threading.Thread(target=warm_up, args=(c, codes[i :: len(warm)]), daemon=True)
@@ -725,19 +797,20 @@ def measure_page(server, args, codes: list[str]) -> dict:
     client = Client(server.port, args.timeout)
     form_times, check_times, deadline = [], [], time.monotonic() + args.phase_seconds
     while len(form_times) < args.page_samples and time.monotonic() < deadline:
-        code = codes[len(form_times) % len(codes)]
-        form = client.request("GET", f"/r/{code}/")
+        hold(client, cards[codes[len(form_times) % len(codes)]])
+        form = client.request("GET", "/r/form/")
         expect(form, 200, "form GET")
         form_times.append(form.seconds)
-        check = client.request("GET", f"/r/{code}/submit/")
+        check = client.request("GET", "/r/submit/")
         expect(check, 200, "check GET")
         check_times.append(check.seconds)
     html = form.text
 
     sizes = {}
     for encoding in (BROWSER_ENCODING, "gzip"):
-        fresh = Client(server.port, args.timeout)  # a first visit: no cookie, nothing cached
-        page = fresh.request("GET", f"/r/{codes[0]}/", headers={"Accept-Encoding": encoding})
+        fresh = Client(server.port, args.timeout)  # a first visit: only the card, no cache
+        fresh.cookies[CARD_COOKIE] = cards[codes[0]]
+        page = fresh.request("GET", "/r/form/", headers={"Accept-Encoding": encoding})
         rows = [("form HTML", page)]
         for asset in dict.fromkeys(ASSET_RE.findall(page.text)):
             rows.append((asset, fresh.request("GET", asset, headers={"Accept-Encoding": encoding})))
@@ -785,7 +858,7 @@ def verify(fixture: Fixture, results: list[PhaseResult]) -> list[tuple[str, bool
     leftover = DraftGrade.objects.filter(credential__code__in=done_set).count()
     return [
         ("no request errors in any phase", errors == 0, f"{errors} errors"),
-        ("no credential answered 302 twice", len(done) == len(done_set), f"{len(done)} answers"),
+        ("no credential answered 303 twice", len(done) == len(done_set), f"{len(done)} answers"),
         (
             "ballots stored = successful submissions",
             ballots.count() == len(done_set),
@@ -954,16 +1027,21 @@ def main() -> int:
             if fixture.pools["page"]:
                 print_page(measure_page(server, args, fixture.pools["page"]))
             phases = [
-                ("submission: form GET + submit POST", "submission", "submit", ballot_job),
+                ("submission: entry GET + code POST + form GET + submit POST", "submission",
+                 "submit", ballot_job),
                 ("submission, POST only", "POST only", "post", post_only_job),
                 (f"submission, POST only, open loop at {args.paced_rate:g} ballots/s",
                  f"POST only at {args.paced_rate:g}/s", "paced", post_only_job),
-                ("full flow: form GET + a tap per unit + submit POST", "full flow",
+                ("full flow: entry + form GET + a tap per unit + submit POST", "full flow",
                  "flow", flow_job),
             ]  # fmt: skip
             for title, short, pool, job in phases:
                 if not fixture.pools[pool]:
                     continue
+                if job is post_only_job:
+                    job = functools.partial(
+                        post_only_job, enter_cards(server, args, fixture.pools[pool])
+                    )
                 title = f"{title}, {args.raters} raters, {len(fixture.pools[pool])} ballots"
                 result = run_phase(
                     title,
