@@ -168,6 +168,50 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's cache holds the raters' wrong-code counters and the list of blocked addresses
+# (docs/deployment.md, "Wrong-code throttle"), so it must be one that every worker and host
+# shares: the database by default (`createcachetable` makes its table; nothing else to run),
+# Redis where REDIS_URL is set (its INCR counts atomically). MAX_ENTRIES: the database cache
+# deletes a third of its rows, counters and list included, once it holds more than that.
+REDIS_URL = os.getenv("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "huiji",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "huiji_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
+# The client address both throttles count by (docs/deployment.md, "Client address behind a
+# proxy"). Unset: REMOTE_ADDR, and any X-Forwarded-For a client sends is ignored. Set to the
+# header the deployment's own proxies append to, as request.META names it, with how many of
+# them append: the entry that many places from the right is the client.
+TRUSTED_PROXY_HEADER = os.getenv("TRUSTED_PROXY_HEADER", "").strip()
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "1")
+if TRUSTED_PROXY_HEADER and (
+    not TRUSTED_PROXY_HEADER.startswith("HTTP_") or TRUSTED_PROXY_COUNT < 1
+):
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_HEADER 应为 request.META 中的名称（如 HTTP_X_FORWARDED_FOR），"
+        "TRUSTED_PROXY_COUNT 至少为 1。 TRUSTED_PROXY_HEADER must be a request.META name "
+        "such as HTTP_X_FORWARDED_FOR, and TRUSTED_PROXY_COUNT at least 1."
+    )
+
+# Raters' wrong codes (sessions/throttle.py): after this many from one address within the
+# window, that address's wrong codes get a 429 page until the window ends. Valid codes are
+# never refused.
+WRONG_CODE_LIMIT = envint("WRONG_CODE_LIMIT", "30")
+WRONG_CODE_WINDOW_SECONDS = envint("WRONG_CODE_WINDOW_SECONDS", "600")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
