@@ -65,6 +65,11 @@ urlpatterns = [
     # --- monitor (sessions/views/monitor.py) ---
     path("<slug:slug>/monitor/", monitor_views.monitor, name="monitor"),
     path("<slug:slug>/monitor/fragment/", monitor_views.monitor_fragment, name="monitor_fragment"),
+    path(
+        "<slug:slug>/monitor/blocks/<str:address>/lift/",
+        monitor_views.wrong_code_unblock,
+        name="wrong_code_unblock",
+    ),
     path("<slug:slug>/ballots/", monitor_views.ballot_list, name="ballots"),
     path(
         "<slug:slug>/ballots/<uuid:ballot_id>/", monitor_views.ballot_detail, name="ballot_detail"

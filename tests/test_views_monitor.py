@@ -1,11 +1,19 @@
 """sessions/views/monitor.py: the live participation monitor, its polled fragment (ETag / 304),
-and the flagged and void ballots pages with voiding (issue 3 item 5)."""
+and the flagged and void ballots pages with voiding (issue 3 item 5); the wrong-code blocks it
+lists and lifting one (sessions/throttle.py)."""
+
+import re
+from urllib.parse import quote
 
 import pytest
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import localtime
 
-from sessions import ballots, rating
+from sessions import ballots, rating, throttle
 from sessions.models import AuditLog, Ballot, Grade, ReviewSession, ScoringScheme
 from tests.factories import (
     BallotFactory,
@@ -383,3 +391,177 @@ def test_void_confirmed_twice_shows_the_error_as_422(organiser_client, organiser
     assert error in response.content.decode()
     flagged.refresh_from_db()
     assert flagged.void_reason == "第一次的理由"
+
+
+# ---------------------------------------------------------------- wrong-code blocks
+
+HALL = "10.0.0.7"
+OFFICE = "2001:db8::7"
+
+
+def block(address: str, wrong_codes: int = 30) -> None:
+    """``wrong_codes`` wrong codes from ``address``, counted by the raters' throttle."""
+    for _ in range(wrong_codes):
+        throttle.record_wrong_code(RequestFactory().post("/r/", REMOTE_ADDR=address))
+
+
+@pytest.fixture
+def blocked(db):
+    """The hall's address blocked with 42 wrong codes, the office's with 30; the cache emptied
+    around the test (Redis keeps nothing of the test's transaction)."""
+    cache.clear()
+    block(HALL, 42)
+    block(OFFICE, 30)
+    yield
+    cache.clear()
+
+
+def blocks_table(response) -> list[list[str]]:
+    html = response.content.decode().split('<section id="wrong-code-blocks"')[1]
+    html = html.split("</section>")[0]
+    return [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<td\b[^>]*>(.*?)</td>", row, flags=re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
+        if "<td" in row
+    ]
+
+
+def unblock_url(address: str) -> str:
+    return url("wrong_code_unblock", address)
+
+
+def test_monitor_lists_wrong_code_blocks_with_a_lift_link_for_organisers(
+    organiser_client, session, blocked
+):
+    response = organiser_client.get(url("monitor"))
+
+    rows = blocks_table(response)
+    [hall, office] = throttle.blocks()
+    assert [row[:2] for row in rows] == [[HALL, "42"], [OFFICE, "30"]]
+    assert [row[2:4] for row in rows] == [
+        [
+            localtime(b.since).strftime("%Y-%m-%d %H:%M:%S"),
+            localtime(b.until).strftime("%Y-%m-%d %H:%M:%S"),
+        ]
+        for b in (hall, office)
+    ]
+    assert [row[4] for row in rows] == ["解除限制", "解除限制"]
+    content = response.content.decode()
+    assert f'href="{unblock_url(HALL)}"' in content
+    assert f'href="{unblock_url(OFFICE)}"' in content
+
+
+def test_monitor_lists_wrong_code_blocks_to_observers_without_a_lift_link(
+    observer_client, session, blocked
+):
+    response = observer_client.get(url("monitor"))
+
+    assert [row[:2] for row in blocks_table(response)] == [[HALL, "42"], [OFFICE, "30"]]
+    assert [len(row) for row in blocks_table(response)] == [4, 4]
+    assert "/monitor/blocks/" not in response.content.decode()
+
+
+def test_monitor_shows_moderators_no_wrong_code_blocks(moderator_client, session, blocked):
+    response = moderator_client.get(url("monitor"))
+
+    assert response.context["wrong_code_blocks"] is None
+    assert 'id="wrong-code-blocks"' not in response.content.decode()
+    assert HALL not in response.content.decode()
+
+
+def test_monitor_says_when_no_address_is_blocked(observer_client, session):
+    cache.clear()
+    block(HALL, 29)  # one short of the limit
+
+    response = observer_client.get(url("monitor"))
+
+    assert response.context["wrong_code_blocks"] == []
+    assert blocks_table(response) == []
+    assert "目前没有受限的地址。" in response.content.decode()
+
+
+def test_monitor_fragment_does_not_read_the_blocks(organiser_client, session, blocked):
+    response = organiser_client.get(url("monitor_fragment"))
+
+    assert 'id="wrong-code-blocks"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_unblock_sends_anonymous_users_to_login(client, session, blocked, method):
+    response = getattr(client, method)(unblock_url(HALL))
+
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"/login/?next={quote(unblock_url(HALL))}",
+    )
+    assert [b.address for b in throttle.blocks()] == [HALL, OFFICE]
+
+
+@pytest.mark.parametrize("who", ["observer_client", "moderator_client"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_unblock_refuses_observers_and_moderators(request, session, blocked, who, method):
+    client = request.getfixturevalue(who)
+
+    response = getattr(client, method)(unblock_url(HALL))
+
+    assert response.status_code == 403
+    assert [b.address for b in throttle.blocks()] == [HALL, OFFICE]
+    assert not AuditLog.objects.filter(action="rate.unblock").exists()
+
+
+def test_unblock_asks_the_organiser_to_confirm_first(organiser_client, session, blocked):
+    response = organiser_client.get(unblock_url(HALL))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["lifting"] == throttle.block_for(HALL)
+    assert f"解除地址 {HALL} 的评议码输错限制？" in content
+    assert "<dt>输错次数</dt><dd>42</dd>" in content
+    assert '<button type="submit">确认解除</button>' in content
+    assert f'href="{url("monitor")}"' in content  # 取消
+    assert [b.address for b in throttle.blocks()] == [HALL, OFFICE]
+    assert not AuditLog.objects.filter(action="rate.unblock").exists()
+
+
+@pytest.mark.parametrize(("address", "count"), [(HALL, 42), (OFFICE, 30)])
+def test_unblock_confirmed_lifts_the_block_and_writes_the_audit_log(
+    organiser_client, organiser, session, blocked, address, count
+):
+    response = organiser_client.post(unblock_url(address))
+
+    assert (response.status_code, response["Location"]) == (302, url("monitor"))
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        f"已解除地址 {address} 的评议码输错限制。"
+    ]
+    assert [b.address for b in throttle.blocks()] == [a for a in (HALL, OFFICE) if a != address]
+    entry = AuditLog.objects.get(action="rate.unblock")
+    assert (entry.session, entry.actor, entry.message) == (
+        session,
+        organiser,
+        f"解除地址 {address} 的评议码输错限制（输错 {count} 次）",
+    )
+    request = RequestFactory().post("/r/", REMOTE_ADDR=address)
+    assert throttle.wrong_code_blocked(request) is False
+    assert throttle.record_wrong_code(request) is False  # counted from zero again
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_unblock_of_an_address_not_blocked_goes_back_to_the_monitor(
+    organiser_client, session, blocked, method
+):
+    response = getattr(organiser_client, method)(unblock_url("10.0.0.99"))
+
+    assert (response.status_code, response["Location"]) == (302, url("monitor"))
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "地址 10.0.0.99 目前没有被限制（可能已到期或已被解除）。"
+    ]
+    assert not AuditLog.objects.filter(action="rate.unblock").exists()
+
+
+def test_unblock_in_another_session_is_not_found(organiser_client, session, blocked):
+    response = organiser_client.get(url("wrong_code_unblock", HALL, slug="no-such-session"))
+
+    assert response.status_code == 404

@@ -7,6 +7,8 @@ DESIGN.md sections 4.9, 4.10 and 6).
   304 with no body while nothing it shows has changed (DESIGN.md section 8);
 - ``ballots/`` organisers and observers: flagged ballots and void ballots;
 - ``ballots/<id>/`` one ballot's grades; organisers void it there, with a confirmation step.
+- ``monitor/blocks/<address>/lift/`` organisers lift a wrong-code block listed on the monitor
+  (sessions/throttle.py), after a confirmation page.
 
 Anonymity (issue 3 item 4): no page here shows a credential, a holder's name or a time next to
 a ballot; a ballot is named by the first 8 hex digits of its random id.
@@ -28,7 +30,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import ballots, services
+from .. import ballots, services, throttle
 from ..models import Ballot, ReviewSession
 from ..roles import can_organise, can_supervise
 from .access import form_error, get_session_for_user, require_organiser, supervision_context
@@ -102,6 +104,8 @@ def monitor(request, slug):
             request,
             session,
             transitions=transitions,
+            # Addresses are for the supervising roles, as the ballots are; not the moderator.
+            wrong_code_blocks=throttle.blocks() if can_supervise(request.user) else None,
             **_participation_ctx(session, rows),
         ),
     )
@@ -130,6 +134,33 @@ def monitor_fragment(request, slug):
     # Kept by the browser but revalidated on every poll: it sends If-None-Match itself.
     patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wrong_code_unblock(request, slug, address):
+    """GET: the block and what lifting it does. POST: lift it (audited), back to the monitor.
+
+    Organisers only: observers see the blocks on the monitor but change nothing."""
+    session = get_session_for_user(request, slug, organise=True)
+    block = throttle.block_for(address)
+    if block is None:
+        messages.info(
+            request,
+            _("地址 %(address)s 目前没有被限制（可能已到期或已被解除）。") % {"address": address},
+        )
+        return redirect("review:monitor", session.slug)
+    if request.method == "POST":
+        throttle.block_lift(session=session, address=address, actor=request.user)
+        messages.success(
+            request, _("已解除地址 %(address)s 的评议码输错限制。") % {"address": address}
+        )
+        return redirect("review:monitor", session.slug)
+    return render(
+        request,
+        "sessions/unblock_confirm.html",
+        supervision_context(request, session, lifting=block),
+    )
 
 
 # ---------------------------------------------------------------- flagged and void ballots
