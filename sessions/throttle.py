@@ -236,8 +236,13 @@ def blocks() -> list[Block]:
     An address is listed while its count is over the limit; a window that has ended, or a
     block lifted, takes it off (its count is gone)."""
     now = time.time()
-    registry = _live(cache.get(REGISTRY_KEY) or {}, now)
-    counts = cache.get_many([_count_key(address) for address in registry])
+    try:
+        registry = _live(cache.get(REGISTRY_KEY) or {}, now)
+        counts = cache.get_many([_count_key(address) for address in registry])
+    except CACHE_ERRORS:
+        # The monitor must still open while the cache is down; nothing can be blocked then.
+        logger.warning("wrong-code blocks unreadable: cache unavailable")
+        return []
     listed = [
         Block(address, count, _as_datetime(since), _as_datetime(until))
         for address, (since, until) in registry.items()
