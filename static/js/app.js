@@ -6,8 +6,9 @@
   var MAX_RETRIES = 5;
   var RETRY_MS = 2000;
   // A submission is worth waiting for longer than a tap: a database restart or failover takes
-  // a minute or two. About six minutes in all, then the rater is told to press again.
-  var SUBMIT_MAX_RETRIES = 30;
+  // a minute or two, sometimes more. 120 tries: 10 minutes of 503s 5 s apart, longer after
+  // network errors (up to 15 s apart); then the rater is told to press again.
+  var SUBMIT_MAX_RETRIES = 120;
   var SUBMIT_MAX_DELAY_MS = 15000;
   var RETRY_AFTER_MAX_MS = 60000;
 
