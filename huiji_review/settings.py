@@ -279,6 +279,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# A refused CSRF check explains itself in Chinese (and English), not with Django's page.
+CSRF_FAILURE_VIEW = "huiji_review.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie; the token travels in hx-headers on <body>
 X_FRAME_OPTIONS = "DENY"

@@ -160,3 +160,16 @@ def readyz(request):
     response = HttpResponse("ok", content_type="text/plain; charset=utf-8")
     add_never_cache_headers(response)
     return response
+
+
+def csrf_failure(request, reason=""):
+    """A refused CSRF check (a page left open past its token, cookies cleared): say what to
+    do, in the rater's language, instead of Django's technical page. htmx requests get one line
+    that the page's script shows in its banner."""
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    message = _("页面已过期，请刷新页面后再试。")
+    if request.headers.get("HX-Request") == "true":
+        return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
+    return render(request, "403_csrf.html", {"message": message}, status=403)
