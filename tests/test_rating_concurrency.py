@@ -342,3 +342,43 @@ def test_no_ballot_is_accepted_after_the_close():
         )
         assert len(cursor.fetchall()) <= 1
     print(f"\naccepted before the close: {len(receipts)}, refused after it: {len(refused)}")
+
+
+def test_a_submission_overtaken_by_the_close_lands_on_the_ended_page(client):
+    """The rater's form read the session open, but the close took the session's lock first:
+    the submission waits, then answers 303 to the form's page, which says rating has ended
+    (not a 422 that the tablet would show as a server error), and nothing is stored."""
+    from django.db import transaction
+
+    from tests.raters import holding
+
+    session, credentials, _written = _rating_session(random.Random(20261205))
+    card = credentials[0]
+    locked, release = threading.Event(), threading.Event()
+
+    def close_slowly() -> None:
+        try:
+            with transaction.atomic():
+                ReviewSession.objects.select_for_update().get(pk=session.pk)
+                locked.set()
+                release.wait(timeout=5)
+                ReviewSession.objects.filter(pk=session.pk).update(
+                    status=ReviewSession.Status.CLOSED
+                )
+        finally:
+            connection.close()
+
+    tablet = holding(client, card)
+    closer = threading.Thread(target=close_slowly)
+    closer.start()
+    assert locked.wait(timeout=5)
+    threading.Timer(0.5, release.set).start()
+
+    response = tablet.post("/r/submit/")
+    closer.join(timeout=10)
+
+    assert (response.status_code, response["Location"]) == (303, "/r/form/")
+    ended = client.get("/r/form/").content.decode()
+    assert "评议已结束，不再接收评议表。" in ended
+    assert Ballot.objects.filter(session=session).count() == 0
+    assert Credential.objects.get(pk=card.pk).submitted_at is None

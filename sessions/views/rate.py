@@ -310,6 +310,11 @@ def submit(request, credential):
     if request.method == "POST":
         try:
             rating.ballot_submit(credential=credential)
+        except rating.RatingClosed:
+            # The close (or a revocation) overtook this submission while it waited for the
+            # session's lock: the form's page says so plainly (评议已经结束), as for any later
+            # visit, instead of a 422 the tablet's script would show as a server error.
+            return see_other("rate:form")
         except ValidationError as exc:
             errors = list(exc.messages)
         else:
