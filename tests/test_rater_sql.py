@@ -92,7 +92,7 @@ def test_credential_with_session_by_pk_and_unknown_code():
     assert rater_sql.credential_with_session(pk=credential.pk + 1000) is None
 
 
-def test_credential_with_session_lock_takes_the_credentials_row_lock():
+def test_credential_with_session_lock_takes_the_credentials_row_lock_and_shares_the_session():
     credential = a_credential()
 
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
@@ -100,7 +100,8 @@ def test_credential_with_session_lock_takes_the_credentials_row_lock():
 
     sql = queries.captured_queries[-1]["sql"]
     if connection.features.has_select_for_update_of:
-        assert sql.endswith("FOR UPDATE OF c")
+        # The session row shared: closing takes it exclusively (docs/anonymity.md, "closing").
+        assert sql.endswith("FOR UPDATE OF c FOR KEY SHARE OF s")
     else:  # SQLite locks the whole database for a write transaction instead
         assert "FOR UPDATE" not in sql
 
