@@ -5,20 +5,15 @@ keeps rating while one address sends 1,000 wrong codes to two gunicorn workers."
 
 from __future__ import annotations
 
-import http.client
 import os
 import re
-import secrets
-import socket
 import subprocess
 import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
 import pytest
 from django.core.cache import cache
@@ -35,6 +30,7 @@ from tests.factories import (
     ReviewSessionFactory,
     UnitCategoryFactory,
 )
+from tests.gunicorn_server import Gunicorn, production_env, shared_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 HALL = "10.0.0.7"
@@ -430,107 +426,17 @@ ATTACKER = "10.9.0.1"
 SESSION_TITLE = "2026年年中述职讲评会"
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    return (
-        f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Gunicorn:
+class HallServer(Gunicorn):
     """gunicorn with two workers and production settings (as bench/bench_ballots.py starts it),
     on the test's own database, trusting X-Forwarded-For from one proxy so that the test can
     speak for any client address."""
 
-    def __init__(self, tmp_path: Path):
-        self.port = _free_port()
-        self.access_log = tmp_path / "access.log"
-        self.error_log = tmp_path / "gunicorn.log"
-        env = dict(os.environ)
-        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        env.update(
-            DJANGO_SETTINGS_MODULE="tests.server_settings",
-            DEBUG="false",
-            SECRET_KEY=secrets.token_urlsafe(60),
-            ALLOWED_HOSTS="127.0.0.1",
-            SECURE_SSL_REDIRECT="false",
-            SECURE_COOKIES="false",
-            DATABASE_URL=_database_url(),
-            STATIC_ROOT=str(tmp_path),
-            TRUSTED_PROXY_HEADER="HTTP_X_FORWARDED_FOR",
-            TRUSTED_PROXY_COUNT="1",
-            LOG_LEVEL="ERROR",
-        )
-        self.log = self.error_log.open("wb")
-        self.proc = subprocess.Popen(  # noqa: S603 - gunicorn on our own app, fixed arguments
-            [
-                *(sys.executable, "-m", "gunicorn", "huiji_review.wsgi:application"),
-                *("--bind", f"127.0.0.1:{self.port}", "--workers", "2"),
-                *("--timeout", "60", "--graceful-timeout", "5"),
-                # The worker's pid and the path: which worker answered, and no code.
-                *("--access-logfile", str(self.access_log)),
-                *("--access-logformat", "%(p)s %(m)s %(U)s %(s)s"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self, seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.error_log.read_text(errors="replace"))
-            try:
-                if self.request("GET", "/healthz/").status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer /healthz/ within {seconds:.0f} s")
-
-    def request(self, method, path, *, fields=None, cookies=None, address=ATTACKER):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"X-Forwarded-For": address}
-        body = None
-        if cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        if fields is not None:
-            body = urlencode(fields)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.text = response.read().decode(errors="replace")
-            response.cookies = SimpleCookie()
-            for header in response.headers.get_all("Set-Cookie") or []:
-                response.cookies.load(header)
-            return response
-        finally:
-            conn.close()
+    def request(self, method, path, *, address=ATTACKER, **kwargs):
+        return super().request(method, path, headers={"X-Forwarded-For": address}, **kwargs)
 
     def worker_pids(self) -> Counter:
-        lines = self.access_log.read_text().splitlines()
+        lines = (self.log_dir / "access.log").read_text().splitlines()
         return Counter(line.split()[0] for line in lines if " POST /r/ " in line)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.log.close()
 
 
 @pytest.fixture
@@ -538,7 +444,25 @@ def server(transactional_db, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("two gunicorn workers need a database they share: run on PostgreSQL")
     cache.clear()
-    server = Gunicorn(tmp_path)
+    env = production_env(
+        database_url=shared_database_url(),
+        static_root=tmp_path,
+        DJANGO_SETTINGS_MODULE="tests.server_settings",
+        TRUSTED_PROXY_HEADER="HTTP_X_FORWARDED_FOR",
+        TRUSTED_PROXY_COUNT="1",
+        LOG_LEVEL="ERROR",
+    )
+    server = HallServer(
+        env,
+        tmp_path,
+        workers=2,
+        args=(
+            *("--timeout", "60", "--graceful-timeout", "5"),
+            # The worker's pid and the path: which worker answered, and no code.
+            *("--access-logfile", str(tmp_path / "access.log")),
+            *("--access-logformat", "%(p)s %(m)s %(U)s %(s)s"),
+        ),
+    )
     try:
         server.wait_ready()
         yield server

@@ -13,18 +13,14 @@ conftest.py, Chromium) is missing.
 from __future__ import annotations
 
 import glob
-import http.client
 import json
 import os
 import pwd
 import re
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import psycopg
@@ -32,11 +28,10 @@ import pytest
 from playwright.sync_api import expect
 
 from sessions.models import Ballot, Credential
+from tests.gunicorn_server import HOST, ROOT, Gunicorn, free_port, production_env
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-HOST = "127.0.0.1"
 UNITS = ["城关镇", "东风街道", "滨河街道"]
 TABLET = {"width": 1024, "height": 768}
 
@@ -89,12 +84,6 @@ settings.STORAGES = {
 }
 call_command("collectstatic", interactive=False, verbosity=0)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def postgres_bin() -> Path | None:
@@ -204,27 +193,6 @@ def private_cluster():
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def production_env(database_url: str, static_root: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        # The browser tests' own switch, and whatever database the suite itself runs on.
-        if key not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="huiji_review.settings",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(60),
-        ALLOWED_HOSTS=HOST,
-        SECURE_SSL_REDIRECT="false",
-        SECURE_COOKIES="false",
-        DATABASE_URL=database_url,
-        STATIC_ROOT=str(static_root),
-        LOG_LEVEL="WARNING",
-    )
-    return env
-
-
 def python(script: str, env: dict[str, str], *args: str) -> subprocess.Popen:
     return subprocess.Popen(  # noqa: S603 - this interpreter, the scripts above
         [sys.executable, "-c", script, *args],
@@ -242,75 +210,21 @@ def finished(process: subprocess.Popen) -> str:
     return out
 
 
-class Gunicorn:
-    """The application as docs/deployment.md runs it, on a free port."""
-
-    def __init__(self, env: dict[str, str], log: Path):
-        self.port = free_port()
-        self.url = f"http://{HOST}:{self.port}"
-        self.log_path = log
-        self.log = log.open("wb")
-        self.proc = subprocess.Popen(  # noqa: S603 - gunicorn with fixed arguments
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "huiji_review.wsgi:application",
-                "--bind",
-                f"{HOST}:{self.port}",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-                "--timeout",
-                "30",
-                "--graceful-timeout",
-                "2",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self, seconds: float = 30) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log_path.read_text(errors="replace")
-            conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
-            try:
-                conn.request("GET", "/readyz/")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            finally:
-                conn.close()
-            time.sleep(0.2)
-        raise AssertionError(f"gunicorn not ready within {seconds} s: {self.log_path}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.log.close()
-
-
 @pytest.fixture
 def rating_server(private_cluster, tmp_path):
     """gunicorn on the private cluster, and the session it serves: {session, code, units}."""
-    env = production_env(private_cluster.url("huiji"), tmp_path / "static")
+    env = production_env(
+        database_url=private_cluster.url("huiji"),
+        static_root=tmp_path / "static",
+        LOG_LEVEL="WARNING",
+    )
     static = python(COLLECTSTATIC, env)
     setup = python(SETUP, env, json.dumps(UNITS))
     finished(static)
     fixture = json.loads(finished(setup).strip().splitlines()[-1])
-    server = Gunicorn(env, tmp_path / "gunicorn.log")
+    server = Gunicorn(env, tmp_path, threads=4, args=("--timeout", "30", "--graceful-timeout", "2"))
     try:
-        server.wait_ready()
+        server.wait_ready("/readyz/", seconds=30)
         yield server, fixture
     finally:
         server.stop()

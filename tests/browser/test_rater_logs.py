@@ -11,16 +11,9 @@ database (``DATABASE_URL=postgres://…``, with ``transactional_db`` so that the
 committed). SQLite's test database lives in this process's memory: skipped there.
 """
 
-import http.client
-import os
-import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -30,6 +23,14 @@ from meeting import questions
 from sessions.models import Grade, ReviewSession
 from sessions.views import card
 from tests.factories import CredentialFactory, ParticipantFactory, ReviewSessionFactory
+from tests.gunicorn_server import (
+    HOST,
+    ROOT,
+    Gunicorn,
+    free_port,
+    production_env,
+    shared_database_url,
+)
 from tests.questions_factories import AnsweredQuestionFactory, make_hall
 
 from .conftest import TABLET, TIMEOUT_MS
@@ -37,47 +38,7 @@ from .raters import FORM_URL, qr_path
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-HOST = "127.0.0.1"
 LABELS = {value: str(label) for value, label in Grade.choices}
-
-
-def _shared_database_url() -> str:
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "gunicorn needs a database it can share with the test: run with "
-            "DATABASE_URL=postgres://… (SQLite's test database is in this process's memory)"
-        )
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    return (
-        f"postgres://{quote(db['USER'], safe='')}{password}@{db['HOST'] or 'localhost'}"
-        f":{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def _wait_ready(proc, port: int, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"gunicorn exited with {proc.returncode}: {log.read_text()[-2000:]}")
-        conn = http.client.HTTPConnection(HOST, port, timeout=2)
-        try:
-            conn.request("GET", "/healthz/")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        finally:
-            conn.close()
-        time.sleep(0.2)
-    pytest.fail("gunicorn did not answer /healthz/ within 60 s")
 
 
 @pytest.fixture
@@ -85,18 +46,16 @@ def gunicorn(transactional_db, tmp_path):
     """gunicorn as docs/deployment.md runs it (production settings, plain HTTP as behind the
     proxy, ``--access-logfile`` in gunicorn's default format), with Django's log at DEBUG and
     every worker's output captured into the error log, as bench/bench_ballots.py starts it."""
-    database_url = _shared_database_url()
-    port = _free_port()
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "gunicorn needs a database it can share with the test: run with "
+            "DATABASE_URL=postgres://… (SQLite's test database is in this process's memory)"
+        )
+    port = free_port()
     base_url = f"http://{HOST}:{port}"
-    env = dict(os.environ)
-    env.update(
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(60),
-        ALLOWED_HOSTS=HOST,
-        SECURE_SSL_REDIRECT="false",
-        SECURE_COOKIES="false",
-        DATABASE_URL=database_url,
-        STATIC_ROOT=str(tmp_path / "static"),
+    env = production_env(
+        database_url=shared_database_url(),
+        static_root=tmp_path / "static",
         SITE_URL=base_url,
         LOG_LEVEL="DEBUG",
     )
@@ -107,47 +66,25 @@ def gunicorn(transactional_db, tmp_path):
         check=True,
         timeout=300,
     )
-    logs = {
-        "access": tmp_path / "access.log",
-        "error": tmp_path / "error.log",
-        "output": tmp_path / "output.log",
-    }
-    with logs["output"].open("wb") as output:
-        proc = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "huiji_review.wsgi:application",
-                "--bind",
-                f"{HOST}:{port}",
-                "--workers",
-                "2",
-                "--threads",
-                "2",
-                "--access-logfile",
-                str(logs["access"]),
-                "--error-logfile",
-                str(logs["error"]),
-                "--log-level",
-                "debug",
-                "--capture-output",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_ready(proc, port, logs["error"])
-            yield base_url, logs
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+    logs = {"access": tmp_path / "access.log", "error": tmp_path / "error.log"}
+    server = Gunicorn(
+        env,
+        tmp_path,
+        workers=2,
+        threads=2,
+        port=port,
+        args=(
+            *("--access-logfile", str(logs["access"])),
+            *("--error-logfile", str(logs["error"])),
+            *("--log-level", "debug", "--capture-output"),
+        ),
+    )
+    logs["output"] = server.log_path
+    try:
+        server.wait_ready()
+        yield base_url, logs
+    finally:
+        server.stop()
 
 
 def _rating_session():
