@@ -18,6 +18,19 @@ class Preset:
     groups: list[tuple[str, Decimal, str]] = field(default_factory=list)  # (name, weight, side)
 
 
+def default_title(preset: Preset, year: int) -> str:
+    """The title a session gets when none is typed: the year, then the template's name."""
+    return year_prefixed(preset.title, year)
+
+
+def year_prefixed(title: str, year: int) -> str:
+    """``title`` after ``year``. A name beginning with 年度 takes the bare number ("2026年度综合
+    考核…", not "2026年年度…"); any other takes 年 ("2026年年中述职讲评…", "2026年述职评议会")."""
+    if title.startswith("年度"):
+        return f"{year}{title}"
+    return f"{year}年{title}"
+
+
 def asks_by_default(group_name: str) -> bool:
     """Whether a new rater group's credentials may ask questions and vote satisfaction
     (现场问政, issue 5): the representatives and the public, by the names groups are given."""

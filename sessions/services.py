@@ -28,7 +28,7 @@ from .models import (
     Unit,
     UnitCategory,
 )
-from .presets import PRESETS
+from .presets import PRESETS, default_title
 
 Status = ReviewSession.Status
 
@@ -127,7 +127,7 @@ def session_create(
     preset = PRESETS[ReviewSession.Kind(kind)]
     session = ReviewSession(
         slug=slug or _unique_slug(year, kind),
-        title=(title or "").strip() or f"{year}年{preset.title}",
+        title=(title or "").strip() or default_title(preset, year),
         kind=kind,
         year=year,
         date=date,

@@ -22,6 +22,7 @@ from sessions.models import (
     Unit,
     UnitCategory,
 )
+from sessions.presets import year_prefixed
 from tests.factories import (
     BallotFactory,
     CredentialFactory,
@@ -92,7 +93,7 @@ def test_session_create_annual_template_has_categories_groups_and_weights(actor)
 
     assert session.status == Status.DRAFT
     assert session.kind == "annual"
-    assert session.title == "2026年年度综合考核述职评议会（三述两评一问）"
+    assert session.title == "2026年度综合考核述职评议会（三述两评一问）"
     assert session.created_by == actor
     assert list(session.categories.values_list("name", "side", "order")) == [
         ("镇(街道)", TOWN, 0),
@@ -134,6 +135,33 @@ def test_session_create_custom_template_starts_empty(actor):
     assert session.title == "2026年述职评议会"
     assert session.categories.count() == 0
     assert session.rater_groups.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "title"),
+    [
+        ("annual", "2027年度综合考核述职评议会（三述两评一问）"),
+        ("midyear", "2027年年中述职讲评暨现场问政会"),
+        ("custom", "2027年述职评议会"),
+    ],
+)
+def test_session_create_composes_the_title_without_doubling_nian(actor, kind, title):
+    session = services.session_create(kind=kind, year=2027, actor=actor)
+
+    assert session.title == title
+    assert "年年度" not in session.title
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("年度综合考核", "2026年度综合考核"),
+        ("年中述职讲评会", "2026年年中述职讲评会"),
+        ("述职评议会", "2026年述职评议会"),
+    ],
+)
+def test_year_prefixed_puts_one_nian_between_year_and_title(title, expected):
+    assert year_prefixed(title, 2026) == expected
 
 
 def test_session_create_without_preset_starts_empty(actor):
@@ -255,7 +283,7 @@ def test_session_create_writes_one_audit_entry(actor):
     assert [(e.action, e.actor, e.actor_label, e.detail) for e in entries] == [
         ("session.create", actor, "staff", {"kind": "annual", "year": 2026})
     ]
-    assert entries[0].message == "创建评议会“2026年年度综合考核述职评议会（三述两评一问）”"
+    assert entries[0].message == "创建评议会“2026年度综合考核述职评议会（三述两评一问）”"
 
 
 @pytest.mark.parametrize("year", [1999, 2101])

@@ -26,7 +26,7 @@ FROZEN = "计分办法已冻结：评议会已离开草稿状态。如需修改�
 
 @pytest.fixture
 def world(db):
-    session = ReviewSessionFactory(slug="2026-annual", title="2026年年度综合考核")
+    session = ReviewSessionFactory(slug="2026-annual", title="2026年度综合考核")
     RaterGroupFactory(session=session, name="县级领导", weight=Decimal("40"), min_sample=3)
     RaterGroupFactory(session=session, name="区直部门", weight=Decimal("20"), min_sample=3)
     criterion = CriterionFactory(session=session, name="工作实绩", weight=Decimal("50"), order=0)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from scoring.document import ResultDocument
+from sessions.presets import year_prefixed
 
 
 def report_title(doc: ResultDocument) -> str:
@@ -20,7 +21,11 @@ def report_title(doc: ResultDocument) -> str:
     评议 is not followed by a second 评议."""
     session = doc.session
     title = session.title.strip()
-    if not title.startswith(str(session.year)):
+    if title.startswith("年"):
+        # "年度综合考核…" and "年中述职…" already say which part of the year: only the year is
+        # put before them, the same way as sessions.presets.year_prefixed composes titles.
+        title = year_prefixed(title, session.year)
+    elif not title.startswith(str(session.year)):
         title = _("%(year)s年度%(title)s") % {"year": session.year, "title": title}
     if title.endswith("评议"):
         return _("%(title)s结果通报") % {"title": title}
