@@ -294,8 +294,8 @@ def publish(request, slug):
         context.update(
             doc=doc,
             form=PublishForm(initial={"inputs_hash": doc.inputs_hash}),
-            categories=[c for c in doc.categories if c.rows],
-            category_count=sum(1 for c in doc.categories if c.rows),
+            categories=doc.categories,
+            category_count=len(doc.categories),
             unit_count=sum(c.unit_count for c in doc.categories),
             ranked_count=sum(1 for row in doc.rows() if row.rank is not None),
             flagged_count=len(doc.flagged_ballots),

@@ -11,6 +11,7 @@ from scoring import document, services
 from scoring.exports import download_name, pdf, report_title
 from scoring.models import ExternalScore
 from sessions.models import Unit
+from tests.factories import UnitCategoryFactory, UnitFactory
 from tests.scoring_data import scored_session
 
 pytestmark = pytest.mark.django_db
@@ -119,6 +120,23 @@ def test_ranking_rows_read_in_rank_order_with_their_scores(tmp_path):
         "2 教育局 53.33 70.00 58.89 0.00 58.89 较差",
         "3 民政局 53.33 50.00 52.22 0.00 52.22 较差",
     ]
+
+
+@needs_poppler
+def test_a_category_without_participating_units_is_left_out_of_the_pdf(tmp_path):
+    w = world()
+    empty = UnitCategoryFactory(session=w.session, name="开发区", order=3)
+    UnitFactory(session=w.session, category=empty, name="经开区管委会")  # in no draw
+    services.result_publish(session=w.session, actor=None)
+    doc = document.build(w.session)
+
+    text = compact("".join(pdf_pages(pdf.render(doc), tmp_path)))
+
+    assert [category.name for category in doc.categories] == ["镇(街道)", "区直部门"]
+    assert "开发区" not in text
+    assert "经开区管委会" not in text
+    awards = text.split("三、优秀单位和先进单位")[1]
+    assert awards.startswith("类别优秀单位先进单位（良好）镇(街道)")
 
 
 @needs_poppler

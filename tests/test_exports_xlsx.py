@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from scoring import document, services
 from scoring.exports import report_title, xlsx
 from sessions.models import Unit
-from tests.factories import UnitCategoryFactory
+from tests.factories import ParticipantFactory, UnitCategoryFactory, UnitFactory
 from tests.scoring_data import add_ballot, scored_session
 
 pytestmark = pytest.mark.django_db
@@ -316,10 +316,26 @@ def test_sheet_name_follows_excels_rules(name, used, expected):
 
 def test_a_second_category_sheet_with_the_same_name_prefix_stays_unique():
     w = world()
-    UnitCategoryFactory(session=w.session, name="镇(街道)" + "x" * 40, order=3)
-    UnitCategoryFactory(session=w.session, name="镇(街道)" + "x" * 41, order=4)
+    for order, length in [(3, 40), (4, 41)]:
+        category = UnitCategoryFactory(
+            session=w.session, name="镇(街道)" + "x" * length, order=order
+        )
+        ParticipantFactory(session=w.session, unit__category=category)
 
     names = workbook(w.session).sheetnames
 
     assert len(names) == len({n.casefold() for n in names})
     assert all(len(n) <= 31 for n in names)
+
+
+def test_a_category_without_participating_units_has_no_sheet_and_no_summary_line():
+    w = world()
+    empty = UnitCategoryFactory(session=w.session, name="开发区", order=3)
+    UnitFactory(session=w.session, category=empty, name="经开区管委会")  # in no draw
+
+    wb = workbook(w.session)
+
+    assert wb.sheetnames == SHEETS
+    assert [row[0] for row in values(wb["汇总"])].count("开发区") == 0
+    assert "开发区" not in all_text(wb)
+    assert "经开区管委会" not in all_text(wb)

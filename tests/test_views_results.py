@@ -432,6 +432,17 @@ def test_publish_page_shows_what_will_be_frozen(organiser_client, world):
     assert f'value="{computed.inputs_hash}"' in html
 
 
+def test_publish_page_counts_and_awards_only_categories_with_participants(organiser_client, world):
+    UnitCategoryFactory(session=world.session, name="开发区", order=3)  # no participants
+
+    html = organiser_client.get(url("publish")).content.decode()
+
+    facts = text(re.search(r'id="publish-facts">(.*?)</dl>', html, re.S).group(1))
+    assert facts.startswith("单位 5 个（2 个类别），其中 5 个有名次 ")
+    assert "优秀单位 镇(街道)：—；区直部门：— " in facts
+    assert "开发区" not in facts
+
+
 def test_publish_freezes_the_result_once(organiser_client, world):
     inputs_hash = services.compute(world.session).inputs_hash
 
