@@ -3,14 +3,21 @@
 Sheet ``项目``: 项目编号, 项目名称, 责任单位, 项目类别, 实际进度(%), and optionally 停滞 (是/否,
 blank = 否) and 颜色 (绿/蓝/黄/红: a colour set by hand; blank = by rule). Sheet ``时间节点``:
 项目编号, 节点, 计划日期, 计划进度(%), 完成日期 (blank = not done). Columns 备注 and 说明 are
-ignored; so are other sheets (the download adds 责任单位, the list of the session's units, and
-说明).
+ignored, and so is 序号 (row numbers offices number their lists with); so are other sheets (the
+download adds 责任单位, the list of the session's units, and 说明). docs/workbooks.md "重点项目"
+describes what is accepted.
 
 Parsing never writes anything. It reads the whole file and collects every problem, each naming
 its sheet, row and column, so that staff fix a workbook in one pass (the idea and the Problem
 and WorkbookError classes of sessions/workbook.py). Text is stored as text: ``<b>`` in a name is
 shown as ``<b>``, never as HTML; a formula, or text a spreadsheet would run as one (starting with
-= + - @), is refused.
+= + - @), is refused, and so is an error value such as #N/A.
+
+Values that are compared or read as numbers or dates are NFKC-normalised without zero-width
+characters, so ``４０``, ``４０％``, ``－５`` and ``实际进度（%）`` read as 40, 40 %, -5 and
+实际进度(%), a code or category is one however its brackets were typed, and a 责任单位 typed
+with half-width brackets is the unit stored with full-width ones. Names are stored as written,
+without zero-width characters or surrounding spaces.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
@@ -25,7 +33,9 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
+from scoring.exports.xlsx import _put as put_cell
 from sessions.workbook import (
     FORMULA_STARTS,
     NAME_MAX,
@@ -55,6 +65,8 @@ COL_MILESTONE = "节点"
 COL_PLANNED_DATE = "计划日期"
 COL_PLANNED = "计划进度(%)"
 COL_DONE = "完成日期"
+# Row numbers offices put in front of every list; read and ignored.
+COL_SERIAL = "序号"
 
 PROJECT_COLUMNS = (COL_CODE, COL_NAME, COL_UNIT, COL_CATEGORY, COL_ACTUAL)
 PROJECT_OPTIONAL = (COL_STALLED, COL_COLOUR)
@@ -68,8 +80,81 @@ UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 # 颜色 cells: the labels of meeting.models.Colour, with or without 色.
 COLOURS = {"绿": "green", "蓝": "blue", "黄": "yellow", "红": "red"}
 YES, NO = ("是", "停滞", "停工", "y", "yes"), ("否", "n", "no")
-DATE_TEXT = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+# 2025-12-20, 2025/12/20, 2025.12.20 and 2025年12月20日 (after NFKC, so full-width digits too).
+DATE_TEXT = re.compile(r"(\d{4})(?:([-/.])(\d{1,2})\2(\d{1,2})|年(\d{1,2})月(\d{1,2})日?)")
 CENT, HUNDRED = Decimal("0.01"), Decimal("100")
+# Pasted from WeChat or web pages; invisible, so never meant.
+ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+# NFKC leaves the mathematical minus sign (U+2212) alone; Word and WPS type it for "-".
+MINUS_SIGN = {ord("\u2212"): "-"}
+# The parts of a number format that show literally and never scale the number: "quoted text",
+# a \-escaped character, the character after _ (a space as wide as it) or * (a fill), and
+# [colour] or [condition] sections.
+FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|[_*].|\[[^\]]*\]')
+
+
+def clean_text(text: str) -> str:
+    """Text that is compared or read as a value (codes, categories, unit names, numbers, dates,
+    headers): NFKC (full-width digits, letters, brackets, ％ and spaces become their usual
+    forms), zero-width characters removed, trimmed. Not for prose: NFKC also turns Chinese
+    punctuation such as ：and ， into ASCII."""
+    return unicodedata.normalize("NFKC", text).translate(ZERO_WIDTH).translate(MINUS_SIGN).strip()
+
+
+def plain_text(text: str) -> str:
+    """Free text (a project's or a milestone's name) as written, Chinese punctuation and all:
+    only zero-width characters and surrounding spaces removed."""
+    return text.translate(ZERO_WIDTH).strip()
+
+
+def is_percent_format(number_format: str | None) -> bool:
+    """Whether a number format is a real percentage (``0%``, ``0.0%``), which shows the stored
+    number times 100: Excel stores 0.4 for 40 %. A format that shows a literal "%" (``0.0"%"``,
+    ``0\\%``) shows the number as it is: the cell holding 40 is 40 %."""
+    return "%" in FORMAT_LITERALS.sub("", number_format or "")
+
+
+def percent_number(value, *, percent_formatted: bool) -> Decimal | None:
+    """The percentage a cell means, or None when it is not a number: a number as it is, times
+    100 when its format is a real percentage; text such as ``40``, ``40%`` or ``４０％`` as
+    written."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(str(value))
+        return number * HUNDRED if percent_formatted else number
+    if isinstance(value, str):
+        try:
+            return Decimal(clean_text(value).removesuffix("%").strip())
+        except InvalidOperation:
+            return None
+    return None
+
+
+def is_percent_cell(cell) -> bool:
+    """Whether the cell's number is a real percentage, from the reader's own flag where it
+    gives one, else from the number format."""
+    flag = getattr(cell, "percent", None)
+    if isinstance(flag, bool):
+        return flag
+    return is_percent_format(getattr(cell, "number_format", None))
+
+
+def date_from_text(text: str) -> datetime.date | None:
+    """The date written as 2025-12-20, 2025/12/20, 2025.12.20 or 2025年12月20日, else None."""
+    match = DATE_TEXT.fullmatch(clean_text(text))
+    if match is None:
+        return None
+    year, _separator, month, day, cn_month, cn_day = match.groups()
+    try:
+        return datetime.date(int(year), int(month or cn_month), int(day or cn_day))
+    except ValueError:
+        return None
+
+
+def is_error(cell) -> bool:
+    """An error value (#N/A, #REF!, #DIV/0!): openpyxl gives it as text with data type "e"."""
+    return cell is not None and getattr(cell, "data_type", None) == "e"
 
 
 # ---------------------------------------------------------------- results
@@ -102,9 +187,9 @@ class ProjectRow:
 
 
 def _header_key(text: str) -> str:
-    """Header text compared loosely: full-width brackets and spaces do not matter, and 实际进度
-    or 计划进度 without (%) is the same column."""
-    key = re.sub(r"\s+", "", text).replace("（", "(").replace("）", ")")
+    """Header text compared loosely: full-width brackets, spaces and line breaks (Alt+Enter)
+    do not matter, and 实际进度 or 计划进度 without (%) is the same column."""
+    key = re.sub(r"\s+", "", clean_text(text))
     return {"实际进度": COL_ACTUAL, "计划进度": COL_PLANNED}.get(key, key)
 
 
@@ -118,10 +203,24 @@ def parse_projects_workbook(fileobj, *, unit_names: Collection[str]) -> list[Pro
         book.close()
 
 
+def _without_serial(rows: list[tuple[int, tuple]]) -> list[tuple[int, tuple]]:
+    """The rows with the header's 序号 cell left out, so that the column is ignored without
+    being named among the expected headers."""
+    if not rows:
+        return rows
+    header_row, cells = rows[0]
+    header = tuple(
+        None if not is_blank(c) and _header_key(str(c.value)) == COL_SERIAL else c for c in cells
+    )
+    return [(header_row, header), *rows[1:]]
+
+
 class _Parser:
     def __init__(self, book, *, unit_names: set[str]):
         self.book = book
-        self.unit_names = unit_names
+        # The session's units by their cleaned name, so that 区委办公室(区档案馆) in the
+        # workbook finds the unit stored as 区委办公室（区档案馆）.
+        self.units = {clean_text(name): name for name in unit_names}
         self.problems: list[Problem] = []
 
     def problem(self, text: str, sheet: str = "", row: int | None = None, column: str = ""):
@@ -150,19 +249,40 @@ class _Parser:
             )
             return None
         worksheet = self.book[sheet]
+        if not hasattr(worksheet, "iter_rows"):
+            # A chart sheet holds no cells: the data was meant to be on a sheet of this name.
+            self.problem(
+                _("这是一张图表工作表，没有数据：请把数据放在名为“%(sheet)s”的普通工作表中。")
+                % {"sheet": sheet},
+                sheet,
+            )
+            return None
         if worksheet.max_row > max_rows + 1:
             self.problem(
                 _("超过 %(max)s 行，请删除多余的行或分批导入。") % {"max": max_rows}, sheet
             )
             return None
         return read_table(
-            nonblank_rows(worksheet),
+            _without_serial(nonblank_rows(worksheet)),
             sheet=sheet,
             required=required,
             optional=optional,
             problem=self.problem,
             header_key=_header_key,
         )
+
+    def _error_values(self, table: Table, row: int, cells) -> None:
+        """Report every error value of the row, in any column: a #N/A is never data. The cell
+        readers then pass over these cells without a second sentence."""
+        headers = {index: title for title, index in table.columns.items()}
+        for index, cell in enumerate(cells):
+            if is_error(cell):
+                self.problem(
+                    _("“%(value)s”是表格的错误值，请改为要导入的内容。") % {"value": cell.value},
+                    table.sheet,
+                    row,
+                    headers.get(index, get_column_letter(index + 1)),
+                )
 
     def _projects(self) -> tuple[list[ProjectRow], set[str] | None]:
         """The valid rows, and every valid code (None when a code cell is itself wrong: every
@@ -182,21 +302,25 @@ class _Parser:
         codes_ok = True
         for row, cells in table.rows:
             before = len(self.problems)
+            self._error_values(table, row, cells)
 
-            def text(column, max_length, *, cells=cells, row=row):
-                return self._text(table, row, cells, column, max_length=max_length)
+            def text(column, max_length, *, cells=cells, row=row, prose=False):
+                return self._text(table, row, cells, column, max_length=max_length, prose=prose)
 
             code = text(COL_CODE, CODE_MAX)
             codes_ok = codes_ok and code is not None
-            name = text(COL_NAME, PROJECT_NAME_MAX)
+            name = text(COL_NAME, PROJECT_NAME_MAX, prose=True)
             unit = text(COL_UNIT, NAME_MAX)
-            if unit is not None and unit not in self.unit_names:
-                self.problem(
-                    _("单位“%(name)s”不在本评议会中。") % {"name": unit},
-                    SHEET_PROJECTS,
-                    row,
-                    COL_UNIT,
-                )
+            if unit is not None:
+                if unit in self.units:
+                    unit = self.units[unit]
+                else:
+                    self.problem(
+                        _("单位“%(name)s”不在本评议会中。") % {"name": unit},
+                        SHEET_PROJECTS,
+                        row,
+                        COL_UNIT,
+                    )
             category = text(COL_CATEGORY, CATEGORY_MAX)
             actual = self._percent(table, row, cells, COL_ACTUAL)
             stalled = self._yes_no(table, row, cells, COL_STALLED)
@@ -235,8 +359,11 @@ class _Parser:
         names: dict[tuple[str, str], int] = {}
         for row, cells in table.rows:
             before = len(self.problems)
+            self._error_values(table, row, cells)
             code = self._text(table, row, cells, COL_CODE, max_length=CODE_MAX)
-            name = self._text(table, row, cells, COL_MILESTONE, max_length=MILESTONE_NAME_MAX)
+            name = self._text(
+                table, row, cells, COL_MILESTONE, max_length=MILESTONE_NAME_MAX, prose=True
+            )
             planned_date = self._date(table, row, cells, COL_PLANNED_DATE, required=True)
             planned = self._percent(table, row, cells, COL_PLANNED)
             done_on = self._date(table, row, cells, COL_DONE, required=False)
@@ -303,8 +430,12 @@ class _Parser:
 
     # ------------------------------------------------------------ cells
 
-    def _text(self, table: Table, row: int, cells, column: str, *, max_length: int):
+    def _text(self, table: Table, row: int, cells, column: str, *, max_length: int, prose=False):
+        """A required text cell: ``clean_text`` for values compared with others, ``plain_text``
+        for ``prose`` (names shown as written)."""
         cell = table.cell(cells, column)
+        if is_error(cell):
+            return None
         if is_blank(cell):
             self.problem(_("不能为空。"), table.sheet, row, column)
             return None
@@ -317,7 +448,7 @@ class _Parser:
         if isinstance(value, datetime.datetime | datetime.date):
             self.problem(_("应填写文字，不是日期。"), table.sheet, row, column)
             return None
-        text = str(value).strip()
+        text = plain_text(str(value)) if prose else clean_text(str(value))
         if text.startswith(FORMULA_STARTS):
             self.problem(
                 _("不能以“=”“+”“-”“@”开头（表格软件会把它当作公式）。"), table.sheet, row, column
@@ -335,9 +466,10 @@ class _Parser:
         return text
 
     def _percent(self, table: Table, row: int, cells, column: str) -> Decimal | None:
-        """0 to 100 with at most two decimals. A cell formatted as a percentage holds 0.45
-        for 45 %; text may end in %."""
+        """0 to 100 with at most two decimals, read as ``percent_number`` says."""
         cell = table.cell(cells, column)
+        if is_error(cell):
+            return None
         if is_blank(cell):
             self.problem(_("不能为空。"), table.sheet, row, column)
             return None
@@ -345,16 +477,7 @@ class _Parser:
             self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
             return None
         value = cell.value
-        number = None
-        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            number = Decimal(str(value))
-            if "%" in (cell.number_format or ""):
-                number *= HUNDRED
-        elif isinstance(value, str):
-            try:
-                number = Decimal(value.strip().removesuffix("%").removesuffix("％").strip())
-            except InvalidOperation:
-                number = None
+        number = percent_number(value, percent_formatted=is_percent_cell(cell))
         if number is None or not number.is_finite():
             self.problem(
                 _("“%(value)s”不是数字，请填写 0 到 100 之间的数。") % {"value": value},
@@ -379,6 +502,8 @@ class _Parser:
 
     def _date(self, table: Table, row: int, cells, column: str, *, required: bool):
         cell = table.cell(cells, column)
+        if is_error(cell):
+            return None
         if is_blank(cell):
             if required:
                 self.problem(_("不能为空。"), table.sheet, row, column)
@@ -391,13 +516,14 @@ class _Parser:
             return value.date()
         if isinstance(value, datetime.date):
             return value
-        if isinstance(value, str) and (match := DATE_TEXT.fullmatch(value.strip())):
-            try:
-                return datetime.date(*(int(part) for part in match.groups()))
-            except ValueError:
-                pass
+        if isinstance(value, str) and (date := date_from_text(value)):
+            return date
         self.problem(
-            _("“%(value)s”不是有效日期，请填写日期或 YYYY-MM-DD 格式的文字。") % {"value": value},
+            _(
+                "“%(value)s”不是有效日期，请填写日期，或写成 2026-12-20、2026/12/20、"
+                "2026.12.20、2026年12月20日。"
+            )
+            % {"value": value},
             table.sheet,
             row,
             column,
@@ -406,12 +532,12 @@ class _Parser:
 
     def _yes_no(self, table: Table, row: int, cells, column: str) -> bool:
         cell = table.cell(cells, column)
-        if is_blank(cell):
+        if is_error(cell) or is_blank(cell):
             return False
         value = cell.value
         if isinstance(value, bool):
             return value
-        text = str(value).strip().lower()
+        text = clean_text(str(value)).lower()
         if text in YES:
             return True
         if text in NO:
@@ -426,9 +552,9 @@ class _Parser:
 
     def _colour(self, table: Table, row: int, cells, column: str) -> str | None:
         cell = table.cell(cells, column)
-        if is_blank(cell):
+        if is_error(cell) or is_blank(cell):
             return None
-        text = str(cell.value).strip().removesuffix("色")
+        text = clean_text(str(cell.value)).removesuffix("色")
         if text in COLOURS:
             return COLOURS[text]
         self.problem(
@@ -488,9 +614,10 @@ def workbook_bytes(*, projects: list[ExportProject], unit_names: list[str]) -> b
 
     sheet = book.active
     sheet.title = SHEET_PROJECTS
-    sheet.append([*PROJECT_COLUMNS, *PROJECT_OPTIONAL])
+    _append(sheet, [*PROJECT_COLUMNS, *PROJECT_OPTIONAL])
     for p in projects:
-        sheet.append(
+        _append(
+            sheet,
             [
                 p.code,
                 p.name,
@@ -499,32 +626,25 @@ def workbook_bytes(*, projects: list[ExportProject], unit_names: list[str]) -> b
                 p.actual,
                 "是" if p.stalled else "否",
                 colour_labels.get(p.manual_colour or ""),
-            ]
+            ],
         )
     milestones = book.create_sheet(SHEET_MILESTONES)
-    milestones.append(list(MILESTONE_COLUMNS))
+    _append(milestones, list(MILESTONE_COLUMNS))
     for p in projects:
         for name, planned_date, planned, done_on in p.milestones:
-            milestones.append([p.code, name, planned_date, planned, done_on])
+            _append(milestones, [p.code, name, planned_date, planned, done_on])
     units = book.create_sheet(SHEET_UNITS)
-    units.append([_("本评议会的单位（“责任单位”列须填写其中之一）")])
+    _append(units, [_("本评议会的单位（“责任单位”列须填写其中之一）")])
     for name in unit_names:
-        units.append([name])
+        _append(units, [name])
     help_sheet = book.create_sheet(SHEET_HELP)
-    help_sheet.append([_("工作表"), _("列"), _("说明")])
+    _append(help_sheet, [_("工作表"), _("列"), _("说明")])
     for row in _help_rows():
-        help_sheet.append(row)
+        _append(help_sheet, row)
 
     for worksheet in (sheet, milestones, units, help_sheet):
         for cell in worksheet[1]:
             cell.font = bold
-        for cells in worksheet.iter_rows(min_row=2):
-            for cell in cells:
-                # Stored text is text: never let a spreadsheet run it as a formula.
-                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-                    cell.data_type = "s"
-                if isinstance(cell.value, datetime.date):
-                    cell.number_format = "yyyy-mm-dd"
         worksheet.freeze_panes = "A2"
     for column, width in zip("ABCDEFG", (14, 36, 20, 14, 12, 8, 8), strict=True):
         sheet.column_dimensions[column].width = width
@@ -535,6 +655,15 @@ def workbook_bytes(*, projects: list[ExportProject], unit_names: list[str]) -> b
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _append(worksheet, values) -> None:
+    """One row below the last, every cell through the results export's writer: stored text
+    such as "-1 分" or "=x" stays text, never a formula."""
+    row = worksheet.max_row + 1 if worksheet.max_row > 1 or worksheet["A1"].value else 1
+    for column, value in enumerate(values, start=1):
+        date_format = "yyyy-mm-dd" if isinstance(value, datetime.date) else None
+        put_cell(worksheet, row, column, value, number_format=date_format)
 
 
 def _help_rows() -> list[list[str]]:
@@ -548,7 +677,11 @@ def _help_rows() -> list[list[str]]:
         [SHEET_PROJECTS, COL_COLOUR, _("选填。绿、蓝、黄或红：手动指定颜色；留空按规则计算。")],
         [SHEET_MILESTONES, COL_CODE, _("必填。须是工作表“项目”中的项目编号。")],
         [SHEET_MILESTONES, COL_MILESTONE, _("必填。同一项目的节点名称不能重复。")],
-        [SHEET_MILESTONES, COL_PLANNED_DATE, _("必填。日期，或 YYYY-MM-DD 格式的文字。")],
+        [
+            SHEET_MILESTONES,
+            COL_PLANNED_DATE,
+            _("必填。日期，或写成 2026-12-20、2026/12/20、2026.12.20、2026年12月20日的文字。"),
+        ],
         [
             SHEET_MILESTONES,
             COL_PLANNED,

@@ -5,14 +5,16 @@ The sheet 其他考核 has the header 单位, 目标考核, 日常考核, 加减
 "no score" (the unit's total then lacks that component, section 4.6); a blank 加减分 is 0. Units
 the sheet does not list keep what they have. ``parse_scores_workbook`` reads the whole sheet
 against the session and collects every problem, each naming its row and column (the session
-workbook's helpers, sessions/workbook.py, refuse formulas, HTML and oversized or damaged
-files); ``external_scores_import`` stores the rows in one transaction through
-``scoring.services.external_score_save``.
+workbook's reader, sessions/workbook.py, refuses oversized or damaged files; formulas, error
+values such as #N/A, HTML and text starting with = or @ are refused here);
+``external_scores_import`` stores the rows in one transaction through
+``scoring.services.external_score_save``. docs/workbooks.md "其他考核得分" says what is accepted.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -21,19 +23,23 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
+from projects.workbook import clean_text, is_error, plain_text
+from scoring.exports.xlsx import _put as put_cell
 from sessions.models import ReviewSession
 from sessions.services import audit
 from sessions.workbook import (
-    FORMULA_STARTS,
-    NAME_MAX,
+    MAX_ROWS,
     SHEET_HELP,
     Problem,
+    Table,
     WorkbookError,
-    _Parser,
     is_blank,
     is_formula,
+    nonblank_rows,
     open_workbook,
+    read_table,
 )
 
 from . import services
@@ -50,6 +56,9 @@ COLUMNS = (COL_UNIT, COL_TARGET, COL_DAILY, COL_BONUS, COL_REASON)
 REASON_MAX = ExternalScore._meta.get_field("bonus_reason").max_length
 
 ZERO, HUNDRED, CENT = Decimal("0"), Decimal("100"), Decimal("0.01")
+# Text every spreadsheet runs as a formula when typed. "+" and "-" are not refused in a
+# reason: "-1分：迟报材料" is how offices write one, and writers keep it text (see _put).
+FORMULA_ONLY_STARTS = ("=", "@")
 
 
 @dataclass(frozen=True)
@@ -105,15 +114,50 @@ def parse_scores_workbook(fileobj, *, session: ReviewSession) -> list[ScoreRow]:
         book.close()
 
 
-class _ScoresParser(_Parser):
-    """Reuses the session workbook's rows, header, text and problem handling."""
-
+class _ScoresParser:
     def __init__(self, book, *, session: ReviewSession):
-        super().__init__(book, require_meta=False)
-        self.units = set(_participants(session))
+        self.book = book
+        # Participating units by their cleaned name, so that a name typed with full-width
+        # brackets or a pasted zero-width space still finds its unit.
+        self.units = {clean_text(name): name for name in _participants(session)}
+        self.problems: list[Problem] = []
+
+    def problem(self, text: str, sheet: str = "", row: int | None = None, column: str = ""):
+        self.problems.append(Problem(text=text, sheet=sheet, row=row, column=column))
+
+    def _table(self) -> Table | None:
+        if SHEET_SCORES not in self.book.sheetnames:
+            self.problem(
+                _("缺少此工作表（工作簿中现有：%(names)s）。")
+                % {"names": "、".join(self.book.sheetnames)},
+                SHEET_SCORES,
+            )
+            return None
+        worksheet = self.book[SHEET_SCORES]
+        if not hasattr(worksheet, "iter_rows"):
+            # A chart sheet holds no cells: the scores were meant to be on a sheet of this name.
+            self.problem(
+                _("这是一张图表工作表，没有数据：请把数据放在名为“%(sheet)s”的普通工作表中。")
+                % {"sheet": SHEET_SCORES},
+                SHEET_SCORES,
+            )
+            return None
+        if worksheet.max_row > MAX_ROWS:
+            self.problem(
+                _("超过 %(max)s 行，请删除多余的行或分批导入。") % {"max": MAX_ROWS},
+                SHEET_SCORES,
+            )
+            return None
+        return read_table(
+            nonblank_rows(worksheet),
+            sheet=SHEET_SCORES,
+            required=COLUMNS,
+            problem=self.problem,
+            header_key=_header_key,
+        )
 
     def parse(self) -> list[ScoreRow]:
-        table = self._table(SHEET_SCORES, required_columns=COLUMNS)
+        table = self._table()
         if table is None:
             raise WorkbookError(self.problems)
         if not table.rows:
@@ -122,23 +166,10 @@ class _ScoresParser(_Parser):
         rows = []
         for row, cells in table.rows:
             before = len(self.problems)
-            unit = self._text(
-                SHEET_SCORES,
-                row,
-                COL_UNIT,
-                table.cell(cells, COL_UNIT),
-                required=True,
-                max_length=NAME_MAX,
-            )
+            self._error_values(table, row, cells)
+            unit = self._unit(row, table.cell(cells, COL_UNIT))
             if unit is not None:
-                if unit not in self.units:
-                    self.problem(
-                        _("“%(name)s”不是本评议会的述职单位。") % {"name": unit},
-                        SHEET_SCORES,
-                        row,
-                        COL_UNIT,
-                    )
-                elif unit in seen:
+                if unit in seen:
                     self.problem(
                         _("单位“%(name)s”重复（第 %(first)s 行已列出）。")
                         % {"name": unit, "first": seen[unit]},
@@ -151,14 +182,7 @@ class _ScoresParser(_Parser):
             target = self._score(row, table.cell(cells, COL_TARGET), COL_TARGET, ZERO)
             daily = self._score(row, table.cell(cells, COL_DAILY), COL_DAILY, ZERO)
             bonus = self._score(row, table.cell(cells, COL_BONUS), COL_BONUS, -HUNDRED)
-            reason = self._text(
-                SHEET_SCORES,
-                row,
-                COL_REASON,
-                table.cell(cells, COL_REASON),
-                required=False,
-                max_length=REASON_MAX,
-            )
+            reason = self._reason(row, table.cell(cells, COL_REASON))
             if bonus and reason is None and not self._wrong(row, COL_REASON, before):
                 self.problem(_("有加减分时必须写明理由。"), SHEET_SCORES, row, COL_REASON)
             if len(self.problems) == before:
@@ -180,9 +204,80 @@ class _ScoresParser(_Parser):
         """Whether a problem is already recorded for this cell (one sentence per cell)."""
         return any(p.row == row and p.column == column for p in self.problems[since:])
 
-    def _score(self, row: int, cell, column: str, minimum: Decimal) -> Decimal | None:
-        """A number from ``minimum`` to 100 with at most two decimals; None when blank."""
+    def _error_values(self, table: Table, row: int, cells) -> None:
+        """Report every error value of the row, in any column: a #N/A is never a score. The
+        cell readers then pass over these cells without a second sentence."""
+        headers = {index: title for title, index in table.columns.items()}
+        for index, cell in enumerate(cells):
+            if is_error(cell):
+                self.problem(
+                    _("“%(value)s”是表格的错误值，请改为要导入的内容。") % {"value": cell.value},
+                    SHEET_SCORES,
+                    row,
+                    headers.get(index, get_column_letter(index + 1)),
+                )
+
+    def _plain_text(self, row: int, cell, column: str) -> str | None:
+        """The cell's text as written, without zero-width characters or surrounding spaces;
+        None when blank, an error value or a formula (reported)."""
+        if cell is None or is_error(cell) or is_blank(cell):
+            return None
+        if is_formula(cell):
+            self.problem(_("不能是公式，请直接填写内容。"), SHEET_SCORES, row, column)
+            return None
+        value = cell.value
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return plain_text(str(value))
+
+    def _unit(self, row: int, cell) -> str | None:
+        """The participating unit's stored name."""
         if cell is None or is_blank(cell):
+            self.problem(_("不能为空。"), SHEET_SCORES, row, COL_UNIT)
+            return None
+        text = self._plain_text(row, cell, COL_UNIT)
+        if text is None:
+            return None
+        if clean_text(text) not in self.units:
+            self.problem(
+                _("“%(name)s”不是本评议会的述职单位。") % {"name": text},
+                SHEET_SCORES,
+                row,
+                COL_UNIT,
+            )
+            return None
+        return self.units[clean_text(text)]
+
+    def _reason(self, row: int, cell) -> str | None:
+        """Free text, stored as written: "-1分：迟报材料" or "+2分：获省级表彰" merely starts with
+        a sign (every writer puts it back as text, never as a formula); only text that starts
+        as a formula does in every spreadsheet (= or @) is refused."""
+        text = self._plain_text(row, cell, COL_REASON)
+        if text is None:
+            return None
+        if text.startswith(FORMULA_ONLY_STARTS):
+            self.problem(
+                _("不能以“=”或“@”开头（表格软件会把它当作公式）。"), SHEET_SCORES, row, COL_REASON
+            )
+            return None
+        if "<" in text or ">" in text:
+            self.problem(_("不能包含“<”或“>”。"), SHEET_SCORES, row, COL_REASON)
+            return None
+        if len(text) > REASON_MAX:
+            self.problem(
+                _("不能超过 %(max)s 个字符（现有 %(n)s 个）。")
+                % {"max": REASON_MAX, "n": len(text)},
+                SHEET_SCORES,
+                row,
+                COL_REASON,
+            )
+            return None
+        return text
+
+    def _score(self, row: int, cell, column: str, minimum: Decimal) -> Decimal | None:
+        """A number from ``minimum`` to 100 with at most two decimals; None when blank. Text
+        is read after NFKC, so ``９０`` and ``－５`` are 90 and -5."""
+        if cell is None or is_error(cell) or is_blank(cell):
             return None
         if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), SHEET_SCORES, row, column)
@@ -193,7 +288,7 @@ class _ScoresParser(_Parser):
             number = Decimal(str(value))
         elif isinstance(value, str):
             try:
-                number = Decimal(value.strip())
+                number = Decimal(clean_text(value))
             except InvalidOperation:
                 number = None
         if number is None or not number.is_finite() or not minimum <= number <= HUNDRED:
@@ -208,6 +303,12 @@ class _ScoresParser(_Parser):
             self.problem(_("最多两位小数。"), SHEET_SCORES, row, column)
             return None
         return number.quantize(CENT)
+
+
+def _header_key(text: str) -> str:
+    """Header text compared loosely: spaces, line breaks (Alt+Enter) and full-width forms do
+    not matter."""
+    return re.sub(r"\s+", "", clean_text(text))
 
 
 # ---------------------------------------------------------------- the import
@@ -282,11 +383,10 @@ def scores_template_bytes(session: ReviewSession) -> bytes:
     bold = Font(bold=True)
     sheet = book.active
     sheet.title = SHEET_SCORES
-    sheet.append(list(COLUMNS))
-    for cell in sheet[1]:
-        cell.font = bold
+    for column, header in enumerate(COLUMNS, start=1):
+        put_cell(sheet, 1, column, header).font = bold
     stored = {e.unit_id: e for e in ExternalScore.objects.filter(session=session)}
-    for name, unit in _participants(session).items():
+    for row, (name, unit) in enumerate(_participants(session).items(), start=2):
         score = stored.get(unit.pk)
         values = [
             name,
@@ -295,24 +395,20 @@ def scores_template_bytes(session: ReviewSession) -> bytes:
             score.bonus if score and score.bonus else None,
             score.bonus_reason if score else None,
         ]
-        sheet.append(values)
-        row = sheet.max_row
-        for column in (1, 5):
-            cell = sheet.cell(row=row, column=column)
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-                cell.data_type = "s"  # a name, never a formula
-        for column in (2, 3, 4):
-            sheet.cell(row=row, column=column).number_format = "0.00"
+        for column, value in enumerate(values, start=1):
+            # Every cell through the results export's writer: a reason such as "-1分：迟报材料"
+            # stays text, never a formula.
+            put_cell(sheet, row, column, value, number_format="0.00" if 2 <= column <= 4 else None)
     sheet.freeze_panes = "B2"
     for column, width in zip("ABCDE", (28, 12, 12, 10, 40), strict=True):
         sheet.column_dimensions[column].width = width
 
     help_sheet = book.create_sheet(SHEET_HELP)
-    help_sheet.append([_("列"), _("说明")])
-    for cell in help_sheet[1]:
-        cell.font = bold
-    for row in _help_rows():
-        help_sheet.append(row)
+    for row, values in enumerate([[_("列"), _("说明")], *_help_rows()], start=1):
+        for column, value in enumerate(values, start=1):
+            cell = put_cell(help_sheet, row, column, value)
+            if row == 1:
+                cell.font = bold
     help_sheet.column_dimensions["A"].width = 14
     help_sheet.column_dimensions["B"].width = 90
 
@@ -335,7 +431,7 @@ def _help_rows() -> list[list[str]]:
             "",
             _(
                 "文件中列出的单位按本表更新，未列出的单位保持不变。任何一格有误则整个文件都不导入；"
-                "不能使用公式，文字不能以 = + - @ 开头，不能包含 < 或 >。"
+                "不能使用公式，文字不能以 = 或 @ 开头，不能包含 < 或 >。"
             ),
         ],
     ]

@@ -5,7 +5,8 @@ import io
 from decimal import Decimal
 
 import factory
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.chart import BarChart, Reference
 
 from projects.models import KeyProject, Milestone
 from projects.workbook import MILESTONE_COLUMNS, PROJECT_COLUMNS, PROJECT_OPTIONAL
@@ -77,6 +78,22 @@ def workbook_bytes(
         ]  # fmt: skip
         for row in default if milestones is None else milestones:
             sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def chart_sheet_bytes() -> bytes:
+    """A workbook whose 项目 is a chart sheet (the data elsewhere), as a chart moved to its
+    own sheet leaves it."""
+    book = load_workbook(io.BytesIO(workbook_bytes()))
+    data = book.create_sheet("数据")
+    data.append(["单位", "进度"])
+    data.append(["区发改委", 45])
+    del book["项目"]
+    chart = BarChart()
+    chart.add_data(Reference(data, min_col=2, min_row=1, max_row=2), titles_from_data=True)
+    book.create_chartsheet("项目", 0).add_chart(chart)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

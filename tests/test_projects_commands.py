@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from projects.models import ColourChange, KeyProject
 from tests.factories import ReviewSessionFactory, UnitFactory
-from tests.projects_factories import milestone_row, project_row, workbook_bytes
+from tests.projects_factories import chart_sheet_bytes, milestone_row, project_row, workbook_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +87,13 @@ def test_recolour_projects_unknown_session(db):
     with pytest.raises(CommandError) as caught:
         call_command("recolour_projects", "nope")
     assert str(caught.value) == "找不到标识为“nope”的评议会。"
+
+
+def test_import_projects_chart_sheet_is_refused_without_a_crash(session, tmp_path, capsys):
+    with pytest.raises(CommandError) as caught:
+        call_command("import_projects", "2026-mid", write(tmp_path, chart_sheet_bytes()))
+    assert str(caught.value) == "导入失败：发现 1 个问题（见上），未导入任何项目。"
+    assert capsys.readouterr().err.splitlines() == [
+        "工作表“项目”：这是一张图表工作表，没有数据：请把数据放在名为“项目”的普通工作表中。"
+    ]
+    assert KeyProject.objects.count() == 0

@@ -16,6 +16,7 @@ from tests.projects_factories import (
     XLSX_TYPE,
     KeyProjectFactory,
     MilestoneFactory,
+    chart_sheet_bytes,
     project_row,
     workbook_bytes,
 )
@@ -245,6 +246,18 @@ def test_projects_import_bad_file_names_row_and_stores_nothing(organiser_client,
         response.content.decode(),
     )
     assert rows == [("项目", "3", "责任单位", "单位“某某局”不在本评议会中。")]
+    assert KeyProject.objects.count() == 0
+    assert AuditLog.objects.filter(action="projects.import").count() == 0
+
+
+def test_projects_import_chart_sheet_is_a_message_not_a_crash(organiser_client, session):
+    UnitFactory(session=session, name="区发改委")
+    response = organiser_client.post(url("import"), {"file": upload(chart_sheet_bytes())})
+    assert response.status_code == 422  # the page, with the problem, as for every bad workbook
+    assert [str(p) for p in response.context["problems"]] == [
+        "工作表“项目”：这是一张图表工作表，没有数据：请把数据放在名为“项目”的普通工作表中。"
+    ]
+    assert "这是一张图表工作表" in text(response.content.decode())
     assert KeyProject.objects.count() == 0
     assert AuditLog.objects.filter(action="projects.import").count() == 0
 

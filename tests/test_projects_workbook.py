@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from projects import workbook
 from projects.workbook import ProjectRow, parse_projects_workbook, workbook_bytes
 from sessions.workbook import WorkbookError
-from tests.projects_factories import milestone_row, project_row
+from tests.projects_factories import chart_sheet_bytes, milestone_row, project_row
 from tests.projects_factories import workbook_bytes as build
 
 D = Decimal
@@ -152,12 +152,12 @@ def test_workbook_headers_tolerate_full_width_brackets_and_missing_percent():
         (
             None,
             [milestone_row(planned_date="2026-02-30")],
-            "工作表“时间节点”第 2 行“计划日期”列：“2026-02-30”不是有效日期，请填写日期或 YYYY-MM-DD 格式的文字。",
+            "工作表“时间节点”第 2 行“计划日期”列：“2026-02-30”不是有效日期，请填写日期，或写成 2026-12-20、2026/12/20、2026.12.20、2026年12月20日。",
         ),
         (
             None,
             [milestone_row(done="下周")],
-            "工作表“时间节点”第 2 行“完成日期”列：“下周”不是有效日期，请填写日期或 YYYY-MM-DD 格式的文字。",
+            "工作表“时间节点”第 2 行“完成日期”列：“下周”不是有效日期，请填写日期，或写成 2026-12-20、2026/12/20、2026.12.20、2026年12月20日。",
         ),
         (
             None,
@@ -285,3 +285,197 @@ def test_workbook_empty_sheet_names_its_header():
         "工作表“项目”：工作表是空的：请在第一行填写表头（项目编号、项目名称、责任单位、项目类别、实际进度(%)、停滞、颜色）。",
         "工作表“时间节点”：工作表是空的：请在第一行填写表头（项目编号、节点、计划日期、计划进度(%)、完成日期）。",
     ]  # fmt: skip
+
+
+# ---------------------------------------------------------------- what offices hand in
+
+
+def edited(data: bytes, edit) -> bytes:
+    """The workbook after ``edit(book)``: cells typed or formatted as an office would."""
+    book = load_workbook(io.BytesIO(data))
+    edit(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("number_format", "expected"),
+    [
+        ("0%", True),
+        ("0.0%", True),
+        ("0.00%;[Red]-0.00%", True),
+        ('0.0"%"', False),
+        ('0"%"', False),
+        ("0\\%", False),
+        ("General", False),
+        ("0.00", False),
+        (None, False),
+    ],
+)
+def test_percent_format_is_real_only_when_it_scales(number_format, expected):
+    assert workbook.is_percent_format(number_format) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "number_format", "expected"),
+    [
+        (0.4, "0%", D("40.00")),  # Excel stores 0.4 for 40 %
+        (0.455, "0.0%", D("45.50")),
+        (40, '0.0"%"', D("40.00")),  # shows "40.0%": the cell holds the percentage itself
+        (40, '0"%"', D("40.00")),
+        (62.5, "General", D("62.50")),
+        ("40%", "General", D("40.00")),
+        ("40％", "@", D("40.00")),
+        ("４０", "@", D("40.00")),
+        ("４０．５％", "@", D("40.50")),
+        (" 40 ", "@", D("40.00")),
+    ],
+)
+def test_workbook_percent_cell_means_what_it_shows(value, number_format, expected):
+    def edit(book):
+        for ref in ("E2",):
+            book["项目"][ref] = value
+            book["项目"][ref].number_format = number_format
+        book["时间节点"]["D2"] = value
+        book["时间节点"]["D2"].number_format = number_format
+        book["时间节点"]["D3"] = 100  # the plan rises after the first milestone
+
+    (row,) = parse(edited(build(), edit))
+    assert (row.actual, row.milestones[0].planned_progress) == (expected, expected)
+
+
+def test_workbook_custom_percent_format_is_not_multiplied_again():
+    """40 typed into a 0.0"%" cell was once stored as 4000 and refused as over 100."""
+
+    def edit(book):
+        book["项目"]["E2"] = 40
+        book["项目"]["E2"].number_format = '0.0"%"'
+
+    assert parse(edited(build(), edit))[0].actual == D("40.00")
+
+
+def test_workbook_full_width_minus_is_read_and_range_checked():
+    assert workbook.percent_number("－５", percent_formatted=False) == D("-5")
+    assert workbook.percent_number("−5", percent_formatted=False) == D("-5")
+    assert problems(build([project_row(actual="－５")])) == [
+        "工作表“项目”第 2 行“实际进度(%)”列：必须在 0 到 100 之间（现为 -5）。"
+    ]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2026年3月31日",
+        "2026/3/31",
+        "2026.3.31",
+        "2026-03-31",
+        "２０２６年３月３１日",
+        " 2026年03月31日 ",
+    ],
+)
+def test_workbook_dates_written_as_text_in_every_date_column(written):
+    data = build(
+        milestones=[
+            milestone_row(planned_date=written, done=written),
+            milestone_row(
+                name="主体完工", planned_date=datetime.date(2026, 9, 30), planned=70, done=None
+            ),
+        ]  # fmt: skip
+    )
+    (row,) = parse(data)
+    first = row.milestones[0]
+    assert (first.planned_date, first.done_on) == (
+        datetime.date(2026, 3, 31),
+        datetime.date(2026, 3, 31),
+    )
+
+
+@pytest.mark.parametrize("written", ["2026/3.31", "2026年13月1日", "2026.02.30"])
+def test_workbook_mixed_or_impossible_text_dates_are_refused(written):
+    assert problems(build(milestones=[milestone_row(planned_date=written)])) == [
+        f"工作表“时间节点”第 2 行“计划日期”列：“{written}”不是有效日期，请填写日期，"
+        "或写成 2026-12-20、2026/12/20、2026.12.20、2026年12月20日。"
+    ]
+
+
+def test_workbook_serial_column_and_loose_headers_are_accepted():
+    header = ["序号", " 项目编号 ", "项目\n名称", "责任单位", "项目类别", "实际进度（％）",
+              "停　滞", "颜色"]  # fmt: skip
+    data = build(
+        [[1, *project_row()]],
+        [[1, *milestone_row()], [2, *milestone_row(name="主体完工", planned=70, done=None,
+                                                    planned_date=datetime.date(2026, 9, 30))]],
+        project_header=header,
+        milestone_header=["序号", "项目编号", "节点", "计划\n日期", "计划进度\n(%)", "完成日期"],
+    )  # fmt: skip
+    assert parse(data) == parse(build())
+
+
+def test_workbook_text_is_normalised_and_units_match_across_bracket_widths():
+    rows = parse_projects_workbook(
+        io.BytesIO(
+            build(
+                [project_row(code="Ａ-1\u200b", name="智能装备\u200b产业园　", unit="区委办公室(区档案馆)")],
+            )
+        ),
+        unit_names={"区委办公室（区档案馆）"},
+    )  # fmt: skip
+    assert [(r.code, r.name, r.unit) for r in rows] == [
+        ("A-1", "智能装备产业园", "区委办公室（区档案馆）")
+    ]
+
+
+def test_workbook_error_values_are_refused_naming_sheet_row_and_column():
+    def edit(book):
+        book["项目"]["E2"] = "#N/A"
+        book["项目"]["H1"] = "备注"
+        book["项目"]["H2"] = "#REF!"
+        book["项目"]["J2"] = "#DIV/0!"
+        book["时间节点"]["C3"] = "#VALUE!"
+
+    assert problems(edited(build(), edit)) == [
+        "工作表“项目”第 2 行“实际进度(%)”列：“#N/A”是表格的错误值，请改为要导入的内容。",
+        "工作表“项目”第 2 行“备注”列：“#REF!”是表格的错误值，请改为要导入的内容。",
+        "工作表“项目”第 2 行“J”列：“#DIV/0!”是表格的错误值，请改为要导入的内容。",
+        "工作表“时间节点”第 3 行“计划日期”列：“#VALUE!”是表格的错误值，请改为要导入的内容。",
+    ]
+
+
+def test_workbook_error_value_in_a_code_does_not_orphan_its_milestones():
+    def edit(book):
+        book["项目"]["A2"] = "#N/A"
+
+    assert problems(edited(build(), edit)) == [
+        "工作表“项目”第 2 行“项目编号”列：“#N/A”是表格的错误值，请改为要导入的内容。"
+    ]
+
+
+def test_workbook_chart_sheet_named_like_a_data_sheet_is_refused():
+    assert problems(chart_sheet_bytes()) == [
+        "工作表“项目”：这是一张图表工作表，没有数据：请把数据放在名为“项目”的普通工作表中。"
+    ]
+
+
+def test_workbook_download_writes_signed_text_as_text_cells():
+    projects = [
+        workbook.ExportProject(
+            code="A-1",
+            name="+2 号路改造",
+            unit="古荥镇",
+            category="=基础设施",
+            actual=D("12.50"),
+            stalled=False,
+            manual_colour=None,
+            milestones=(("-开工", datetime.date(2026, 5, 31), D("10.00"), None),),
+        )
+    ]
+    book = load_workbook(io.BytesIO(workbook_bytes(projects=projects, unit_names=["@古荥镇"])))
+    cells = [book["项目"]["B2"], book["项目"]["D2"], book["时间节点"]["B2"], book["责任单位"]["A2"]]
+    assert [(c.value, c.data_type, c.quotePrefix) for c in cells] == [
+        ("+2 号路改造", "s", True),
+        ("=基础设施", "s", True),
+        ("-开工", "s", True),
+        ("@古荥镇", "s", True),
+    ]
+    assert book["时间节点"]["C2"].number_format == "yyyy-mm-dd"

@@ -147,7 +147,7 @@ def test_import_updates_listed_units_and_keeps_the_others(world):
         ),
         (
             ["城关镇", 90, 88, 2, Text("=HYPERLINK(1)")],
-            "工作表“其他考核”第 2 行“加减分理由”列：不能以“=”“+”“-”“@”开头（表格软件会把它当作公式）。",
+            "工作表“其他考核”第 2 行“加减分理由”列：不能以“=”或“@”开头（表格软件会把它当作公式）。",
         ),
         (
             ["城关镇", 90, 88, 2, "理" * 501],
@@ -278,4 +278,118 @@ def test_template_lists_the_units_with_their_scores_and_imports_as_it_is(world):
         "财政局",
         "教育局",
         "民政局",
+    ]
+
+
+# ---------------------------------------------------------------- what offices hand in
+
+
+def test_signed_reasons_are_free_text_stored_as_written(world):
+    rows = [
+        ["财政局", 90, 92, -1, "-1分：迟报材料"],
+        ["教育局", None, None, 2, "+2分：获省级表彰"],
+    ]
+
+    imports.external_scores_import(
+        session=world.session, actor=None, rows=parse(world, scores_bytes(rows))
+    )
+
+    assert dict(ExternalScore.objects.values_list("unit__name", "bonus_reason")) == {
+        "财政局": "-1分：迟报材料",
+        "教育局": "+2分：获省级表彰",
+    }
+
+
+def test_template_writes_signed_reasons_as_text_and_they_import_again(world):
+    ExternalScore.objects.create(
+        session=world.session,
+        unit=world.departments[0],
+        bonus=D("-1"),
+        bonus_reason="-1分：迟报材料",
+    )
+    ExternalScore.objects.create(
+        session=world.session,
+        unit=world.departments[1],
+        bonus=D("2"),
+        bonus_reason="+2分：获省级表彰",
+    )
+
+    data = imports.scores_template_bytes(world.session)
+
+    sheet = load_workbook(io.BytesIO(data))["其他考核"]
+    cells = [sheet["E4"], sheet["E5"]]
+    assert [(c.value, c.data_type, c.quotePrefix) for c in cells] == [
+        ("-1分：迟报材料", "s", True),
+        ("+2分：获省级表彰", "s", True),
+    ]
+    assert [(r.unit, r.bonus, r.bonus_reason) for r in parse(world, data) if r.bonus] == [
+        ("财政局", D("-1.00"), "-1分：迟报材料"),
+        ("教育局", D("2.00"), "+2分：获省级表彰"),
+    ]
+
+
+@pytest.mark.parametrize("reason", [Text("=HYPERLINK(1)"), Text("@SUM(A1)"), " =1+1"])
+def test_reasons_a_spreadsheet_would_run_are_refused(world, reason):
+    assert problems(world, scores_bytes([["城关镇", 90, 88, 2, reason]])) == [
+        "工作表“其他考核”第 2 行“加减分理由”列：不能以“=”或“@”开头（表格软件会把它当作公式）。"
+    ]
+
+
+def test_full_width_numbers_names_and_loose_headers_are_read(world):
+    header = [" 单位 ", "目标\n考核", "日常　考核", "加减分", "加减分\n理由"]
+    rows = [
+        ["城关镇\u200b", "９５．５", "８８", None, None],
+        ["财政局 ", "90.25", 92, "－２", "－2分：通报批评"],
+    ]
+
+    parsed = parse(world, scores_bytes(rows, header=header))
+
+    assert [(r.unit, r.target, r.daily, r.bonus, r.bonus_reason) for r in parsed] == [
+        ("城关镇", D("95.50"), D("88.00"), D("0"), ""),
+        ("财政局", D("90.25"), D("92.00"), D("-2.00"), "－2分：通报批评"),
+    ]
+
+
+def test_units_match_across_bracket_widths(world):
+    unit = world.departments[0]
+    unit.name = "区委办公室（区档案馆）"
+    unit.save()
+
+    (row,) = parse(world, scores_bytes([["区委办公室(区档案馆)", 90, None, None, None]]))
+
+    assert row.unit == "区委办公室（区档案馆）"
+
+
+def test_error_values_are_refused_naming_row_and_column(world):
+    book = load_workbook(io.BytesIO(scores_bytes()))
+    sheet = book["其他考核"]
+    sheet["B2"] = "#N/A"
+    sheet["E3"] = "#REF!"
+    sheet["G4"] = "#DIV/0!"
+    out = io.BytesIO()
+    book.save(out)
+
+    assert problems(world, out.getvalue()) == [
+        "工作表“其他考核”第 2 行“目标考核”列：“#N/A”是表格的错误值，请改为要导入的内容。",
+        "工作表“其他考核”第 3 行“加减分理由”列：“#REF!”是表格的错误值，请改为要导入的内容。",
+        "工作表“其他考核”第 4 行“G”列：“#DIV/0!”是表格的错误值，请改为要导入的内容。",
+    ]
+
+
+def chart_sheet_bytes() -> bytes:
+    """A workbook whose 其他考核 is a chart sheet over the scores kept on another sheet."""
+    from openpyxl.chart import BarChart, Reference
+
+    book = load_workbook(io.BytesIO(scores_bytes(sheet="得分")))
+    chart = BarChart()
+    chart.add_data(Reference(book["得分"], min_col=2, min_row=1, max_row=4), titles_from_data=True)
+    book.create_chartsheet("其他考核").add_chart(chart)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_chart_sheet_named_like_the_data_sheet_is_refused(world):
+    assert problems(world, chart_sheet_bytes()) == [
+        "工作表“其他考核”：这是一张图表工作表，没有数据：请把数据放在名为“其他考核”的普通工作表中。"
     ]

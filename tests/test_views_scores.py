@@ -14,7 +14,7 @@ from scoring.models import ExternalScore, LeaderComment
 from sessions.models import AuditLog, ReviewSession
 from tests.factories import UnitFactory, UserFactory
 from tests.scoring_data import scored_session
-from tests.test_scoring_imports import ROWS, scores_bytes
+from tests.test_scoring_imports import ROWS, chart_sheet_bytes, scores_bytes
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -377,6 +377,23 @@ def test_import_with_problems_stores_nothing_and_names_row_and_column(organiser_
         ["其他考核", "6", "目标考核", "必须是 0 到 100 之间的数字。"],
     ]
     assert ExternalScore.objects.count() == 0
+
+
+def test_import_of_a_chart_sheet_is_a_message_not_a_crash(organiser_client, world):
+    response = organiser_client.post(url("scores_import"), {"file": upload(chart_sheet_bytes())})
+
+    html = response.content.decode()
+    assert response.status_code == 422  # the page, with the problem, as for every bad workbook
+    assert rows_of(html, "import-problems") == [
+        [
+            "其他考核",
+            "—",
+            "—",
+            "这是一张图表工作表，没有数据：请把数据放在名为“其他考核”的普通工作表中。",
+        ]
+    ]
+    assert ExternalScore.objects.count() == 0
+    assert AuditLog.objects.filter(action="external_score.import").count() == 0
 
 
 @pytest.mark.parametrize(
