@@ -44,16 +44,18 @@ Status = ReviewSession.Status
 
 @dataclass(frozen=True)
 class UnsubmittedDrafts:
-    """Codes of one group that saved grades but never submitted, and how many grades."""
+    """Codes of one group opened (or tapped) but never submitted; of them, how many saved
+    grades, and how many grades."""
 
     group: str
     codes: int
     grades: int
+    opened: int = 0
 
 
 def unsubmitted_drafts(session: ReviewSession) -> list[UnsubmittedDrafts]:
-    """Per rater group, the codes opened and tapped but not submitted: what closing destroys
-    (shown on the confirmation page; counts only, never which code)."""
+    """Per rater group, the codes opened but not submitted and the grades they saved: what
+    closing destroys (shown on the confirmation page; counts only, never which code)."""
     rows = (
         DraftGrade.objects.filter(
             credential__session=session, credential__submitted_at__isnull=True
@@ -66,10 +68,25 @@ def unsubmitted_drafts(session: ReviewSession) -> list[UnsubmittedDrafts]:
     for group_id, credential_id in rows:
         codes[group_id].add(credential_id)
         grades[group_id] += 1
-    names = dict(RaterGroup.objects.filter(pk__in=codes).values_list("pk", "name"))
+    opened: dict[int, set[int]] = defaultdict(set)
+    for group_id, credential_id in (
+        Credential.objects.filter(
+            session=session, opened_at__isnull=False, submitted_at__isnull=True
+        )
+        .values_list("group_id", "id")
+        .order_by()
+    ):
+        opened[group_id].add(credential_id)
+    groups = set(codes) | set(opened)
+    names = dict(RaterGroup.objects.filter(pk__in=groups).values_list("pk", "name"))
     return [
-        UnsubmittedDrafts(group=names[pk], codes=len(codes[pk]), grades=grades[pk])
-        for pk in sorted(codes, key=lambda pk: names[pk])
+        UnsubmittedDrafts(
+            group=names[pk],
+            codes=len(codes[pk]),
+            grades=grades[pk],
+            opened=len(codes[pk] | opened[pk]),
+        )
+        for pk in sorted(groups, key=lambda pk: names[pk])
     ]
 
 
@@ -164,7 +181,9 @@ def seal(*, session: ReviewSession, actor) -> None:
             "grades": sum(d.grades for d in drafts),
             "mixed": mixed,
         },
-        drafts=[{"group": d.group, "codes": d.codes, "grades": d.grades} for d in drafts],
+        drafts=[
+            {"group": d.group, "codes": d.codes, "grades": d.grades} for d in drafts if d.codes
+        ],
         mixed=mixed,
         voided_renamed=renamed,
     )

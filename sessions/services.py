@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from scoring.words import LEADERS_GROUP_NAME, number
@@ -18,6 +20,7 @@ from .models import (
     Attachment,
     AuditLog,
     Ballot,
+    Credential,
     Criterion,
     Draw,
     Participant,
@@ -211,7 +214,8 @@ def session_update(
 
 
 def transition_problems(session: ReviewSession, target: str) -> list[str]:
-    """What stands in the way of moving ``session`` to ``target``; empty when it may move."""
+    """What stands in the way of moving ``session`` to ``target``; empty when it may move.
+    Warnings that do not stop the move are ``transition_warnings``."""
     if target not in Status.values:
         return [_("未知状态“%(status)s”。") % {"status": target}]
     if target == session.status:
@@ -229,6 +233,15 @@ def transition_problems(session: ReviewSession, target: str) -> list[str]:
     problems: list[str] = []
     if session.status == Status.DRAFT and target == Status.READY:
         problems += readiness_problems(session)
+    if target == Status.LIVE and not speaking_order_complete(session):
+        # The agenda runs in speaking order; a session rated without a meeting (paper
+        # ballots, pure 民主测评) never needs one, so only the meeting asks for it.
+        problems.append(
+            _(
+                "召开现场会需要完整的发言顺序，但部分述职单位还没有：请先退回草稿，"
+                "在“抽签”页抽签确定发言顺序（命令行：draw_order），再就绪并开始会议。"
+            )
+        )
     going_back = session.status == Status.READY and target == Status.DRAFT
     if going_back and Ballot.objects.filter(session=session).exists():
         problems.append(_("已有评议票，不能退回草稿。"))
@@ -237,33 +250,161 @@ def transition_problems(session: ReviewSession, target: str) -> list[str]:
     return problems
 
 
-def readiness_problems(session: ReviewSession) -> list[str]:
-    """Checks before the configuration is frozen (draft → ready)."""
-    problems = []
+def transition_warnings(session: ReviewSession, target: str) -> list[str]:
+    """What the organiser should know before moving ``session`` to ``target`` but that does not
+    stop the move; the browser shows it above the confirmation, ``set_status`` prints it."""
+    if session.status == Status.DRAFT and target == Status.READY:
+        return readiness_warnings(session)
+    if session.status == Status.RATING and target == Status.CLOSED:
+        from .ballot_box import unsubmitted_drafts  # it imports this module
+
+        return [
+            _(
+                "评议组“%(group)s”：%(opened)s 个评议码已打开但未提交，其中 %(codes)s 个暂存了 "
+                "%(grades)s 项评价；结束评议时这些暂存评价将被销毁，可在结束后改用纸质票录入。"
+            )
+            % {"group": row.group, "opened": row.opened, "codes": row.codes, "grades": row.grades}
+            for row in unsubmitted_drafts(session)
+        ]
+    return []
+
+
+def speaking_order_complete(session: ReviewSession) -> bool:
+    """Every participant has a place 1..n (DESIGN.md section 3: the agenda of a live meeting)."""
+    orders = sorted(p or 0 for p in session.participants.values_list("speaking_order", flat=True))
+    return bool(orders) and orders == list(range(1, len(orders) + 1))
+
+
+@dataclass(frozen=True)
+class ReadinessLine:
+    """One line of the draft → ready checklist: what is wrong or missing, and which page of the
+    session fixes it (a URL name in the ``review`` namespace, taking the session's slug)."""
+
+    message: str
+    page: str
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Blockers stop draft → ready; warnings are shown (and printed by ``set_status``) but the
+    organiser may go on."""
+
+    blockers: list[ReadinessLine]
+    warnings: list[ReadinessLine]
+
+
+def readiness_check(session: ReviewSession, *, with_warnings: bool = True) -> Readiness:
+    """The draft → ready checklist (DESIGN.md section 3: from ready on the unit list, groups,
+    weights and scheme are frozen, so whatever cannot be mended later is a blocker; what can
+    still be done after, or is needed only for a live meeting, is a warning)."""
+    blockers: list[ReadinessLine] = []
+    warnings: list[ReadinessLine] = []
     participants = list(session.participants.select_related("unit"))
     if not participants:
-        problems.append(_("还没有述职单位：请添加固定参加的单位或进行随机抽选。"))
-    orders = sorted(p.speaking_order or 0 for p in participants)
-    if participants and orders != list(range(1, len(participants) + 1)):
-        problems.append(_("部分述职单位还没有发言顺序：请进行发言顺序抽签。"))
+        blockers.append(
+            ReadinessLine(_("还没有述职单位：请添加固定参加的单位或进行随机抽选。"), "review:units")
+        )
     groups = list(session.rater_groups.all())
     if not groups:
-        problems.append(_("还没有评议组。"))
+        blockers.append(ReadinessLine(_("还没有评议组。"), "review:groups"))
     elif sum((g.weight for g in groups), Decimal(0)) <= 0:
-        problems.append(_("评议组权重之和必须大于 0。"))
+        blockers.append(ReadinessLine(_("评议组权重之和必须大于 0。"), "review:groups"))
     scheme = session.scheme
     low = [g.name for g in groups if g.min_sample < ANONYMOUS_MIN_SAMPLE]
     if scheme.anonymous and low:
-        problems.append(
-            _("评议组“%(groups)s”：%(message)s")
-            % {"groups": "、".join(low), "message": _anonymous_min_sample_message()}
+        blockers.append(
+            ReadinessLine(
+                _("评议组“%(groups)s”：%(message)s")
+                % {"groups": "、".join(low), "message": _anonymous_min_sample_message()},
+                "review:groups",
+            )
         )
     if scheme.component_weight_total != Decimal(100):
-        problems.append(
-            _("计分构成的权重之和为 %(total)s%%，必须为 100%%。")
-            % {"total": scheme.component_weight_total}
+        blockers.append(
+            ReadinessLine(
+                _("计分构成的权重之和为 %(total)s%%，必须为 100%%。")
+                % {"total": scheme.component_weight_total},
+                "review:scheme",
+            )
         )
-    return problems
+    # A scheme that cannot rank (a tie-break on a group that does not exist, bands out of
+    # order…): the same rules the scheme page applies, on the values stored. The component
+    # total and the anonymous groups are reported above in the checklist's own words.
+    stored = {field: getattr(scheme, field) for field in SCHEME_FIELDS}
+    scheme_lines = scheme_problems(stored, group_names=[g.name for g in groups])
+    for field, messages in scheme_lines.items():
+        if field in ("__all__", "anonymous"):
+            continue
+        blockers += [
+            ReadinessLine(_("计分办法：%(message)s") % {"message": m}, "review:scheme")
+            for m in messages
+        ]
+    if not with_warnings:
+        return Readiness(blockers=blockers, warnings=warnings)
+
+    orders = sorted(p.speaking_order or 0 for p in participants)
+    if participants and orders != list(range(1, len(participants) + 1)):
+        warnings.append(
+            ReadinessLine(
+                _(
+                    "还没有发言顺序：召开现场会前须确定发言顺序，就绪后不能再抽签。"
+                    "不开现场会（纸质票、纯民主测评）可以不抽。"
+                ),
+                "review:draws",
+            )
+        )
+    participating = {p.unit.category_id for p in participants}
+    empty = [c.name for c in session.categories.all() if c.pk not in participating]
+    if empty and participants:
+        warnings.append(
+            ReadinessLine(
+                _("单位类别“%(names)s”没有述职单位：这些类别不会出现在结果中，可删除或添加单位。")
+                % {"names": "、".join(empty)},
+                "review:units",
+            )
+        )
+    codes = dict(
+        session.credentials.filter(status=Credential.Status.ACTIVE)
+        .values("group_id")
+        .annotate(n=Count("id"))
+        .values_list("group_id", "n")
+    )
+    if groups and not codes:
+        warnings.append(
+            ReadinessLine(
+                _("还没有发放评议码：就绪后仍可在“评议码”页发放，评议开始前须发放。"),
+                "review:credentials",
+            )
+        )
+    elif groups:
+        short = [
+            _("%(name)s %(n)s 个（至少 %(min)s 个）")
+            % {"name": g.name, "n": codes.get(g.pk, 0), "min": g.min_sample}
+            for g in groups
+            if codes.get(g.pk, 0) < g.min_sample
+        ]
+        if short:
+            warnings.append(
+                ReadinessLine(
+                    _(
+                        "评议码少于最少有效票数，这些评议组对任何单位都不会有有效得分："
+                        "%(groups)s。就绪后仍可补发评议码。"
+                    )
+                    % {"groups": "；".join(short)},
+                    "review:credentials",
+                )
+            )
+    return Readiness(blockers=blockers, warnings=warnings)
+
+
+def readiness_problems(session: ReviewSession) -> list[str]:
+    """What stops draft → ready (the checklist's blockers, as messages)."""
+    return [line.message for line in readiness_check(session, with_warnings=False).blockers]
+
+
+def readiness_warnings(session: ReviewSession) -> list[str]:
+    """What draft → ready warns about without stopping (the checklist's warnings)."""
+    return [line.message for line in readiness_check(session).warnings]
 
 
 @transaction.atomic

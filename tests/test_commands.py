@@ -1,4 +1,4 @@
-"""seed_demo and set_status (DESIGN.md section 5)."""
+"""seed_demo, set_status and draw_order (DESIGN.md section 5)."""
 
 from io import StringIO
 
@@ -144,10 +144,7 @@ def test_set_status_refuses_ready_when_configuration_is_incomplete():
     with pytest.raises(CommandError) as excinfo:
         call_command("set_status", session.slug, "ready", stdout=StringIO())
 
-    assert str(excinfo.value).splitlines() == [
-        "部分述职单位还没有发言顺序：请进行发言顺序抽签。",
-        "还没有评议组。",
-    ]
+    assert str(excinfo.value).splitlines() == ["还没有评议组。"]
 
 
 @pytest.mark.django_db
@@ -158,6 +155,104 @@ def test_set_status_unknown_slug_and_status_are_clear_errors():
         call_command("set_status", "missing", "ready")
     with pytest.raises(CommandError, match="未知状态“finished”"):
         call_command("set_status", session.slug, "finished")
+
+
+@pytest.mark.django_db
+def test_set_status_ready_prints_warnings_and_moves():
+    # No speaking order and no codes: both can wait, neither stops a session without a meeting.
+    participant = ParticipantFactory(speaking_order=None)
+    session = participant.session
+    RaterGroupFactory(session=session, name="县级领导")
+    out, err = StringIO(), StringIO()
+
+    call_command("set_status", session.slug, "ready", stdout=out, stderr=err)
+
+    session.refresh_from_db()
+    assert session.status == ReviewSession.Status.READY
+    assert out.getvalue().strip() == f"{session.slug}: 草稿 → 已就绪"
+    assert err.getvalue().splitlines() == [
+        "提醒 warning: 还没有发言顺序：召开现场会前须确定发言顺序，就绪后不能再抽签。"
+        "不开现场会（纸质票、纯民主测评）可以不抽。",
+        "提醒 warning: 还没有发放评议码：就绪后仍可在“评议码”页发放，评议开始前须发放。",
+    ]
+
+
+@pytest.mark.django_db
+def test_set_status_live_refused_without_a_speaking_order_and_rating_allowed():
+    participant = ParticipantFactory(speaking_order=None)
+    session = participant.session
+    RaterGroupFactory(session=session)
+    call_command("set_status", session.slug, "ready", stdout=StringIO(), stderr=StringIO())
+
+    with pytest.raises(CommandError) as excinfo:
+        call_command("set_status", session.slug, "live", stdout=StringIO())
+
+    session.refresh_from_db()
+    assert str(excinfo.value) == (
+        "召开现场会需要完整的发言顺序，但部分述职单位还没有：请先退回草稿，"
+        "在“抽签”页抽签确定发言顺序（命令行：draw_order），再就绪并开始会议。"
+    )
+    assert session.status == ReviewSession.Status.READY
+    call_command("set_status", session.slug, "rating", stdout=StringIO())
+    session.refresh_from_db()
+    assert session.status == ReviewSession.Status.RATING
+
+
+@pytest.mark.django_db
+def test_draw_order_draws_like_the_browser_and_prints_order_and_seed():
+    session = ParticipantFactory(unit__name="乙单位").session
+    ParticipantFactory(session=session, unit__name="甲单位")
+    ParticipantFactory(session=session, unit__name="丙单位")
+    out = StringIO()
+
+    call_command("draw_order", session.slug, "--seed", "20260715", stdout=out)
+
+    draw = session.draws.get(kind=Draw.Kind.SPEAKING_ORDER)
+    expected = draws.shuffle_names(["甲单位", "乙单位", "丙单位"], "20260715")
+    assert out.getvalue().splitlines() == [
+        *(f"{i}. {name}" for i, name in enumerate(expected, start=1)),
+        "种子 seed: 20260715",
+    ]
+    assert (draw.seed, draw.result) == ("20260715", expected)
+    assert (
+        list(session.participants.order_by("speaking_order").values_list("unit__name", flat=True))
+        == expected
+    )
+    entry = AuditLog.objects.get(session=session, action="draw.speaking_order")
+    assert entry.actor_label == "system"
+
+
+@pytest.mark.django_db
+def test_draw_order_without_seed_generates_one():
+    session = ParticipantFactory().session
+    out = StringIO()
+
+    call_command("draw_order", session.slug, stdout=out)
+
+    draw = session.draws.get(kind=Draw.Kind.SPEAKING_ORDER)
+    assert out.getvalue().splitlines()[-1] == f"种子 seed: {draw.seed}"
+    assert len(draw.seed) == 12
+
+
+@pytest.mark.django_db
+def test_draw_order_refusals_are_clear_and_change_nothing():
+    session = ParticipantFactory(speaking_order=None).session
+    RaterGroupFactory(session=session)
+    empty = RaterGroupFactory().session
+    other = ParticipantFactory().session
+
+    with pytest.raises(CommandError, match="没有标识为“missing”的评议会。 No session"):
+        call_command("draw_order", "missing")
+    with pytest.raises(CommandError, match="还没有述职单位，无法抽签确定发言顺序。 Cannot draw"):
+        call_command("draw_order", empty.slug)
+    call_command("set_status", session.slug, "ready", stdout=StringIO(), stderr=StringIO())
+    with pytest.raises(CommandError, match="单位、评议组、权重和计分办法已冻结"):
+        call_command("draw_order", session.slug, "--seed", "1")
+    with pytest.raises(CommandError, match="随机种子不能超过 40 个字符"):
+        call_command("draw_order", other.slug, "--seed", "9" * 41)
+
+    assert Draw.objects.count() == 0
+    assert list(session.participants.values_list("speaking_order", flat=True)) == [None]
 
 
 @pytest.mark.django_db

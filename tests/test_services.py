@@ -501,12 +501,15 @@ def test_readiness_problems_empty_session_lists_participants_and_groups():
     ]
 
 
-def test_readiness_problems_participant_without_speaking_order():
+def test_readiness_missing_speaking_order_is_a_warning_not_a_blocker():
+    # A session rated without a live meeting needs no order; the meeting asks for it.
     session = _ready_to_freeze()
     ParticipantFactory(session=session, speaking_order=None)
 
-    assert services.readiness_problems(session) == [
-        "部分述职单位还没有发言顺序：请进行发言顺序抽签。"
+    assert services.readiness_problems(session) == []
+    assert [w for w in services.readiness_warnings(session) if "发言顺序" in w] == [
+        "还没有发言顺序：召开现场会前须确定发言顺序，就绪后不能再抽签。"
+        "不开现场会（纸质票、纯民主测评）可以不抽。"
     ]
 
 
@@ -1670,9 +1673,7 @@ def test_participant_list_change_voids_the_speaking_order_and_its_draw(change):
     assert list(session.participants.values_list("speaking_order", flat=True)) == [None] * (
         3 if change == "add" else 1
     )
-    assert "部分述职单位还没有发言顺序：请进行发言顺序抽签。" in services.readiness_problems(
-        session
-    )
+    assert services.speaking_order_complete(session) is False
 
 
 def test_session_create_lets_only_the_representatives_ask(db):

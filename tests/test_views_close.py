@@ -2,8 +2,12 @@
 grades of codes that never submitted, per group, counts only) before it happens
 (docs/anonymity.md, "closing")."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from sessions import rating
 from sessions.models import DraftGrade, Grade, ReviewSession
@@ -34,6 +38,12 @@ def hall():
             credential=tapped, unit_id=unit.pk, criterion_id=None, grade=Grade.GOOD
         )
     CredentialFactory(session=session, group=group)  # never opened
+    leaders = RaterGroupFactory(session=session, name="县级领导")
+    # Opened on a tablet, nothing tapped yet: nothing to destroy, but one rater still missing.
+    CredentialFactory(session=session, group=leaders, opened_at=timezone.now())
+    CredentialFactory(
+        session=session, group=leaders, opened_at=timezone.now(), submitted_at=timezone.now()
+    )
     return session
 
 
@@ -46,21 +56,27 @@ def test_close_confirmation_counts_the_drafts_that_closing_destroys(organiser_cl
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert [(r.group, r.codes, r.grades) for r in response.context["unsubmitted"]] == [
-        ("区直部门", 1, 2)
+    assert [(r.group, r.opened, r.codes, r.grades) for r in response.context["unsubmitted"]] == [
+        ("区直部门", 1, 1, 2),
+        ("县级领导", 1, 0, 0),
     ]
-    assert "区直部门：1 个评议码，共 2 项评价" in content
-    assert "纸质票录入" in content
+    assert "区直部门：1 个评议码已打开未提交，其中 1 个暂存了 2 项评价" in content
+    assert "县级领导：1 个评议码已打开未提交，其中 0 个暂存了 0 项评价" in content
+    # The paper-ballot route is a link, not only a word.
+    paper = reverse("review:paper_ballots", args=["2026-close"])
+    assert f'<a href="{paper}">纸质票录入</a>' in content
     assert "TAPD2345" not in content  # counts only, never which code
     assert DraftGrade.objects.count() == 2  # showing destroys nothing
 
 
 def test_close_confirmation_without_drafts_says_so(organiser_client, hall):
     DraftGrade.objects.all().delete()
+    hall.credentials.filter(submitted_at__isnull=True).update(opened_at=None)
 
     content = organiser_client.get(close_url()).content.decode()
 
-    assert "没有填写后未提交的评议码。" in content
+    assert "没有打开后未提交的评议码。" in content
+    assert 'id="transition-warnings"' not in content
 
 
 def test_close_then_destroys_them(organiser_client, hall):
@@ -87,3 +103,18 @@ def test_close_confirmation_needs_a_login(client, hall):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_set_status_closed_prints_the_same_warning_and_closes(hall):
+    err = io.StringIO()
+
+    call_command("set_status", "2026-close", "closed", stdout=io.StringIO(), stderr=err)
+
+    hall.refresh_from_db()
+    assert hall.status == Status.CLOSED
+    assert err.getvalue().splitlines() == [
+        "提醒 warning: 评议组“区直部门”：1 个评议码已打开但未提交，其中 1 个暂存了 2 项评价；"
+        "结束评议时这些暂存评价将被销毁，可在结束后改用纸质票录入。",
+        "提醒 warning: 评议组“县级领导”：1 个评议码已打开但未提交，其中 0 个暂存了 0 项评价；"
+        "结束评议时这些暂存评价将被销毁，可在结束后改用纸质票录入。",
+    ]

@@ -112,10 +112,29 @@ def session_edit(request, slug):
     return render(request, "sessions/session_edit.html", page_context(request, session, form=form))
 
 
+def _transition_lines(session, target, problems):
+    """The confirmation page's blockers and warnings as (message, link or None). Draft → ready
+    is the checklist (services.readiness_check): each line links the page that fixes it."""
+    Status = ReviewSession.Status
+    if session.status == Status.DRAFT and target == Status.READY:
+        check = services.readiness_check(session)
+        readiness = {line.message for line in check.blockers}
+
+        def linked(lines):
+            return [(line.message, reverse(line.page, args=[session.slug])) for line in lines]
+
+        blockers = linked(check.blockers) + [(p, None) for p in problems if p not in readiness]
+        return blockers, linked(check.warnings)
+    # Closing has its own panel of unsubmitted drafts, with the paper-ballot route.
+    warnings = [] if target == Status.CLOSED else services.transition_warnings(session, target)
+    return [(p, None) for p in problems], [(w, None) for w in warnings]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_transition(request, slug, target):
-    """GET shows what the move means and asks for confirmation; POST makes it."""
+    """GET shows what the move means, with what stops it and what to know first, and asks for
+    confirmation; POST makes it."""
     session = get_session_for_user(request, slug, organise=True)
     if target not in ReviewSession.Status.values:
         raise Http404
@@ -131,6 +150,7 @@ def session_transition(request, slug, target):
                 _("评议会已转为“%(status)s”。") % {"status": ReviewSession.Status(target).label},
             )
             return redirect(session)
+    blockers, warnings = _transition_lines(session, target, problems)
     return render(
         request,
         "sessions/session_transition.html",
@@ -140,6 +160,10 @@ def session_transition(request, slug, target):
             target=target,
             target_label=ReviewSession.Status(target).label,
             problems=problems,
+            blockers=blockers,
+            warnings=warnings,
+            checklist=session.status == ReviewSession.Status.DRAFT
+            and target == ReviewSession.Status.READY,
             # Closing destroys what codes saved but never submitted: shown before it happens.
             unsubmitted=ballot_box.unsubmitted_drafts(session)
             if target == ReviewSession.Status.CLOSED

@@ -25,8 +25,13 @@ class Command(BaseCommand):
                 f"Unknown status {status!r}."
             )
         before = session.get_status_display()
+        # Warnings do not stop the move (the browser shows them above its confirm button);
+        # read before the move, as the browser reads them before the organiser confirms.
+        warnings = services.transition_warnings(session, status)
         try:
             session = services.session_transition(session=session, target=status, actor=None)
         except ValidationError as exc:
             raise CommandError("\n".join(exc.messages)) from exc
+        for warning in warnings:
+            self.stderr.write(f"提醒 warning: {warning}")
         self.stdout.write(f"{session.slug}: {before} → {session.get_status_display()}")
