@@ -30,7 +30,7 @@ from django.utils.translation import gettext_noop
 from sessions.models import Credential, Participant, ReviewSession, Unit
 from sessions.services import audit, lock_session
 
-from .models import Question, Satisfaction, SatisfactionVote, Stage
+from .models import FollowUp, Question, Satisfaction, SatisfactionVote, Stage
 from .selectors import NO_VOTES, Tally, tallies
 from .stage import stage_touch
 
@@ -567,6 +567,9 @@ class QueueItem:
     target: Question | None = None  # what a merged question was merged into
     # The questions this one may be merged into (same unit; not rejected or merged).
     merge_options: list[Question] = field(default_factory=list)
+    # The 督办事项 an answered question became: one per question, so the queue links to it
+    # instead of offering the conversion again.
+    follow_up: FollowUp | None = None
 
 
 @dataclass
@@ -587,11 +590,18 @@ class Queue:
         return next((i for i in self.answered if i.question.vote == Vote.OPEN), None)
 
 
+def _follow_up_of(question: Question) -> FollowUp | None:
+    try:
+        return question.follow_up  # read with the question (select_related)
+    except FollowUp.DoesNotExist:
+        return None
+
+
 def queue(session: ReviewSession) -> Queue:
     """Every question of the session, by column. Three queries whatever the number."""
     questions = list(
         Question.objects.filter(session=session)
-        .select_related("unit")
+        .select_related("unit", "follow_up")
         .order_by("queue_order", "created_at", "id")
     )
     answered_ids = [q.pk for q in questions if q.status == QStatus.ANSWERED]
@@ -611,6 +621,7 @@ def queue(session: ReviewSession) -> Queue:
         item = QueueItem(
             q, merged_into.get(q.pk, []), counts.get(q.pk, NO_VOTES), by_id.get(q.merged_into_id)
         )
+        item.follow_up = _follow_up_of(q)
         if q.status in (QStatus.SUBMITTED, QStatus.APPROVED):
             item.merge_options = [t for t in targets[q.unit_id] if t.pk != q.pk]
         columns[q.status].append(item)

@@ -294,14 +294,16 @@ class TallyRow:
     choice: str
     label: str
     count: int
-    percent: int  # of the votes cast, whole percent
+    percent: int  # of the votes cast, whole percent; the rows add up to 100
     bar: int  # the bar's width in 5 % steps
 
 
 def tally_rows(counts: Tally) -> list[TallyRow]:
     return [
-        TallyRow(choice, str(label), n, counts.percent_of(n), bar_step(n, counts.votes))
-        for (choice, label), n in zip(Satisfaction.choices, counts.counts, strict=True)
+        TallyRow(choice, str(label), n, percent, bar_step(n, counts.votes))
+        for (choice, label), n, percent in zip(
+            Satisfaction.choices, counts.counts, counts.percents, strict=True
+        )
     ]
 
 

@@ -12,6 +12,7 @@ from scoring import engine
 from sessions.models import ReviewSession
 
 from .models import Question, Satisfaction, SatisfactionVote
+from .shares import largest_remainder_percents
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,11 @@ class Tally:
     def rate_percent(self) -> Decimal | None:
         return engine.satisfaction(*self.counts).rate_percent
 
-    def percent_of(self, count: int) -> int:
-        """A bar's width on screen, in whole percent of the votes."""
-        return round(100 * count / self.votes) if self.votes else 0
+    @property
+    def percents(self) -> tuple[int, int, int]:
+        """Each choice's share of the votes in whole percent, adding up to exactly 100 once
+        anyone voted (largest remainder: meeting/shares.py)."""
+        return tuple(largest_remainder_percents(self.counts))
 
 
 NO_VOTES = Tally(0, 0, 0)

@@ -34,7 +34,11 @@ def test_tally_counts_each_answer_and_gives_the_rate():
     counts = tally(question)
 
     assert counts == Tally(2, 1, 1)
-    assert (counts.votes, counts.rate_percent, counts.percent_of(2)) == (4, Decimal("75.00"), 50)
+    assert (counts.votes, counts.rate_percent, counts.percents) == (
+        4,
+        Decimal("75.00"),
+        (50, 25, 25),
+    )
 
 
 def test_tally_of_a_question_without_votes_is_empty():

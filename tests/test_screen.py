@@ -411,3 +411,14 @@ def test_countdown_of_a_paused_item_does_not_run(session, actor):
     countdown = screen.countdown(paused, timezone.now() + datetime.timedelta(minutes=10))
 
     assert (countdown.running, countdown.text) == (False, "03:20")
+
+
+def test_screen_context_question_tally_percents_add_up_to_100(session, group):
+    """One vote each: rounding every share alone would show 33 % + 33 % + 33 % = 99 %."""
+    question = question_on_screen(session, group)
+    for choice in ("satisfied", "basically_satisfied", "dissatisfied"):
+        vote(question, group, choice, 1)
+
+    context = screen.screen_context(read(session))
+
+    assert [r.percent for r in context["tally_rows"]] == [34, 33, 33]

@@ -337,7 +337,7 @@ def test_console_sums_up_the_questions_and_the_vote_on_screen(moderator_client, 
 
     assert "待审核问题 1 个" in html
     assert "&lt;b&gt;何时&lt;/b&gt;完工？" in html
-    assert "满意 2 · 基本满意 1 · 不满意 1 · 满意率 75.00%" in html
+    assert "满意 2（50%） · 基本满意 1（25%） · 不满意 1（25%） · 满意率 75.00%" in html
 
 
 def test_console_before_the_meeting_says_how_to_start(moderator_client, session, items):

@@ -1,10 +1,12 @@
 """meeting/views/questions.py: the moderator's question queue, its polled board (ETag / 304),
 staff-entered questions and every moderator action (issue 5 item 2)."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
-from meeting import questions
+from meeting import followups, questions
 from meeting.models import Question, SatisfactionVote
 from meeting.stage import stage_for
 from sessions.models import AuditLog, ReviewSession
@@ -251,7 +253,10 @@ def test_board_changes_when_a_vote_is_cast(moderator_client, hall):
     response = moderator_client.get(url("questions_board"), HTTP_IF_NONE_MATCH=etag)
 
     assert response.status_code == 200
-    assert "满意 1 · 基本满意 0 · 不满意 0 · 满意率 100.00%" in response.content.decode()
+    assert (
+        "满意 1（100%） · 基本满意 0（0%） · 不满意 0（0%） · 满意率 100.00%"
+        in response.content.decode()
+    )
 
 
 def test_board_etag_differs_between_moderator_and_observer(
@@ -502,6 +507,27 @@ def test_answered_question_links_to_a_follow_up_when_that_page_exists(
         assert "转为督办事项" not in html
     else:
         assert f'href="{follow_up}?question={in_queue.pk}"' in html
+
+
+def test_converted_question_links_to_its_follow_up_instead_of_offering_it_again(
+    moderator_client, hall, in_queue
+):
+    questions.question_answered(question=in_queue, actor=None, summary="好")
+    follow_up = followups.follow_up_from_question(
+        question=in_queue,
+        actor=None,
+        title="<b>修路</b>",
+        detail="",
+        due_date=datetime.date(2026, 12, 31),
+        colour="green",
+    )
+
+    html = moderator_client.get(url("questions")).content.decode()
+
+    detail = reverse("meeting:follow_up_detail", args=[SLUG, follow_up.pk])
+    assert "转为督办事项" not in html
+    assert f"?question={in_queue.pk}" not in html
+    assert f'href="{detail}">已转督办：&lt;b&gt;修路&lt;/b&gt;</a>' in html
 
 
 def test_vote_counts_show_no_rate_before_the_first_vote(moderator_client, hall):

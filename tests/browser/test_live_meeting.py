@@ -231,7 +231,7 @@ def test_live_meeting_from_speaker_to_satisfaction_tally(open_page, hall):
     assert screen.evaluate(NO_SCROLL)
     shot(screen, "live-screen-tally")
     expect(answered.locator(".q-tally")).to_have_text(
-        "满意 1 · 基本满意 1 · 不满意 0 · 满意率 100.00%", timeout=QUEUE_WAIT_MS
+        "满意 1（50%） · 基本满意 1（50%） · 不满意 0（0%） · 满意率 100.00%", timeout=QUEUE_WAIT_MS
     )
     assert queue.evaluate(NO_SIDEWAYS_SCROLL)
     shot(queue, "live-queue")

@@ -120,7 +120,7 @@ def test_question_from_a_tablet_to_a_satisfaction_vote(open_page):
 
     # The moderator's live tally follows by polling; then the vote is closed.
     expect(answered).to_contain_text(
-        "满意 1 · 基本满意 0 · 不满意 1 · 满意率 50.00%", timeout=8_000
+        "满意 1（50%） · 基本满意 0（0%） · 不满意 1（50%） · 满意率 50.00%", timeout=8_000
     )
     answered.get_by_role("button", name="结束投票").click()
     expect(answered).to_contain_text("投票结束")
