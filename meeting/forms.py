@@ -85,6 +85,16 @@ class QuestionAddForm(forms.Form):
         ).order_by("name")
 
 
+class QuestionEditForm(forms.Form):
+    """The moderator's wording of a question before it goes on the big screen."""
+
+    text = forms.CharField(
+        label=pgettext_lazy("question", "问题"),
+        max_length=questions.TEXT_MAX_LENGTH,
+        error_messages=TEXT_ERRORS,
+    )
+
+
 class QuestionRejectForm(forms.Form):
     reason = forms.CharField(
         label=_("未采纳理由"),

@@ -185,7 +185,14 @@ class Question(models.Model):
         Credential, null=True, blank=True, on_delete=models.PROTECT, related_name="questions"
     )
     asker = models.CharField(_("提问人"), max_length=100, blank=True)
+    # What the hall sees: the asker's words, or the moderator's edit of them before the
+    # question first went on the big screen.
     text = models.TextField(pgettext_lazy("question", "问题"), max_length=500)
+    # The words as asked, never changed: staff see them as 原文 beside an edited ``text``.
+    original_text = models.TextField(_("原文"), max_length=500, blank=True)
+    # When the question first went on the big screen: from then on its wording is what the
+    # hall has read and cannot be edited.
+    shown_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(
         _("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED
     )
@@ -237,6 +244,10 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.text[:20]}"
+
+    @property
+    def is_edited(self) -> bool:
+        return bool(self.original_text) and self.original_text != self.text
 
 
 class Satisfaction(models.TextChoices):

@@ -212,6 +212,7 @@ def question_submit(*, credential: Credential, unit_id, text: str) -> Question:
         credential=credential,
         asker=asker_label(credential),
         text=text,
+        original_text=text,
         collected_before=session.status in COLLECTED_BEFORE_STATUSES,
     )
 
@@ -237,6 +238,7 @@ def question_add(*, session: ReviewSession, actor, unit: Unit, text: str, asker:
         unit=unit,
         asker=asker,
         text=text,
+        original_text=text,
         collected_before=session.status in COLLECTED_BEFORE_STATUSES,
     )
     _audit(
@@ -317,6 +319,41 @@ def question_reject(*, question: Question, actor, reason: str) -> Question:
         "question.reject",
         _("未采纳对“%(unit)s”的问题：%(text)s（理由：%(reason)s）")
         % {"unit": question.unit.name, "text": _short(question.text), "reason": reason},
+    )
+    return question
+
+
+@transaction.atomic
+def question_edit(*, question: Question, actor, text: str) -> Question:
+    """The moderator's wording of a waiting or approved question (a typo, a name, markup typed
+    on a tablet), before it first goes on the big screen: from then on the hall has read it.
+    The asker's words stay in ``original_text`` (原文) and the audit log keeps both."""
+    question = _lock_question(question)
+    _require_review_open(question.session)
+    if question.status not in (QStatus.SUBMITTED, QStatus.APPROVED):
+        raise ValidationError(
+            _("只有待审核或已通过的问题可以修改措辞（当前状态：%(status)s）。")
+            % {"status": question.get_status_display()}
+        )
+    if question.shown_at is not None or _on_screen(question):
+        raise ValidationError(_("问题已在大屏上显示过，不能再修改措辞。"))
+    text = _clean_text(text)
+    if text == question.text:
+        raise ValidationError(_("措辞没有变化。"))
+    before = question.text
+    # Rows from before 原文 was kept on every question keep their first words here too.
+    question.original_text = question.original_text or before
+    question.text = text
+    question.save(update_fields=["text", "original_text"])
+    _audit(
+        question,
+        actor,
+        "question.edit",
+        _("修改对“%(unit)s”的问题措辞：“%(before)s” → “%(after)s”")
+        % {"unit": question.unit.name, "before": _short(before), "after": _short(text)},
+        before=before,
+        after=text,
+        original=question.original_text,
     )
     return question
 
@@ -408,6 +445,13 @@ def question_move(*, question: Question, actor, direction: str) -> Question:
 # ---------------------------------------------------------------- on stage
 
 
+def _mark_shown(question: Question) -> None:
+    """The first time the hall sees the question fixes its wording (``question_edit``)."""
+    if question.shown_at is None:
+        question.shown_at = timezone.now()
+        question.save(update_fields=["shown_at"])
+
+
 @transaction.atomic
 def question_put_on_screen(*, question: Question, actor) -> Question:
     """Show an approved (or answered) question on the big screen, in 现场问政 mode."""
@@ -415,6 +459,7 @@ def question_put_on_screen(*, question: Question, actor) -> Question:
     _require_on_stage(question.session)
     if question.status not in (QStatus.APPROVED, QStatus.ANSWERED):
         raise ValidationError(_("只有已通过或已答复的问题可以上大屏。"))
+    _mark_shown(question)
     stage_touch(question.session, question_on_screen=question, mode=Stage.Mode.QUESTION)
     _audit(
         question,
@@ -487,6 +532,7 @@ def vote_open(*, question: Question, actor) -> Question:
         )
     question.vote, question.vote_opened_at = Vote.OPEN, now
     question.save(update_fields=["vote", "vote_opened_at"])
+    _mark_shown(question)
     stage_touch(session, question_on_screen=question, mode=Stage.Mode.QUESTION)
     _audit(
         question,
@@ -650,7 +696,9 @@ def queue_key(session: ReviewSession) -> tuple:
     states = list(
         Question.objects.filter(session=session)
         .order_by("pk")
-        .values_list("pk", "status", "vote", "queue_order", "merged_into_id", "answer_summary")
+        .values_list(
+            "pk", "status", "vote", "queue_order", "merged_into_id", "answer_summary", "text"
+        )
     )
     votes = SatisfactionVote.objects.filter(question__session=session).aggregate(
         n=Count("pk"), last=Max("pk")

@@ -14,6 +14,11 @@ urlpatterns = [
         name="question_approve",
     ),
     path(
+        "<slug:slug>/questions/<int:question_id>/edit/",
+        views.question_edit,
+        name="question_edit",
+    ),
+    path(
         "<slug:slug>/questions/<int:question_id>/reject/",
         views.question_reject,
         name="question_reject",

@@ -425,6 +425,126 @@ def test_question_reject_takes_the_question_off_the_screen(hall, actor):
     assert (stage.question_on_screen, stage.version) == (None, version + 1)
 
 
+# ---------------------------------------------------------------- question_edit
+
+
+def test_question_edit_changes_the_wording_keeps_the_original_and_audits(hall, actor):
+    question = questions.question_submit(
+        credential=hall.deputy, unit_id=hall.units[0].pk, text="<b>请具体说明</b>"
+    )
+
+    questions.question_edit(question=question, actor=actor, text="请具体说明修路的时间表")
+
+    question.refresh_from_db()
+    assert (question.text, question.original_text, question.is_edited) == (
+        "请具体说明修路的时间表",
+        "<b>请具体说明</b>",
+        True,
+    )
+    entry = AuditLog.objects.get(session=hall.session, action="question.edit")
+    assert (entry.actor, entry.detail["before"], entry.detail["after"]) == (
+        actor,
+        "<b>请具体说明</b>",
+        "请具体说明修路的时间表",
+    )
+    assert entry.detail["original"] == "<b>请具体说明</b>"
+
+
+def test_question_edit_twice_keeps_the_first_words_as_the_original(hall, actor):
+    question = approved(hall, text="原来的问题")
+    Question.objects.filter(pk=question.pk).update(original_text="原来的问题")
+
+    questions.question_edit(question=question, actor=actor, text="第一次修改")
+    questions.question_edit(question=question, actor=actor, text="第二次修改")
+
+    question.refresh_from_db()
+    assert (question.text, question.original_text) == ("第二次修改", "原来的问题")
+    assert actions(hall.session).count("question.edit") == 2
+
+
+def test_question_edit_of_a_row_without_an_original_keeps_its_words(hall, actor):
+    question = approved(hall, text="旧数据的问题")
+
+    questions.question_edit(question=question, actor=actor, text="新措辞")
+
+    question.refresh_from_db()
+    assert (question.text, question.original_text) == ("新措辞", "旧数据的问题")
+
+
+def test_question_edit_refuses_once_the_question_was_on_the_big_screen(hall, actor):
+    question = approved(hall, text="已上屏的问题")
+    questions.question_put_on_screen(question=question, actor=actor)
+    # Taken off again (another question shown): the hall has still read it.
+    questions.question_put_on_screen(question=approved(hall, text="下一个"), actor=actor)
+
+    refused(
+        lambda: questions.question_edit(question=question, actor=actor, text="改过的"),
+        "问题已在大屏上显示过，不能再修改措辞。",
+    )
+    question.refresh_from_db()
+    assert (question.text, "question.edit" in actions(hall.session)) == ("已上屏的问题", False)
+
+
+def test_question_edit_refuses_a_rejected_question(hall, actor):
+    question = QuestionFactory(
+        session=hall.session, unit=hall.units[0], status=QStatus.REJECTED, reject_reason="无关"
+    )
+
+    refused(
+        lambda: questions.question_edit(question=question, actor=actor, text="改过的"),
+        "只有待审核或已通过的问题可以修改措辞（当前状态：未采纳）。",
+    )
+
+
+def test_question_edit_refuses_an_answered_question(hall, actor):
+    question = AnsweredQuestionFactory(session=hall.session, unit=hall.units[0], text="答过的")
+
+    refused(
+        lambda: questions.question_edit(question=question, actor=actor, text="改过的"),
+        "只有待审核或已通过的问题可以修改措辞（当前状态：已答复）。",
+    )
+    question.refresh_from_db()
+    assert question.text == "答过的"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("   ", "请填写问题。"),
+        ("字" * 501, "问题不能超过 500 个字（现在 501 个字）。"),
+        ("同样的话", "措辞没有变化。"),
+    ],
+)
+def test_question_edit_refuses_bad_wording_and_changes_nothing(hall, actor, text, message):
+    question = approved(hall, text="同样的话")
+
+    refused(lambda: questions.question_edit(question=question, actor=actor, text=text), message)
+    question.refresh_from_db()
+    assert (question.text, "question.edit" in actions(hall.session)) == ("同样的话", False)
+
+
+def test_question_edit_refuses_after_the_meeting(actor):
+    hall = make_hall(status=Status.CLOSED)
+    question = QuestionFactory(session=hall.session, unit=hall.units[0], text="会后")
+
+    refused(
+        lambda: questions.question_edit(question=question, actor=actor, text="改过的"),
+        "现场问政已结束，问题不能再修改。",
+    )
+
+
+def test_question_put_on_screen_and_vote_open_record_when_it_was_first_shown(hall, actor):
+    question = approved(hall)
+    assert question.shown_at is None
+
+    questions.question_put_on_screen(question=question, actor=actor)
+    first = Question.objects.get(pk=question.pk).shown_at
+    questions.question_put_on_screen(question=question, actor=actor)
+
+    assert first is not None
+    assert Question.objects.get(pk=question.pk).shown_at == first
+
+
 def test_question_merge_lists_the_duplicate_under_the_main_question(hall, actor):
     main = approved(hall, asker="人大代表 甲")
     duplicate = QuestionFactory(session=hall.session, unit=hall.units[0], asker="政协委员 乙")

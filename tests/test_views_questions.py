@@ -56,6 +56,7 @@ def url(name, *args, slug=SLUG):
 
 ACTIONS = [
     ("question_approve", {}),
+    ("question_edit", {"text": "改过的措辞"}),
     ("question_reject", {"reason": "无关"}),
     ("question_merge", {"into": 1}),
     ("question_move", {"direction": "up"}),
@@ -528,6 +529,79 @@ def test_converted_question_links_to_its_follow_up_instead_of_offering_it_again(
     assert "转为督办事项" not in html
     assert f"?question={in_queue.pk}" not in html
     assert f'href="{detail}">已转督办：&lt;b&gt;修路&lt;/b&gt;</a>' in html
+
+
+def test_question_edit_before_the_screen_shows_the_edit_everywhere_and_the_original_to_staff(
+    client, moderator_client, hall
+):
+    """The asker typed markup; the moderator rewords it; the hall sees the new words as text,
+    staff see 原文 beside them, the asker's tablet shows both."""
+    asked = questions.question_submit(
+        credential=hall.deputy, unit_id=hall.units[0].pk, text="<b>请具体说明</b>"
+    )
+
+    response = moderator_client.post(
+        url("question_edit", asked.pk), {"text": "请<i>具体</i>说明修路时间"}, **HTMX
+    )
+    questions.question_approve(question=asked, actor=None)
+    questions.question_put_on_screen(question=asked, actor=None)
+
+    assert response.status_code == 200
+    asked.refresh_from_db()
+    assert (asked.text, asked.original_text) == ("请<i>具体</i>说明修路时间", "<b>请具体说明</b>")
+    queue_html = moderator_client.get(url("questions")).content.decode()
+    assert "请&lt;i&gt;具体&lt;/i&gt;说明修路时间" in queue_html
+    assert "原文：</span>&lt;b&gt;请具体说明&lt;/b&gt;" in queue_html
+    assert "<b>请具体说明" not in queue_html
+    screen_html = client.get(
+        reverse("screen:screen", args=[stage_for(hall.session).screen_token])
+    ).content.decode()
+    assert "请&lt;i&gt;具体&lt;/i&gt;说明修路时间</blockquote>" in screen_html
+    assert "请具体说明</b>" not in screen_html and "原文" not in screen_html
+    entry = AuditLog.objects.get(action="question.edit")
+    assert (entry.detail["before"], entry.detail["after"]) == (
+        "<b>请具体说明</b>",
+        "请<i>具体</i>说明修路时间",
+    )
+
+
+def test_question_edit_is_not_offered_once_the_question_was_on_screen(moderator_client, hall):
+    waiting_one = QuestionFactory(session=hall.session, unit=hall.units[0])
+    shown = questions.question_approve(
+        question=QuestionFactory(session=hall.session, unit=hall.units[1]), actor=None
+    )
+    questions.question_put_on_screen(question=shown, actor=None)
+
+    html = moderator_client.get(url("questions")).content.decode()
+
+    assert url("question_edit", waiting_one.pk) in html
+    assert url("question_edit", shown.pk) not in html
+
+
+def test_question_edit_refusal_is_shown_on_the_board_and_changes_nothing(moderator_client, hall):
+    shown = questions.question_approve(
+        question=QuestionFactory(session=hall.session, unit=hall.units[0], text="已上屏"),
+        actor=None,
+    )
+    questions.question_put_on_screen(question=shown, actor=None)
+
+    response = moderator_client.post(url("question_edit", shown.pk), {"text": "改"}, **HTMX)
+
+    assert response.status_code == 409
+    assert board_error(response) == "问题“已上屏”：问题已在大屏上显示过，不能再修改措辞。"
+    shown.refresh_from_db()
+    assert shown.text == "已上屏"
+
+
+def test_question_edit_refuses_an_empty_wording_with_422(moderator_client, hall, waiting):
+    before = waiting.text
+
+    response = moderator_client.post(url("question_edit", waiting.pk), {"text": ""}, **HTMX)
+
+    assert response.status_code == 422
+    assert "请填写问题。" in board_error(response)
+    waiting.refresh_from_db()
+    assert waiting.text == before
 
 
 def test_vote_counts_show_no_rate_before_the_first_vote(moderator_client, hall):

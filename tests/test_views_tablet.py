@@ -280,6 +280,19 @@ def test_live_page_shows_html_in_a_question_as_text(hall, deputy):
     assert "<script>alert" not in html
 
 
+def test_live_page_shows_the_asker_the_edited_wording_and_their_own_words(hall, deputy):
+    question = questions.question_submit(
+        credential=hall.deputy, unit_id=hall.units[0].pk, text="<b>请具体说明</b>"
+    )
+    questions.question_edit(question=question, actor=None, text="请具体说明修路时间")
+
+    html = deputy.get(url("live")).content.decode()
+
+    assert '<p class="tablet-question-text">请具体说明修路时间</p>' in html
+    assert "您的原文：&lt;b&gt;请具体说明&lt;/b&gt;" in html
+    assert "<b>请具体说明" not in html
+
+
 def test_vote_panel_shows_html_in_the_question_as_text(hall, deputy):
     question = AnsweredQuestionFactory(
         session=hall.session, unit=hall.units[0], text=HTML, answer_summary=HTML

@@ -33,6 +33,7 @@ from .. import questions
 from ..forms import (
     QuestionAddForm,
     QuestionAnsweredForm,
+    QuestionEditForm,
     QuestionMergeForm,
     QuestionMoveForm,
     QuestionRejectForm,
@@ -178,6 +179,20 @@ def question_approve(request, slug, question_id):
         question_id,
         None,
         lambda session, q, data: questions.question_approve(question=q, actor=request.user),
+    )
+
+
+@login_required
+@require_POST
+def question_edit(request, slug, question_id):
+    return _act(
+        request,
+        slug,
+        question_id,
+        QuestionEditForm,
+        lambda session, q, data: questions.question_edit(
+            question=q, actor=request.user, text=data["text"]
+        ),
     )
 
 
