@@ -107,6 +107,13 @@ def plain_text(text: str) -> str:
     return text.translate(ZERO_WIDTH).strip()
 
 
+def written(cell):
+    """The cell's value as written: ``raw`` where the reader keeps it beside a normalised
+    ``value``, else ``value``."""
+    raw = getattr(cell, "raw", None)
+    return cell.value if raw is None else raw
+
+
 def is_percent_format(number_format: str | None) -> bool:
     """Whether a number format is a real percentage (``0%``, ``0.0%``), which shows the stored
     number times 100: Excel stores 0.4 for 40 %. A format that shows a literal "%" (``0.0"%"``,
@@ -203,14 +210,17 @@ def parse_projects_workbook(fileobj, *, unit_names: Collection[str]) -> list[Pro
         book.close()
 
 
-def _without_serial(rows: list[tuple[int, tuple]]) -> list[tuple[int, tuple]]:
+def without_serial(rows: list[tuple[int, tuple]]) -> list[tuple[int, tuple]]:
     """The rows with the header's 序号 cell left out, so that the column is ignored without
     being named among the expected headers."""
     if not rows:
         return rows
     header_row, cells = rows[0]
     header = tuple(
-        None if not is_blank(c) and _header_key(str(c.value)) == COL_SERIAL else c for c in cells
+        None
+        if not is_blank(c) and re.sub(r"\s+", "", clean_text(str(c.value))) == COL_SERIAL
+        else c
+        for c in cells
     )
     return [(header_row, header), *rows[1:]]
 
@@ -263,7 +273,7 @@ class _Parser:
             )
             return None
         return read_table(
-            _without_serial(nonblank_rows(worksheet)),
+            without_serial(nonblank_rows(worksheet)),
             sheet=sheet,
             required=required,
             optional=optional,
@@ -442,7 +452,8 @@ class _Parser:
         if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
             return None
-        value = cell.value
+        # A name is kept as written (``raw`` where the reader normalises text).
+        value = written(cell) if prose else cell.value
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, datetime.datetime | datetime.date):

@@ -25,7 +25,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from projects.workbook import clean_text, is_error, plain_text
+from projects.workbook import clean_text, is_error, plain_text, without_serial, written
 from scoring.exports.xlsx import _put as put_cell
 from sessions.models import ReviewSession
 from sessions.services import audit
@@ -149,7 +149,7 @@ class _ScoresParser:
             )
             return None
         return read_table(
-            nonblank_rows(worksheet),
+            without_serial(nonblank_rows(worksheet)),
             sheet=SHEET_SCORES,
             required=COLUMNS,
             problem=self.problem,
@@ -225,7 +225,7 @@ class _ScoresParser:
         if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), SHEET_SCORES, row, column)
             return None
-        value = cell.value
+        value = written(cell)
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         return plain_text(str(value))

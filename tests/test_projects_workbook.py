@@ -4,6 +4,7 @@ column; nothing is written) and the download."""
 import datetime
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -479,3 +480,40 @@ def test_workbook_download_writes_signed_text_as_text_cells():
         ("@古荥镇", "s", True),
     ]
     assert book["时间节点"]["C2"].number_format == "yyyy-mm-dd"
+
+
+# ---------------------------------------------------------------- real files
+
+# Made by tests/fixtures/workbooks/make_projects_scores.py: written with openpyxl as an office
+# fills the sheets in, saved again by LibreOffice.
+FIXTURES = Path(__file__).parent / "fixtures" / "workbooks"
+FIXTURE_UNITS = {"区发改委", "区委办公室（区档案馆）"}
+FIXTURE_PROJECTS = [
+    ("ZD-001", "智能装备产业园一期（续建）", "区发改委", "产业项目", D("40.00"), False, None),
+    ("ZD-002", "老旧小区改造：二期", "区委办公室（区档案馆）", "民生项目", D("45.50"), False, None),
+    ("ZD-003", "滨河路提升改造", "区发改委", "基础设施", D("62.50"), True, "red"),
+]  # fmt: skip
+FIXTURE_MILESTONES = [
+    ("ZD-001", "开工", datetime.date(2026, 3, 31), D("20.00"), datetime.date(2026, 3, 20)),
+    ("ZD-001", "主体完工", datetime.date(2026, 9, 30), D("70.00"), None),
+    ("ZD-002", "入户摸底", datetime.date(2026, 4, 30), D("30.00"), datetime.date(2026, 4, 28)),
+    ("ZD-003", "竣工验收", datetime.date(2026, 12, 20), D("100.00"), None),
+]  # fmt: skip
+
+
+def parse_fixture(name: str) -> list[ProjectRow]:
+    with (FIXTURES / name).open("rb") as fileobj:
+        return parse_projects_workbook(fileobj, unit_names=FIXTURE_UNITS)
+
+
+def test_workbook_saved_by_libreoffice_reads_what_the_office_typed():
+    rows = parse_fixture("projects-libreoffice.xlsx")
+
+    assert [
+        (r.code, r.name, r.unit, r.category, r.actual, r.stalled, r.colour) for r in rows
+    ] == FIXTURE_PROJECTS
+    assert [
+        (m.code, m.name, m.planned_date, m.planned_progress, m.done_on)
+        for r in rows
+        for m in r.milestones
+    ] == FIXTURE_MILESTONES

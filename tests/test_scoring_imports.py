@@ -3,6 +3,7 @@ stored all or nothing; every problem names its row and column."""
 
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -393,3 +394,27 @@ def test_a_chart_sheet_named_like_the_data_sheet_is_refused(world):
     assert problems(world, chart_sheet_bytes()) == [
         "工作表“其他考核”：这是一张图表工作表，没有数据：请把数据放在名为“其他考核”的普通工作表中。"
     ]
+
+
+# ---------------------------------------------------------------- real files
+
+# Made by tests/fixtures/workbooks/make_projects_scores.py: written with openpyxl as an office
+# fills the sheet in (序号, Alt+Enter in a header, full-width digits and minus, signed reasons),
+# saved again by LibreOffice.
+FIXTURES = Path(__file__).parent / "fixtures" / "workbooks"
+FIXTURE_ROWS = [
+    ("城关镇", D("95.50"), D("88.00"), D("0"), ""),
+    ("财政局", D("90.25"), D("92.00"), D("-1.00"), "-1分：迟报材料"),
+    ("教育局", None, None, D("2.00"), "+2分：获省级表彰"),
+    ("东风街道", D("80.00"), D("86.75"), D("0"), ""),
+]
+
+
+def parse_fixture(world, name: str):
+    with (FIXTURES / name).open("rb") as fileobj:
+        rows = imports.parse_scores_workbook(fileobj, session=world.session)
+    return [(r.unit, r.target, r.daily, r.bonus, r.bonus_reason) for r in rows]
+
+
+def test_workbook_saved_by_libreoffice_reads_what_the_office_typed(world):
+    assert parse_fixture(world, "scores-libreoffice.xlsx") == FIXTURE_ROWS
