@@ -76,7 +76,8 @@ class ProjectsUploadForm(WorkbookUploadForm):
 class RecolourForm(forms.Form):
     as_of = forms.DateField(
         label=gettext_lazy("计算日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # A date input only shows an ISO value; the localised default (2026/12/04) left it blank.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("按这一天的计划进度和时间节点计算颜色。"),
     )
     # Set by the confirmation step's button; the first post only shows what will change.

@@ -93,7 +93,8 @@ def recolour(request, slug):
     POST with ``confirmed``: the colours are recomputed."""
     session = get_session_for_user(request, slug, organise=True)
     rule = services.rule_for(session)
-    form = RecolourForm(request.POST or None, initial={"as_of": services.board_date(rule)})
+    # Today by default: a recolour brings the board up to date (docs/projects.md).
+    form = RecolourForm(request.POST or None, initial={"as_of": timezone.localdate()})
     plan, status = None, 200
     if request.method == "POST":
         if not form.is_valid():

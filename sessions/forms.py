@@ -25,7 +25,9 @@ class SessionCreateForm(forms.Form):
         label=_("名称"), max_length=200, required=False, help_text=_("留空则按模板生成")
     )
     date = forms.DateField(
-        label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     venue = forms.CharField(label=_("地点"), max_length=200, required=False)
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from projects.models import ColourChange, KeyProject, ProjectRule, ProjectUpdate
 from sessions.models import AuditLog
@@ -294,6 +295,19 @@ def test_projects_recolour_previews_then_applies(organiser_client, world):
     assert dict(KeyProject.objects.values_list("code", "colour")) == {
         "A-1": "red", "A-2": "blue", "A-3": "blue", "A-4": "blue",
     }  # fmt: skip
+
+
+def test_projects_recolour_date_defaults_to_today_in_iso(organiser_client, world):
+    """A date input shows only an ISO value: the localised 2026/07/16 left the field blank and
+    the preview could not be asked for without typing a date."""
+    response = organiser_client.get(url("recolour"))
+    today = timezone.localdate().isoformat()
+    field = re.search(r'<input type="date" name="as_of"[^>]*>', response.content.decode())
+    assert field is not None
+    assert f'value="{today}"' in field.group(0)
+    preview = organiser_client.post(url("recolour"), {"as_of": today})
+    assert preview.status_code == 200
+    assert f"按 {today} 计算" in text(preview.content.decode())
 
 
 def test_projects_recolour_bad_date_changes_nothing(organiser_client, world):
