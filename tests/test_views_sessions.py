@@ -582,9 +582,34 @@ def test_unit_add_creates_unit_and_redirects(organiser_client, world):
 
     unit = Unit.objects.get(session=world.session, name="新城街道")
     assert response.status_code == 302
-    assert response["Location"] == _url("units", world.slug)
+    assert response["Location"] == f"{_url('units', world.slug)}?category={world.towns.pk}"
     assert unit.category == world.towns
     assert Participant.objects.get(unit=unit).how == "fixed"
+
+    page = _html(organiser_client.get(response["Location"]))
+    assert "已添加单位“新城街道”（" + world.towns.name + "）。" in page
+    selected = re.findall(r'<option value="(\d+)" selected>', page)
+    assert selected == [str(world.towns.pk)]
+
+
+def test_unit_add_htmx_keeps_the_category_and_names_the_unit(organiser_client, world):
+    response = organiser_client.post(
+        _url("unit_add", world.slug), {"name": "新城街道", "category": world.towns.pk}, **HTMX
+    )
+
+    body = _html(response)
+    assert response.status_code == 200
+    messages = re.findall(r'<li class="success">([^<]*)</li>', body)
+    assert messages == ["已添加单位“新城街道”（" + world.towns.name + "）。"]
+    selected = re.findall(r'<option value="(\d+)" selected>', body)
+    assert selected == [str(world.towns.pk)]
+    # The name field is empty again for the next unit.
+    assert re.search(r'<input type="text" name="name"[^>]*value=', body) is None
+
+
+def test_units_page_ignores_an_unknown_category_in_the_address(organiser_client, world):
+    page = _html(organiser_client.get(_url("units", world.slug) + "?category=zz"))
+    assert re.findall(r'<option value="(\d+)" selected>', page) == []
 
 
 def test_unit_add_htmx_returns_the_updated_panel(organiser_client, world):

@@ -205,7 +205,10 @@ def _units_page(request, session, *, unit_form=None, category_form=None, status=
 @require_GET
 def units(request, slug):
     session = get_session_for_user(request, slug)
-    return _units_page(request, session)
+    # After an add without htmx the redirect carries the category just used, so that a run of
+    # units of one category is typed without choosing it again (an unknown id selects nothing).
+    unit_form = UnitForm(session=session, initial={"category": request.GET.get("category")})
+    return _units_page(request, session, unit_form=unit_form)
 
 
 @login_required
@@ -215,14 +218,21 @@ def unit_add(request, slug):
     form = UnitForm(request.POST, session=session)
     if form.is_valid():
         try:
-            services.unit_save(session=session, actor=request.user, **form.cleaned_data)
+            unit = services.unit_save(session=session, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form_error(form, exc)
         else:
+            messages.success(
+                request,
+                _("已添加单位“%(name)s”（%(category)s）。")
+                % {"name": unit.name, "category": unit.category.name},
+            )
             if not request.htmx:
-                messages.success(request, _("已添加单位。"))
-                return redirect("review:units", slug)
-            return _units_page(request, session)
+                units_url = reverse("review:units", args=[slug])
+                return redirect(f"{units_url}?category={unit.category_id}")
+            # The next unit is usually of the same category: keep it chosen.
+            next_form = UnitForm(session=session, initial={"category": unit.category_id})
+            return _units_page(request, session, unit_form=next_form)
     return _units_page(request, session, unit_form=form, status=422)
 
 
