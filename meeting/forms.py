@@ -123,6 +123,12 @@ class QuestionAnsweredForm(forms.Form):
     )
 
 
+class ConfirmForm(forms.Form):
+    """A post that asks first (hx-confirm, or the confirmation page without JavaScript)."""
+
+    confirmed = forms.BooleanField(required=False)
+
+
 class VoteForm(forms.Form):
     """One tap on 满意 / 基本满意 / 不满意."""
 

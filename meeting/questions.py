@@ -544,6 +544,23 @@ def vote_open(*, question: Question, actor) -> Question:
     return question
 
 
+def vote_switch_prompt(open_vote: Question | None, question: Question) -> str:
+    """What 开启满意度投票 asks when it would close another question's open vote; "" when
+    nothing else is open (opening then closes nothing)."""
+    if open_vote is None or open_vote.pk == question.pk:
+        return ""
+    return _(
+        "打开新表决会关闭正在进行的表决“%(text)s”。确定开启对“%(unit)s”答复的满意度投票吗？"
+    ) % {
+        "text": _short(open_vote.text),
+        "unit": question.unit.name,
+    }
+
+
+def open_vote_of(session: ReviewSession) -> Question | None:
+    return Question.objects.filter(session=session, vote=Vote.OPEN).order_by("-pk").first()
+
+
 @transaction.atomic
 def vote_close(*, question: Question, actor) -> Question:
     question = _lock_question(question)
@@ -616,6 +633,8 @@ class QueueItem:
     # The 督办事项 an answered question became: one per question, so the queue links to it
     # instead of offering the conversion again.
     follow_up: FollowUp | None = None
+    # What 开启满意度投票 asks first when another question's vote is open ("" otherwise).
+    vote_prompt: str = ""
 
 
 @dataclass
@@ -678,6 +697,10 @@ def queue(session: ReviewSession) -> Queue:
     on_screen_id = (
         Stage.objects.filter(session=session).values_list("question_on_screen", flat=True).first()
     )
+    open_vote = next((q for q in questions if q.vote == Vote.OPEN), None)
+    for item in columns[QStatus.ANSWERED]:
+        if item.question.vote == Vote.NONE:
+            item.vote_prompt = vote_switch_prompt(open_vote, item.question)
     return Queue(
         pending=pending,
         approved=columns[QStatus.APPROVED],

@@ -381,7 +381,7 @@ def test_console_timer_pause_resume_finish(moderator_client, session, items):
 
     seen = []
     for action in ["pause", "resume", "finish"]:
-        moderator_client.post(target, {"action": action}, **HTMX)
+        moderator_client.post(target, {"action": action, "confirmed": "1"}, **HTMX)
         seen.append(AgendaItem.objects.get(pk=items[0].pk).state)
 
     assert seen == ["paused", "running", "done"]
@@ -420,11 +420,89 @@ def test_console_timer_unknown_action_changes_nothing(moderator_client, session,
 def test_console_next_starts_the_next_speaker(moderator_client, session, items):
     agenda.agenda_next(session=session, actor=None)
 
-    response = moderator_client.post(url("console_next"), **HTMX)
+    response = moderator_client.post(url("console_next"), {"confirmed": "1"}, **HTMX)
 
     assert response.status_code == 200
     assert states(session) == ["done", "running", "waiting"]
     assert response.context["current"].label == "东风街道 述职"
+
+
+def test_console_next_and_finish_ask_first_with_hx_confirm(moderator_client, session, items):
+    agenda.agenda_next(session=session, actor=None)
+
+    html = moderator_client.get(url("console")).content.decode()
+
+    assert (
+        'hx-confirm="结束“城关镇 述职”并开始下一位“东风街道 述职”？" '
+        """hx-vals='{"confirmed": "1"}'""" in html
+    )
+    assert (
+        'hx-confirm="结束“城关镇 述职”？计时将停止，本项用时定为最终用时，不能再继续或延长。"'
+        in html
+    )
+
+
+def test_console_start_of_the_first_speaker_asks_nothing(moderator_client, session, items):
+    html = moderator_client.get(url("console")).content.decode()
+    response = moderator_client.post(url("console_next"), **HTMX)
+
+    assert "并开始下一位" not in html
+    assert response.status_code == 200
+    assert states(session) == ["running", "waiting", "waiting"]
+
+
+def test_console_next_without_javascript_shows_a_confirmation_page_first(
+    moderator_client, session, items
+):
+    agenda.agenda_next(session=session, actor=None)
+
+    asked = moderator_client.post(url("console_next"))
+    states_after_asking = states(session)
+    done = moderator_client.post(url("console_next"), {"confirmed": "1"})
+
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert (
+        '<p class="notice warn" role="alert">结束“城关镇 述职”并开始下一位“东风街道 述职”？</p>'
+        in (html)
+    )
+    assert f'<form method="post" action="{url("console_next")}">' in html
+    assert '<input type="hidden" name="confirmed" value="1">' in html
+    assert states_after_asking == ["running", "waiting", "waiting"]
+    assert done.status_code == 302
+    assert states(session) == ["done", "running", "waiting"]
+
+
+def test_console_next_from_an_out_of_date_console_asks_again(moderator_client, session, items):
+    agenda.agenda_next(session=session, actor=None)
+
+    response = moderator_client.post(url("console_next"), **HTMX)
+
+    assert response.status_code == 409
+    assert (
+        "结束“城关镇 述职”并开始下一位“东风街道 述职”？（主持台已更新：请再点一次并确认。）"
+        in response.content.decode()
+    )
+    assert states(session) == ["running", "waiting", "waiting"]
+    assert AuditLog.objects.filter(action="agenda.next").count() == 1  # the first speaker's
+
+
+def test_console_finish_without_javascript_asks_first_and_keeps_the_action(
+    moderator_client, session, items
+):
+    agenda.agenda_next(session=session, actor=None)
+    target = url("console_timer", items[0].pk)
+
+    asked = moderator_client.post(target, {"action": "finish"})
+    state_after_asking = AgendaItem.objects.get(pk=items[0].pk).state
+    done = moderator_client.post(target, {"action": "finish", "confirmed": "1"})
+
+    html = asked.content.decode()
+    assert (asked.status_code, state_after_asking) == (200, "running")
+    assert "结束“城关镇 述职”？计时将停止" in html
+    assert '<input type="hidden" name="action" value="finish">' in html
+    assert ">确认结束</button>" in html
+    assert (done.status_code, AgendaItem.objects.get(pk=items[0].pk).state) == (302, "done")
 
 
 def test_console_screen_switches_the_mode(moderator_client, session):

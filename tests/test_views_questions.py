@@ -493,6 +493,77 @@ def test_vote_open_and_close(moderator_client, organiser, hall):
     assert "结束投票" in opened.content.decode()
 
 
+@pytest.fixture
+def two_answers(hall):
+    """An open vote on 城关镇's answer and a second answer (东风街道's) without a vote yet."""
+    first = AnsweredQuestionFactory(session=hall.session, unit=hall.units[0], text="修路何时完工？")
+    questions.vote_open(question=first, actor=None)
+    second = AnsweredQuestionFactory(
+        session=hall.session, unit=hall.units[1], text="学校何时建成？"
+    )
+    return first, second
+
+
+SWITCH_PROMPT = (
+    "打开新表决会关闭正在进行的表决“修路何时完工？”。确定开启对“东风街道”答复的满意度投票吗？"
+)
+
+
+def test_vote_open_that_closes_another_vote_asks_with_hx_confirm(moderator_client, two_answers):
+    first, second = two_answers
+
+    html = moderator_client.get(url("questions")).content.decode()
+
+    form_start = html.index(f'action="{url("question_vote_open", second.pk)}"')
+    form_tag = html[form_start : html.index(">", form_start)]
+    assert f'hx-confirm="{SWITCH_PROMPT}"' in form_tag
+    assert """hx-vals='{"confirmed": "1"}'""" in form_tag
+
+
+def test_vote_open_with_nothing_else_open_asks_nothing(moderator_client, hall):
+    question = AnsweredQuestionFactory(session=hall.session, unit=hall.units[0])
+
+    html = moderator_client.get(url("questions")).content.decode()
+
+    assert "hx-confirm" not in html
+    assert url("question_vote_open", question.pk) in html
+
+
+def test_vote_open_without_javascript_asks_on_a_page_then_switches(moderator_client, two_answers):
+    first, second = two_answers
+
+    asked = moderator_client.post(url("question_vote_open", second.pk))
+    votes_after_asking = [Question.objects.get(pk=q.pk).vote for q in two_answers]
+    done = moderator_client.post(url("question_vote_open", second.pk), {"confirmed": "1"})
+
+    html = asked.content.decode()
+    assert asked.status_code == 200
+    assert f'<p class="notice warn" role="alert">{SWITCH_PROMPT}</p>' in html
+    assert ">确认开启投票</button>" in html
+    assert votes_after_asking == [Question.Vote.OPEN, Question.Vote.NONE]
+    assert done.status_code == 302
+    assert [Question.objects.get(pk=q.pk).vote for q in two_answers] == [
+        Question.Vote.CLOSED,
+        Question.Vote.OPEN,
+    ]
+
+
+def test_vote_open_from_an_out_of_date_board_asks_again_and_changes_nothing(
+    moderator_client, two_answers
+):
+    first, second = two_answers
+
+    response = moderator_client.post(url("question_vote_open", second.pk), **HTMX)
+
+    assert response.status_code == 409
+    assert board_error(response) == f"{SWITCH_PROMPT}（队列已更新：请再点一次并确认。）"
+    assert [Question.objects.get(pk=q.pk).vote for q in two_answers] == [
+        Question.Vote.OPEN,
+        Question.Vote.NONE,
+    ]
+    assert f'hx-confirm="{SWITCH_PROMPT}"' in response.content.decode()
+
+
 def test_answered_question_links_to_a_follow_up_when_that_page_exists(
     moderator_client, hall, in_queue
 ):

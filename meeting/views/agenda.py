@@ -112,6 +112,12 @@ class TimerForm(forms.Form):
         "extend_30": agenda.item_extend,
     }
     action = forms.ChoiceField(choices=[(key, key) for key in ACTIONS])
+    # 结束 asks first (hx-confirm, or the confirmation page without JavaScript).
+    confirmed = forms.BooleanField(required=False)
+
+
+class ConfirmForm(forms.Form):
+    confirmed = forms.BooleanField(required=False)
 
 
 class ScreenModeForm(forms.Form):
@@ -282,6 +288,63 @@ def agenda_item_move(request, slug, item_id):
 
 # ---------------------------------------------------------------- the console
 
+ENDING = (AgendaItem.State.RUNNING, AgendaItem.State.PAUSED)
+
+
+def finish_prompt(item: AgendaItem) -> str:
+    """What 结束 asks: the item's time becomes final and cannot run again."""
+    return _("结束“%(label)s”？计时将停止，本项用时定为最终用时，不能再继续或延长。") % {
+        "label": item.label
+    }
+
+
+def next_prompt(current: AgendaItem | None, following: AgendaItem | None) -> str:
+    """What 下一位 asks when it ends a speaker who is still on; "" when it ends nothing."""
+    if current is None or current.state not in ENDING:
+        return ""
+    if following is None:
+        return _("结束“%(label)s”？议程中已没有下一位。") % {"label": current.label}
+    return _("结束“%(label)s”并开始下一位“%(next)s”？") % {
+        "label": current.label,
+        "next": following.label,
+    }
+
+
+def _confirmed(request) -> bool:
+    form = ConfirmForm(request.POST)
+    return form.is_valid() and form.cleaned_data["confirmed"]
+
+
+def _confirm_page(request, session, *, prompt: str, action: str, label: str, hidden=()):
+    """The confirmation without JavaScript (with htmx the button asks with hx-confirm)."""
+    return render(
+        request,
+        "meeting/confirm.html",
+        _context(
+            session,
+            prompt=prompt,
+            action=action,
+            hidden=list(hidden),
+            confirm_label=label,
+            back=reverse("meeting:console", args=[session.slug]),
+            active="console",
+        ),
+    )
+
+
+def _unconfirmed(request, session, *, slug: str, prompt: str, action: str, label: str, hidden=()):
+    """A post that needed a confirmation and came without one: the confirmation page, or,
+    from a console that was out of date (htmx, no hx-confirm shown), the console again with
+    the question, so the next click asks."""
+    if request.htmx:
+        return _console_answer(
+            request,
+            session,
+            slug=slug,
+            error=_("%(prompt)s（主持台已更新：请再点一次并确认。）") % {"prompt": prompt},
+        )
+    return _confirm_page(request, session, prompt=prompt, action=action, label=label, hidden=hidden)
+
 
 def _console_context(request, session, *, error: str = "") -> dict:
     stage = stage_for(session)
@@ -306,6 +369,8 @@ def _console_context(request, session, *, error: str = "") -> dict:
         on_screen=stage.question_on_screen,
         on_screen_tally=tally(stage.question_on_screen) if stage.question_on_screen else None,
         pending_questions=session.questions.filter(status=Question.Status.SUBMITTED).count(),
+        next_prompt=next_prompt(current, following),
+        finish_prompt=finish_prompt(current) if current is not None else "",
         can_extend=current is not None
         and current.state != AgendaItem.State.DONE
         and current.extra_seconds < agenda.MAX_EXTRA_SECONDS,
@@ -353,6 +418,16 @@ def console_timer(request, slug, item_id):
         return _console_answer(request, session, slug=slug, error=_("无效的操作。"))
     action = form.cleaned_data["action"]
     service = TimerForm.ACTIONS[action]
+    if action == "finish" and item.state in ENDING and not form.cleaned_data["confirmed"]:
+        return _unconfirmed(
+            request,
+            session,
+            slug=slug,
+            prompt=finish_prompt(item),
+            action=reverse("meeting:console_timer", args=[slug, item.pk]),
+            label=_("确认结束"),
+            hidden=[("action", "finish")],
+        )
     extra = {"seconds": int(action.removeprefix("extend_"))} if action.startswith("extend_") else {}
     return _run(request, session, slug, lambda: service(item=item, actor=request.user, **extra))
 
@@ -361,6 +436,22 @@ def console_timer(request, slug, item_id):
 @require_POST
 def console_next(request, slug):
     session = get_session_for_moderator(request, slug)
+    stage = stage_for(session)
+    current = (
+        AgendaItem.objects.select_related("participant__unit")
+        .filter(session=session, pk=stage.current_item_id)
+        .first()
+    )
+    prompt = next_prompt(current, agenda.next_waiting(session, current))
+    if prompt and not _confirmed(request):
+        return _unconfirmed(
+            request,
+            session,
+            slug=slug,
+            prompt=prompt,
+            action=reverse("meeting:console_next", args=[slug]),
+            label=_("确认下一位"),
+        )
     return _run(
         request, session, slug, lambda: agenda.agenda_next(session=session, actor=request.user)
     )

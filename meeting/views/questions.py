@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 from django.utils.translation import get_language
@@ -31,6 +32,7 @@ from sessions.views.access import (
 
 from .. import questions
 from ..forms import (
+    ConfirmForm,
     QuestionAddForm,
     QuestionAnsweredForm,
     QuestionEditForm,
@@ -264,6 +266,34 @@ def question_answered(request, slug, question_id):
 @login_required
 @require_POST
 def vote_open(request, slug, question_id):
+    """Opening a vote closes the one still open: that is asked first (hx-confirm on the
+    board; without JavaScript, a confirmation page)."""
+    session = get_session_for_moderator(request, slug)
+    question = get_object_or_404(
+        Question.objects.select_related("unit"), session=session, pk=question_id
+    )
+    form = ConfirmForm(request.POST)
+    confirmed = form.is_valid() and form.cleaned_data["confirmed"]
+    prompt = questions.vote_switch_prompt(questions.open_vote_of(session), question)
+    if prompt and not confirmed:
+        if request.htmx:
+            # A board older than the other vote: it showed no question; now it does.
+            error = _("%(prompt)s（队列已更新：请再点一次并确认。）") % {"prompt": prompt}
+            return _board(request, session, error=error, status=409)
+        return render(
+            request,
+            "meeting/confirm.html",
+            page_context(
+                request,
+                session,
+                prompt=prompt,
+                action=reverse("meeting:question_vote_open", args=[slug, question.pk]),
+                hidden=[],
+                confirm_label=_("确认开启投票"),
+                back=reverse("meeting:questions", args=[slug]),
+                active="questions",
+            ),
+        )
     return _act(
         request,
         slug,

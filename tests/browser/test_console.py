@@ -147,8 +147,11 @@ def test_console_drives_the_big_screen(moderator_page, open_page, session):
     expect(screen.locator("#screen-offline")).to_have_text("连接中断，正在重连…")
     offline_at = seconds(clock.inner_text())
     shot(screen, "screen-offline-1920")
+    prompts = []
+    console.once("dialog", lambda d: (prompts.append(d.message), d.accept()))
     console.get_by_role("button", name="下一位").click()
     expect(console.locator("#console-current-title")).to_have_text("东风街道 述职")
+    assert prompts == ["结束“城关镇 述职”并开始下一位“东风街道 述职”？"]
     screen.wait_for_timeout(2 * POLL_MS)
     expect(name).to_have_text("城关镇")
     assert seconds(clock.inner_text()) < offline_at
@@ -179,6 +182,29 @@ def test_console_fits_a_tablet_and_a_laptop(moderator_page, open_page, session):
     expect(laptop.locator(".console-current .countdown")).to_be_visible()
     assert laptop.evaluate(NO_SIDEWAYS_SCROLL)
     shot(laptop, "console-1280")
+
+
+def test_console_asks_before_ending_a_speaker(moderator_page, session):
+    console = moderator_page
+    console.goto("/sessions/2026-mid/console/")
+    console.get_by_role("button", name="开始", exact=True).first.click()
+    expect(console.locator("#console-current-title")).to_have_text("城关镇 述职")
+    prompts = []
+
+    # Cancel 结束: the speaker goes on.
+    console.once("dialog", lambda d: (prompts.append(d.message), d.dismiss()))
+    console.get_by_role("button", name="结束", exact=True).click()
+    console.wait_for_timeout(500)
+    expect(console.locator(".console-current .badge")).to_have_text("进行中")
+
+    # Confirm 结束: the item is done.
+    console.once("dialog", lambda d: (prompts.append(d.message), d.accept()))
+    console.get_by_role("button", name="结束", exact=True).click()
+    expect(console.locator(".console-current .badge")).to_have_text("已结束")
+    assert (
+        prompts == ["结束“城关镇 述职”？计时将停止，本项用时定为最终用时，不能再继续或延长。"] * 2
+    )
+    assert agenda.AgendaItem.objects.filter(state="done").count() == 1
 
 
 def test_console_switches_the_screen_without_javascript_errors(moderator_page, open_page, session):

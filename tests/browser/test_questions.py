@@ -195,3 +195,79 @@ def test_tablet_page_refuses_a_card_that_may_not_ask(page):
 
     assert response.status == 403
     expect(page.locator("#refused")).to_have_text("此评议码不能提问或投票。")
+
+
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def test_moderator_rewords_a_question_before_the_screen_and_the_original_stays(open_page):
+    hall = make_hall()
+    UserFactory(username="moderator", role=roles.MODERATOR, password=PASSWORD)
+    asked = questions.question_submit(
+        credential=hall.deputy, unit_id=hall.units[0].pk, text="<b>请具体说明</b>"
+    )
+    moderator = open_page(TABLET)
+    log_in(moderator, "moderator")
+    moderator.goto("/sessions/2026-mid/questions/")
+
+    item = moderator.locator(f"#question-{asked.pk}")
+    item.get_by_text("修改措辞", exact=True).click()
+    item.get_by_label("上大屏的措辞（原文会保留，修改记入审计日志）").fill(
+        "请具体说明滨河路改造的完工时间。"
+    )
+    item.get_by_role("button", name="保存措辞").click()
+
+    item = moderator.locator(f"#question-{asked.pk}")
+    expect(item.locator(".q-text")).to_have_text("请具体说明滨河路改造的完工时间。")
+    expect(item.locator(".q-original")).to_have_text("已修改措辞 原文：<b>请具体说明</b>")
+    assert moderator.evaluate(NO_SIDEWAYS_SCROLL)
+    item.get_by_role("button", name="通过").click()
+    approved = moderator.locator("#q-approved .q-item")
+    approved.get_by_role("button", name="上大屏").click()
+    expect(approved).to_contain_text("大屏显示中")
+    # Shown once: the wording is what the hall has read, no longer editable.
+    expect(approved.get_by_text("修改措辞", exact=True)).to_have_count(0)
+    DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+    moderator.screenshot(path=str(DOCS_SHOTS / "questions-reworded-tablet.png"), full_page=True)
+    moderator.set_viewport_size(PHONE)
+    assert moderator.evaluate(NO_SIDEWAYS_SCROLL)
+    moderator.screenshot(path=str(DOCS_SHOTS / "questions-reworded-phone.png"), full_page=True)
+
+
+def test_opening_a_vote_that_closes_another_asks_first(open_page):
+    hall = make_hall()
+    UserFactory(username="moderator", role=roles.MODERATOR, password=PASSWORD)
+    first = QuestionFactory(session=hall.session, unit=hall.units[0], text="修路何时完工？")
+    second = QuestionFactory(session=hall.session, unit=hall.units[1], text="学校何时建成？")
+    for question in (first, second):
+        questions.question_approve(question=question, actor=None)
+        questions.question_answered(question=question, actor=None, summary="年底")
+    questions.vote_open(question=first, actor=None)
+    moderator = open_page(TABLET)
+    log_in(moderator, "moderator")
+    moderator.goto("/sessions/2026-mid/questions/")
+    button = moderator.locator(f"#question-{second.pk}").get_by_role(
+        "button", name="开启满意度投票"
+    )
+    prompts = []
+
+    # Cancel: nothing changes.
+    moderator.once("dialog", lambda d: (prompts.append(d.message), d.dismiss()))
+    button.click()
+    moderator.wait_for_timeout(500)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.vote, second.vote) == ("open", "none")
+
+    # Confirm: the old vote closes, the new one opens.
+    moderator.once("dialog", lambda d: (prompts.append(d.message), d.accept()))
+    button.click()
+    expect(moderator.locator(f"#question-{second.pk}")).to_contain_text("投票中")
+    expect(moderator.locator(f"#question-{first.pk}")).to_contain_text("投票结束")
+    assert (
+        prompts
+        == [
+            "打开新表决会关闭正在进行的表决“修路何时完工？”。确定开启对“东风街道”答复的满意度投票吗？"
+        ]
+        * 2
+    )
