@@ -111,6 +111,35 @@ def _unique_slug(year: int, kind: str) -> str:
     return slug
 
 
+def session_date_problem(*, year: int, date: datetime.date | None) -> str | None:
+    """A date that contradicts the year, or None. The review of year Y is held in year Y (the
+    mid-year review; the annual one in December) or early in Y+1 (the annual review in January
+    or February), so a date in any other year is a typing mistake in one of the two."""
+    if date is None or not isinstance(year, int) or date.year in (year, year + 1):
+        return None
+    return _(
+        "日期 %(date)s 与年度 %(year)s 不符：%(year)s 年度的评议会应在 %(year)s 年内或 "
+        "%(next)s 年初召开。请检查年度或日期。"
+    ) % {"date": date.isoformat(), "year": year, "next": year + 1}
+
+
+def session_date_warning(*, kind: str, year: int, date: datetime.date | None) -> str | None:
+    """A date that is possible but unusual for the kind of review, or None: a mid-year review
+    of year Y is held in year Y, so a date in Y+1 more likely means the year is wrong."""
+    if date is None or kind != ReviewSession.Kind.MIDYEAR or date.year != year + 1:
+        return None
+    return _(
+        "年中评议会通常在当年召开，但日期 %(date)s 在 %(next)s 年，年度却是 %(year)s："
+        "请确认年度是否应为 %(next)s。"
+    ) % {"date": date.isoformat(), "year": year, "next": year + 1}
+
+
+def _require_date_in_year(*, year: int, date: datetime.date | None) -> None:
+    problem = session_date_problem(year=year, date=date)
+    if problem:
+        raise ValidationError(problem)
+
+
 @transaction.atomic
 def session_create(
     *,
@@ -127,6 +156,7 @@ def session_create(
     template of its kind (DESIGN.md sections 1 and 4.5) unless ``with_preset`` is False."""
     if kind not in ReviewSession.Kind.values:
         raise ValidationError(_("未知的评议会类型“%(kind)s”。") % {"kind": kind})
+    _require_date_in_year(year=year, date=date)
     preset = PRESETS[ReviewSession.Kind(kind)]
     session = ReviewSession(
         slug=slug or _unique_slug(year, kind),
@@ -176,6 +206,7 @@ def session_update(
     session = lock_session(session)
     if session.status == Status.PUBLISHED:
         raise ValidationError(_("结果已发布，评议会信息不能再修改。"))
+    _require_date_in_year(year=year, date=date)
     before = {
         "title": session.title,
         "year": session.year,
@@ -341,6 +372,10 @@ def readiness_check(session: ReviewSession, *, with_warnings: bool = True) -> Re
         ]
     if not with_warnings:
         return Readiness(blockers=blockers, warnings=warnings)
+
+    date_warning = session_date_warning(kind=session.kind, year=session.year, date=session.date)
+    if date_warning:
+        warnings.append(ReadinessLine(date_warning, "review:session_edit"))
 
     orders = sorted(p.speaking_order or 0 for p in participants)
     if participants and orders != list(range(1, len(participants) + 1)):

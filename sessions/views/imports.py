@@ -12,7 +12,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import imports
+from .. import imports, services
 from ..forms import XLSX_TYPE, WorkbookUploadForm
 from ..roles import can_organise
 from ..workbook import (
@@ -48,6 +48,11 @@ def session_import(request):
                 request,
                 _("已从 Excel 创建评议会“%(title)s”（草稿）。") % {"title": session.title},
             )
+            warning = services.session_date_warning(
+                kind=session.kind, year=session.year, date=session.date
+            )
+            if warning:
+                messages.warning(request, warning)
             return redirect(session)
     return render(
         request,

@@ -68,8 +68,17 @@ def session_create(request):
             form_error(form, exc)
         else:
             messages.success(request, _("已创建评议会“%(title)s”。") % {"title": session.title})
+            _date_warning(request, session)
             return redirect(session)
     return render(request, "sessions/session_create.html", {"form": form})
+
+
+def _date_warning(request, session) -> None:
+    """Say so when the date is possible but unusual for the kind of review (a mid-year review
+    dated in the next year); the draft → ready checklist repeats it."""
+    warning = services.session_date_warning(kind=session.kind, year=session.year, date=session.date)
+    if warning:
+        messages.warning(request, warning)
 
 
 @login_required
@@ -103,11 +112,14 @@ def session_edit(request, slug):
     form = SessionForm(request.POST or None, instance=ReviewSession.objects.get(pk=session.pk))
     if request.method == "POST" and form.is_valid():
         try:
-            services.session_update(session=session, actor=request.user, **form.cleaned_data)
+            session = services.session_update(
+                session=session, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             form_error(form, exc)
         else:
             messages.success(request, _("已保存。"))
+            _date_warning(request, session)
             return redirect(session)
     return render(request, "sessions/session_edit.html", page_context(request, session, form=form))
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from sessions import services
 from sessions.imports import session_create_from_workbook
 from sessions.workbook import parse_session_workbook
 
@@ -49,4 +50,9 @@ class Command(BaseCommand):
                 "credentials": session.credentials.count(),
             }
         )
+        warning = services.session_date_warning(
+            kind=session.kind, year=session.year, date=session.date
+        )
+        if warning:
+            self.stderr.write(_("提醒：%(warning)s") % {"warning": warning})
         self.stdout.write(session.slug)
