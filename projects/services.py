@@ -12,8 +12,9 @@ Colours (projects/rules.py decides them):
   recolour, and used when an update or a cleared manual colour recomputes one project.
 
 Re-importing a workbook updates the projects whose 项目编号 already exists (name, unit,
-category, progress, 停滞, milestones replaced) and keeps their updates and colour history;
-projects the file does not list are left as they are.
+category, progress, 停滞, milestones replaced, or kept when the file has no 时间节点: a .csv)
+and keeps their updates and colour history; projects the file does not list are left as they
+are.
 """
 
 from __future__ import annotations
@@ -227,7 +228,9 @@ def projects_import(
     KeyProject.objects.bulk_update(
         changed, ["name", "unit", "category", "actual_progress", "stalled", "updated_at"]
     )
-    Milestone.objects.filter(project__in=changed).delete()
+    # A file without 时间节点 (a .csv holds one sheet) leaves the stored milestones as they are.
+    kept = [p for p in changed if row_of[p.code].milestones is None]
+    Milestone.objects.filter(project__in=[p for p in changed if p not in kept]).delete()
     milestones = Milestone.objects.bulk_create(
         Milestone(
             project=project,
@@ -238,10 +241,10 @@ def projects_import(
             done_on=m.done_on,
         )
         for project in [*new, *changed]
-        for order, m in enumerate(row_of[project.code].milestones, start=1)
+        for order, m in enumerate(row_of[project.code].milestones or (), start=1)
     )
     by_project: dict[int, list[Milestone]] = {}
-    for m in milestones:
+    for m in [*milestones, *Milestone.objects.filter(project__in=kept).order_by("order")]:
         by_project.setdefault(m.project_id, []).append(m)
     recoloured = []
     for project in [*new, *changed]:

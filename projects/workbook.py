@@ -187,7 +187,8 @@ class ProjectRow:
     actual: Decimal
     stalled: bool
     colour: str | None  # a Colour value set by hand, or None: by rule
-    milestones: tuple[MilestoneRow, ...] = ()
+    # None: the file has no 时间节点 (a .csv is one sheet), so stored milestones stay.
+    milestones: tuple[MilestoneRow, ...] | None = ()
 
 
 # ---------------------------------------------------------------- reading
@@ -208,6 +209,24 @@ def parse_projects_workbook(fileobj, *, unit_names: Collection[str]) -> list[Pro
         return _Parser(book, unit_names=set(unit_names)).parse()
     finally:
         book.close()
+
+
+def find_sheet(book, name: str):
+    """(the worksheet called ``name``, None), or (None, the sentence saying why there is none:
+    no such sheet, or a chart sheet, which holds no cells though its name says data)."""
+    if name in book.sheetnames:
+        worksheet = book[name]
+        if hasattr(worksheet, "rows"):
+            return worksheet, None
+        return None, _(
+            "这是一张图表工作表，没有数据：请把数据放在名为“%(sheet)s”的普通工作表中。"
+        ) % {"sheet": name}
+    missing = getattr(book, "missing", None)  # a reader that tells a chart sheet apart itself
+    if missing is not None:
+        return None, missing(name)
+    return None, _("缺少此工作表（工作簿中现有：%(names)s）。") % {
+        "names": "、".join(book.sheetnames)
+    }
 
 
 def without_serial(rows: list[tuple[int, tuple]]) -> list[tuple[int, tuple]]:
@@ -231,6 +250,8 @@ class _Parser:
         # The session's units by their cleaned name, so that 区委办公室(区档案馆) in the
         # workbook finds the unit stored as 区委办公室（区档案馆）.
         self.units = {clean_text(name): name for name in unit_names}
+        # Whether the reader knows number formats (see _percent); openpyxl reads only .xlsx.
+        self.formats_unknown = getattr(book, "format", None) in ("xls", "ods")
         self.problems: list[Problem] = []
 
     def problem(self, text: str, sheet: str = "", row: int | None = None, column: str = ""):
@@ -238,6 +259,17 @@ class _Parser:
 
     def parse(self) -> list[ProjectRow]:
         projects, codes = self._projects()
+        if getattr(self.book, "single_sheet", False):
+            # A .csv holds one sheet: it is 项目, and stored milestones are kept.
+            if self.problems:
+                self.problem(
+                    _(
+                        "CSV 文件只有一张表，按工作表“项目”读取；时间节点请用 .xlsx 或 .xls "
+                        "工作簿导入（可下载模板）。"
+                    )
+                )
+                raise WorkbookError(self.problems)
+            return [replace(p, milestones=None) for p in projects]
         milestones = self._milestones(codes)
         if self.problems:
             # Sheet by sheet, row by row, as staff will fix them.
@@ -251,21 +283,9 @@ class _Parser:
     # ------------------------------------------------------------ sheets
 
     def _table(self, sheet: str, *, required, optional=(), max_rows: int) -> Table | None:
-        if sheet not in self.book.sheetnames:
-            self.problem(
-                _("缺少此工作表（工作簿中现有：%(names)s）。")
-                % {"names": "、".join(self.book.sheetnames)},
-                sheet,
-            )
-            return None
-        worksheet = self.book[sheet]
-        if not hasattr(worksheet, "iter_rows"):
-            # A chart sheet holds no cells: the data was meant to be on a sheet of this name.
-            self.problem(
-                _("这是一张图表工作表，没有数据：请把数据放在名为“%(sheet)s”的普通工作表中。")
-                % {"sheet": sheet},
-                sheet,
-            )
+        worksheet, why_not = find_sheet(self.book, sheet)
+        if worksheet is None:
+            self.problem(why_not, sheet)
             return None
         if worksheet.max_row > max_rows + 1:
             self.problem(
@@ -492,6 +512,24 @@ class _Parser:
         if number is None or not number.is_finite():
             self.problem(
                 _("“%(value)s”不是数字，请填写 0 到 100 之间的数。") % {"value": value},
+                table.sheet,
+                row,
+                column,
+            )
+            return None
+        if self.formats_unknown and isinstance(value, int | float) and 0 < number < 1:
+            # An .xls or .ods as read here carries no number formats: 0.7 may be a cell shown
+            # as 70% or a project at 0.7 %. Guessing either way could store a wrong colour.
+            self.problem(
+                _(
+                    "无法判断“%(value)s”是 %(percent)s%% 还是 %(value)s%%（.xls、.ods 文件不带"
+                    "单元格的百分比格式）：请写成 %(percent)s 或 %(percent)s%%，或把文件另存为 "
+                    ".xlsx 后导入。"
+                )
+                % {
+                    "value": f"{number.normalize():f}",
+                    "percent": f"{(number * HUNDRED).normalize():f}",
+                },
                 table.sheet,
                 row,
                 column,

@@ -25,7 +25,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from projects.workbook import clean_text, is_error, plain_text, without_serial, written
+from projects.workbook import (
+    clean_text,
+    find_sheet,
+    is_error,
+    plain_text,
+    without_serial,
+    written,
+)
 from scoring.exports.xlsx import _put as put_cell
 from sessions.models import ReviewSession
 from sessions.services import audit
@@ -126,21 +133,9 @@ class _ScoresParser:
         self.problems.append(Problem(text=text, sheet=sheet, row=row, column=column))
 
     def _table(self) -> Table | None:
-        if SHEET_SCORES not in self.book.sheetnames:
-            self.problem(
-                _("缺少此工作表（工作簿中现有：%(names)s）。")
-                % {"names": "、".join(self.book.sheetnames)},
-                SHEET_SCORES,
-            )
-            return None
-        worksheet = self.book[SHEET_SCORES]
-        if not hasattr(worksheet, "iter_rows"):
-            # A chart sheet holds no cells: the scores were meant to be on a sheet of this name.
-            self.problem(
-                _("这是一张图表工作表，没有数据：请把数据放在名为“%(sheet)s”的普通工作表中。")
-                % {"sheet": SHEET_SCORES},
-                SHEET_SCORES,
-            )
+        worksheet, why_not = find_sheet(self.book, SHEET_SCORES)
+        if worksheet is None:
+            self.problem(why_not, SHEET_SCORES)
             return None
         if worksheet.max_row > MAX_ROWS:
             self.problem(

@@ -3,6 +3,7 @@
 
 import datetime
 import io
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -120,6 +121,27 @@ def test_services_reimport_updates_and_keeps_history(session, actor):
     assert list(project.milestones.values_list("name", flat=True)) == ["只剩一个"]
     assert project.updates.count() == 1
     assert [(f, t) for f, t, _b, _r in history(project)] == [("", "green"), ("green", "red")]
+
+
+def test_services_reimport_without_milestones_keeps_the_stored_ones(session, actor):
+    """A .csv holds only 项目: its rows come with milestones None, and the plan stays."""
+    do_import(session, actor, [project_row(actual=10)])
+    project = KeyProject.objects.get()
+    (row,) = rows_of(workbook_bytes([project_row(actual=5)]), session)
+
+    summary = services.projects_import(
+        session=session, actor=actor, rows=[replace(row, milestones=None)], as_of=AS_OF
+    )
+
+    project.refresh_from_db()
+    assert (summary.updated, summary.milestones, project.actual_progress) == (1, 0, D("5.00"))
+    assert list(project.milestones.values_list("name", "planned_progress")) == [
+        ("开工", D("20.00")),
+        ("主体完工", D("70.00")),
+    ]
+    # Coloured against the kept plan: 20 % was due on 31 March and 5 % is 15 points behind
+    # (yellow); without it nothing would be due and the project would stay green.
+    assert [(f, t) for f, t, _b, _r in history(project)] == [("", "green"), ("green", "yellow")]
 
 
 def test_services_reimport_blank_colour_keeps_manual_colour(session, actor):
