@@ -40,6 +40,7 @@ Status = ReviewSession.Status
 PDF = b"%PDF-1.7\n%test\n"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 FROZEN_NOTICE = "配置已冻结：单位、评议组、权重和抽签结果只能在草稿状态下修改。"
+FROZEN_REFUSAL = "评议会状态为“已就绪”，单位、评议组、权重和计分办法已冻结。"
 
 
 @pytest.fixture(autouse=True)
@@ -1381,7 +1382,9 @@ def test_post_to_ready_session_shows_frozen_message_and_changes_nothing(
 
     response = _send(organiser_client, method, url, data, follow=True)
 
-    assert FROZEN_NOTICE in _html(response)
+    # A delete stays on its confirmation page and says it there, in the service's words.
+    expected = FROZEN_REFUSAL if url.endswith("/delete/") else FROZEN_NOTICE
+    assert expected in _html(response)
     assert _snapshot() == before
 
 
@@ -1421,6 +1424,41 @@ def test_ready_session_pages_hide_configuration_forms(organiser_client, world):
         False,
     ]
     assert 'id="draw-submit"' not in bodies[2]
+
+
+def test_frozen_notice_only_where_configuration_is_edited_and_once(organiser_client, world):
+    """Units, groups and draws say it once; the scheme page in its own words; pages that never
+    edit the configuration (overview, codes, monitor, projects, questions, results…) not at all."""
+    ReviewSession.objects.filter(pk=world.session.pk).update(status=Status.READY)
+    pages = {
+        "units": _url("units", world.slug),
+        "groups": _url("groups", world.slug),
+        "draws": _url("draws", world.slug),
+        "scheme": _url("scheme", world.slug),
+        "overview": _url("session_detail", world.slug),
+        "credentials": _url("credentials", world.slug),
+        "monitor": _url("monitor", world.slug),
+        "audit": _url("audit_log", world.slug),
+        "projects": reverse("projects:board", args=[world.slug]),
+        "questions": reverse("meeting:questions", args=[world.slug]),
+        "follow_ups": reverse("meeting:follow_ups", args=[world.slug]),
+        "scores": reverse("scoring:scores", args=[world.slug]),
+        "results": reverse("scoring:results", args=[world.slug]),
+    }
+    counts = {
+        name: (
+            _html(organiser_client.get(url)).count("配置已冻结"),
+            _html(organiser_client.get(url)).count("计分办法已冻结"),
+        )
+        for name, url in pages.items()
+    }
+    assert counts == {
+        "units": (1, 0),
+        "groups": (1, 0),
+        "draws": (1, 0),
+        "scheme": (0, 1),
+        **{name: (0, 0) for name in list(pages)[4:]},
+    }
 
 
 # ---------------------------------------------------------------- queries per page
