@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from sessions import draws
+from sessions import ballots, draws
 from sessions.management.commands import seed_demo
 from sessions.models import AuditLog, Credential, Draw, Participant, ReviewSession, Unit
 from tests.factories import ParticipantFactory, RaterGroupFactory
@@ -48,6 +48,26 @@ def test_seed_demo_builds_midyear_session_with_recorded_draw():
         ("镇(街道)", 20),
         ("两代表一委员/社会公众代表", 20),
     ]
+
+
+@pytest.mark.django_db
+def test_seed_demo_counts_every_submitted_code_as_opened():
+    _seed()
+
+    session = ReviewSession.objects.get(slug=seed_demo.ANNUAL_SLUG)
+    rows = ballots.participation(session)
+
+    counts = [(row.issued, row.opened, row.submitted) for row in rows]
+    total = rows[-1]
+    assert total.submitted == total.issued - seed_demo.ANNUAL_OPEN_CARDS
+    # The cards left for trying the form are neither opened nor used.
+    assert [opened == submitted for _issued, opened, submitted in counts] == [True] * len(rows)
+    assert (
+        Credential.objects.filter(
+            session=session, submitted_at__isnull=False, opened_at__isnull=True
+        ).count()
+        == 0
+    )
 
 
 @pytest.mark.django_db

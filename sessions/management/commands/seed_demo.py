@@ -220,6 +220,9 @@ class Command(BaseCommand):
         standing = {unit.pk: rng.random() for unit in session.units.order_by("name")}
         cards = list(session.credentials.order_by("id"))
         for credential in cards[: len(cards) - keep_open]:
+            # A rater opens the form before grading: without it the monitor showed fewer codes
+            # opened than submitted.
+            rating.credential_open(credential=credential)
             units = rating.rateable_units(credential)
             DraftGrade.objects.bulk_create(
                 DraftGrade(
