@@ -46,11 +46,14 @@ Mode = Stage.Mode
 
 # Part of the ETag: bump it when the screen's markup changes, so that screens holding the old
 # markup fetch the new one although nothing on stage changed.
-FRAGMENT_VERSION = "1"
+FRAGMENT_VERSION = "2"
 
-# The ranking shows a column per category up to this many categories of this many units.
-RANKING_MAX_COLUMNS = 4
-RANKING_MAX_ROWS = 20
+# The ranking is read from the back of a hall: type of at least 32 px at 1920×1080 (names and
+# scores), long names wrapping instead of being cut. That fits two columns of this many lines
+# (a category's heading counts as one; a few wrapped names still fit); more units turn into
+# pages the screen shows in turn.
+RANKING_COLUMN_SLOTS = 13
+RANKING_COLUMNS_PER_PAGE = 2
 
 # The last minute is amber on the countdown (issue 5 item 1).
 AMBER_SECONDS = 60
@@ -256,6 +259,47 @@ class RankingCategory:
     rows: list[RankingRow]
 
 
+@dataclass(frozen=True)
+class RankingBlock:
+    """A category's rows in one column; ``continued`` when the category began in the column
+    before (its heading then says 续)."""
+
+    name: str
+    continued: bool
+    rows: list[RankingRow]
+
+
+def ranking_pages(
+    categories: list[RankingCategory],
+    *,
+    slots: int = RANKING_COLUMN_SLOTS,
+    columns: int = RANKING_COLUMNS_PER_PAGE,
+) -> list[list[list[RankingBlock]]]:
+    """Pages of columns of blocks, for type large enough to read across a hall. A category
+    that does not fit what is left of a column starts a new one (so 8 towns and 12
+    departments stand side by side, one column each); one longer than a column goes on in
+    the next, its heading repeated; a heading never ends a column alone."""
+    done: list[list[RankingBlock]] = []
+    column: list[RankingBlock] = []
+    used = 0
+    for category in categories:
+        rows, continued = list(category.rows), False
+        if used and used + 1 + len(rows) > slots:
+            done.append(column)
+            column, used = [], 0
+        while rows:
+            if slots - used < 2:
+                done.append(column)
+                column, used = [], 0
+            take = rows[: slots - used - 1]
+            column.append(RankingBlock(category.name, continued, take))
+            used += 1 + len(take)
+            rows, continued = rows[len(take) :], True
+    if column:
+        done.append(column)
+    return [done[i : i + columns] for i in range(0, len(done), columns)]
+
+
 def ranking(session: ReviewSession) -> tuple[ResultSnapshot | None, list[RankingCategory]]:
     """The published snapshot's rows per category (read as scoring/document.py reads them)."""
     snapshot = current_snapshot(session)
@@ -351,15 +395,9 @@ def screen_context(stage: Stage, now=None) -> dict:
         )
     elif stage.mode == Mode.RANKING:
         snapshot, categories = ranking(session)
-        longest = max((len(c.rows) for c in categories), default=0)
         context.update(
             snapshot=snapshot,
             categories=categories,
-            ranking_rows=sum(len(c.rows) + 1 for c in categories),
-            # A column per category when they fit (the mid-year 8 towns beside 12
-            # departments); otherwise the rows flow down as many columns as they need.
-            ranking_by_category=1 < len(categories) <= RANKING_MAX_COLUMNS
-            and longest <= RANKING_MAX_ROWS,
-            ranking_size="l" if longest <= 10 else "m" if longest <= 15 else "s",
+            ranking_pages=ranking_pages(categories),
         )
     return context

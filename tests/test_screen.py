@@ -369,7 +369,8 @@ def test_screen_context_ranking_reads_the_published_snapshot(session):
         (1, "东风街道", "91.50", "优秀", "excellent"),
         (2, "城关镇（更名后）", "84.25", "良好", "good"),
     ]
-    assert context["ranking_rows"] == 3
+    [[column]] = context["ranking_pages"]  # one page, one column
+    assert [(b.name, b.continued, len(b.rows)) for b in column] == [("镇(街道)", False, 2)]
 
 
 def test_screen_context_ranking_before_publication(session):
@@ -422,3 +423,45 @@ def test_screen_context_question_tally_percents_add_up_to_100(session, group):
     context = screen.screen_context(read(session))
 
     assert [r.percent for r in context["tally_rows"]] == [34, 33, 33]
+
+
+def _categories(*sizes):
+    return [
+        screen.RankingCategory(
+            name=f"类别{c}",
+            rows=[screen.RankingRow(i, f"单位{c}-{i}", "90.00", None, None) for i in range(n)],
+        )
+        for c, n in enumerate(sizes)
+    ]
+
+
+def _layout(pages):
+    return [[[(b.name, b.continued, len(b.rows)) for b in col] for col in page] for page in pages]
+
+
+def test_ranking_pages_put_the_mid_year_towns_and_departments_side_by_side():
+    pages = screen.ranking_pages(_categories(8, 12), slots=13, columns=2)
+
+    assert _layout(pages) == [[[("类别0", False, 8)], [("类别1", False, 12)]]]
+
+
+def test_ranking_pages_turn_forty_units_into_two_pages_and_repeat_a_split_heading():
+    pages = screen.ranking_pages(_categories(10, 16, 7, 7), slots=13, columns=2)
+
+    assert _layout(pages) == [
+        [[("类别0", False, 10)], [("类别1", False, 12)]],
+        [[("类别1", True, 4), ("类别2", False, 7)], [("类别3", False, 7)]],
+    ]
+
+
+def test_ranking_pages_never_leave_a_heading_alone_at_the_bottom_of_a_column():
+    pages = screen.ranking_pages(_categories(11, 30), slots=13, columns=2)
+
+    columns = [col for page in pages for col in page]
+    assert all(len(block.rows) >= 1 for col in columns for block in col)
+    assert all(sum(1 + len(b.rows) for b in col) <= 13 for col in columns)
+    assert sum(len(b.rows) for col in columns for b in col) == 41
+
+
+def test_ranking_pages_of_nothing_is_no_page():
+    assert screen.ranking_pages([], slots=13, columns=2) == []

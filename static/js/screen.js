@@ -87,7 +87,30 @@
     window.setTimeout(poll, every);
   }
 
+  // 评议结果 in pages (meeting/screen.py ranking_pages): show one at a time and turn to the
+  // next every data-interval ms. New content from a poll brings its own pager; the old one
+  // stops when its element has left the page.
+  function startPager(root) {
+    if (root.dataset.started) return;
+    root.dataset.started = "1";
+    var pages = root.querySelectorAll(".ranking-page");
+    if (pages.length < 2) return;
+    var current = 0;
+    var timer = window.setInterval(function () {
+      if (!root.isConnected) { window.clearInterval(timer); return; }
+      pages[current].classList.remove("is-current");
+      current = (current + 1) % pages.length;
+      pages[current].classList.add("is-current");
+    }, Number(root.dataset.interval) || 12000);
+  }
+
+  function startPagers() {
+    document.querySelectorAll("[data-ranking-pages]").forEach(startPager);
+  }
+
   function init() {
+    startPagers();
+    document.addEventListener("htmx:load", startPagers);
     tick();
     window.setInterval(tick, TICK_MS);
     // htmx swaps (the console) bring new countdowns: start them at once, not a tick later.

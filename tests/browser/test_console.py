@@ -38,6 +38,16 @@ NO_SCROLL = (
 )
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 POLL_MS = 2_000
+# Every element the selector matches shows its whole text (wrapped, not cut with an ellipsis).
+NOTHING_CUT = (
+    "s => [...document.querySelectorAll(s)].every(e => e.scrollWidth <= e.clientWidth"
+    " && getComputedStyle(e).textOverflow !== 'ellipsis')"
+)
+FONT_PX = (
+    "s => [...document.querySelectorAll(s)].map(e => parseFloat(getComputedStyle(e).fontSize))"
+)
+LONG_NAME = "区委办公室（区档案馆、区保密局、区机要局、区委党史研究室）"
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Screenshots for people to look at (and the lead to pick for docs/): HELPER_SHOTS or /tmp.
 SHOTS = Path(os.environ.get("HELPER_SHOTS", "/tmp/helperA"))  # noqa: S108
 
@@ -227,7 +237,12 @@ def test_console_switches_the_screen_without_javascript_errors(moderator_page, o
 def test_screen_participation_and_ranking_fit_the_projector(open_page, session):
     stage = stage_for(session)
     for order, (name, issued, submitted) in enumerate(
-        [("县级领导", 20, 17), ("区直部门", 40, 22), ("镇(街道)", 30, 30), ("两代表一委员", 15, 4)]
+        [
+            ("县级领导", 20, 17),
+            ("区直部门", 40, 22),
+            ("镇(街道)", 30, 30),
+            ("两代表一委员/社会公众代表", 15, 4),
+        ]
     ):
         group = RaterGroupFactory(session=session, name=name, order=order)
         for i in range(issued):
@@ -239,7 +254,10 @@ def test_screen_participation_and_ranking_fit_the_projector(open_page, session):
     screen.goto(screen_url(session))
     expect(screen.locator(".screen-group.total .group-count")).to_have_text("73 / 105")
     assert screen.evaluate(NO_SCROLL)
+    # The long group name wraps instead of being cut.
+    assert screen.evaluate(NOTHING_CUT, ".group-name")
     shot(screen, "screen-participation-1920")
+    screen.screenshot(path=str(DOCS_SHOTS / "screen-participation.png"))
 
     units = {u.name: u for u in session.units.all()}
     rows = {}
@@ -274,9 +292,12 @@ def test_screen_participation_and_ranking_fit_the_projector(open_page, session):
     ReviewSession.objects.filter(pk=session.pk).update(status=ReviewSession.Status.PUBLISHED)
     stage_touch(session, mode="ranking")
     expect(screen.locator(".screen-heading")).to_have_text("评议结果", timeout=3 * POLL_MS)
-    expect(screen.locator(".ranking-row")).to_have_count(20)
+    expect(screen.locator(".ranking-page.is-current .ranking-row")).to_have_count(20)
     assert screen.evaluate(NO_SCROLL)
+    assert screen.evaluate(NOTHING_CUT, ".ranking-name")
+    assert min(screen.evaluate(FONT_PX, ".ranking-name, .ranking-total")) >= 32
     shot(screen, "screen-ranking-1920")
+    screen.screenshot(path=str(DOCS_SHOTS / "screen-ranking.png"))
 
     small = open_page(SMALL_SCREEN)
     small.goto(screen_url(session))
@@ -324,7 +345,11 @@ def test_screen_ranking_of_forty_units_fits(open_page):
         rows = [
             {
                 "unit": f"{c}-{i}",
-                "unit_name": f"区人力资源和社会保障局{i}" if i % 3 == 0 else f"{name[:2]}单位{i}",
+                "unit_name": LONG_NAME
+                if (c, i) == (1, 2)
+                else f"区人力资源和社会保障局{i}"
+                if i % 3 == 0
+                else f"{name[:2]}单位{i}",
                 "rank": i,
                 "total": f"{96 - i * 1.21:.2f}",
                 "band": "excellent" if i <= size * 0.3 else "good" if i < size - 2 else "average",
@@ -346,9 +371,25 @@ def test_screen_ranking_of_forty_units_fits(open_page):
 
     screen.goto(screen_url(session))
 
+    # Two pages of two columns, type readable from the back of the hall, long names whole.
+    current = screen.locator(".ranking-page.is-current")
     expect(screen.locator(".ranking-row")).to_have_count(40)
+    expect(current.locator(".ranking-row")).to_have_count(22)
+    expect(current.locator(".ranking-pageno")).to_have_text("1 / 2")
     assert screen.evaluate(NO_SCROLL)
+    assert min(screen.evaluate(FONT_PX, ".ranking-page.is-current .ranking-name")) >= 32
+    assert min(screen.evaluate(FONT_PX, ".ranking-page.is-current .ranking-total")) >= 32
+    assert screen.evaluate(NOTHING_CUT, ".ranking-page.is-current .ranking-name")
+    expect(current.get_by_text(LONG_NAME)).to_be_visible()
     shot(screen, "screen-ranking-40-1920")
+    screen.screenshot(path=str(DOCS_SHOTS / "screen-ranking-40-page1.png"))
+    # The screen turns to the second page by itself.
+    expect(current.locator(".ranking-pageno")).to_have_text("2 / 2", timeout=15_000)
+    expect(current.locator(".ranking-row")).to_have_count(18)
+    expect(current.locator(".ranking-category").first).to_have_text("政府部门（续）")
+    assert screen.evaluate(NO_SCROLL)
+    assert screen.evaluate(NOTHING_CUT, ".ranking-page.is-current .ranking-name")
+    screen.screenshot(path=str(DOCS_SHOTS / "screen-ranking-40-page2.png"))
 
 
 def test_screen_projects_mode_shows_the_slideshow(moderator_page, open_page, session):
