@@ -27,6 +27,7 @@ from sessions.models import (
     Unit,
     UnitCategory,
 )
+from sessions.views import card
 from tests.factories import (
     CredentialFactory,
     CriterionFactory,
@@ -220,6 +221,33 @@ def test_form_used_code_shows_the_same_receipt(client):
     assert "<h1>评议表已提交</h1>" in page
     assert f'<p class="receipt" id="receipt">{receipt[:4]} {receipt[4:]}</p>' in page
     assert 'name="grade"' not in page
+
+
+def test_receipt_offers_the_next_rater_a_fresh_start(client):
+    """A shared tablet: 下一位评议人 on the receipt forgets the card and opens the code entry;
+    the ballot stays as it was, and the device holds nothing of the card (docs/anonymity.md)."""
+    form = make_form()
+    submit_all(client, form)
+    page = holding(client, form.credential).get(url("form")).content.decode()
+    next_rater = re.search(r'<form class="rate-leave rate-next"[^>]*>.*?</form>', page, re.S)
+    assert next_rater is not None
+    assert 'action="/r/leave/"' in next_rater.group(0)
+    assert '<button type="submit" id="next-rater">下一位评议人</button>' in next_rater.group(0)
+    assert page.count('action="/r/leave/"') == 1  # not beside 换一张评议卡 as well
+    before = stored()
+
+    response = client.post(url("leave"), follow=True)
+
+    assert response.redirect_chain == [("/r/", 303)]
+    assert "下一位评议人请扫描自己的评议卡。" in response.content.decode()
+    assert client.cookies[card.COOKIE_NAME].value == ""
+    assert client.cookies[card.COOKIE_NAME]["max-age"] == 0
+    assert stored() == before
+    assert Ballot.objects.filter(session=form.session).count() == 1
+    # Back on the receipt's address: no card, so the code entry, not the receipt.
+    again = client.get(url("form"), follow=True)
+    assert again.redirect_chain == [("/r/", 303)]
+    assert "回执码" not in again.content.decode()
 
 
 @pytest.mark.parametrize("status", [Status.DRAFT, Status.READY, Status.LIVE])

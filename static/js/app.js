@@ -40,6 +40,29 @@
     form.classList.add("unsaved");
   }
 
+  // The grade the server holds for a row: the one checked when the row was rendered (from the
+  // drafts), then each one it accepted. A tap it refuses (the ballot was submitted meanwhile on
+  // another device, the rating ended, the card expired) must not leave its button looking
+  // chosen: the row goes back to this grade, or to none.
+  function rememberSaved(form) {
+    var checked = form.querySelector("input[name=grade]:checked");
+    form.dataset.savedGrade = checked ? checked.value : "";
+  }
+
+  function restoreSaved(form) {
+    var saved = form.dataset.savedGrade || "";
+    form.querySelectorAll("input[name=grade]").forEach(function (input) {
+      input.checked = input.value === saved;
+    });
+  }
+
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail && event.detail.elt;
+    if (!root || !root.querySelectorAll) return;
+    if (root.hasAttribute && root.hasAttribute("data-autosave")) rememberSaved(root);
+    root.querySelectorAll("form[data-autosave]").forEach(rememberSaved);
+  });
+
   function retry(form) {
     var tries = Number(form.dataset.tries || 0) + 1;
     form.dataset.tries = String(tries);
@@ -150,12 +173,22 @@
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = autosaveForm(event);
-    if (form && event.detail.successful) {
+    if (!form) return;
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status >= 400 && status < 500) {
+      // Refused (409: submitted meanwhile on another device, or rating ended; 422; 403…): the
+      // tapped button goes back to the grade the server holds. A refusal swapped into the row
+      // is also said at the top, where a rater looks when a tap seems to do nothing.
+      restoreSaved(form);
+      var refusal = form.querySelector(".save-state");
+      if (event.detail.successful && refusal) banner(refusal.textContent);
+    } else if (event.detail.successful) {
       form.dataset.tries = "0";
       form.classList.remove("unsaved");
       var state = form.querySelector(".save-state");
       if (state) state.classList.remove("unsaved");
-    } else if (form && event.detail.xhr && event.detail.xhr.status >= 400) {
+      rememberSaved(form);
+    } else if (status >= 500) {
       form.classList.add("unsaved");
     }
   });

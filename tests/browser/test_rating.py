@@ -392,3 +392,69 @@ def test_rater_scanning_a_new_card_on_a_tablet_holding_one_switches_to_it(open_p
     expect(page.locator("#progress")).to_have_text(f"已评 0/{len(units)}")
     tap_and_see_saved(page, units[:1], 0, len(units))
     assert DraftGrade.objects.filter(credential=second).count() == 1
+
+
+def test_rater_tap_refused_after_submission_does_not_stay_lit(open_page):
+    """Two tablets hold one card; the second submits. A tap on the first is refused (409): the
+    tapped button goes back to the grade the server holds (or to none), and the refusal is said
+    in the row and at the top."""
+    session, units = rating_session()
+    credential = CredentialFactory(session=session)
+    first = open_page(TABLET)
+    scan(first, credential)
+    tap_and_see_saved(first, units[:1], 0, len(units))
+    second = open_page(TABLET)
+    scan(second, credential)
+    tap_and_see_saved(second, units[1:], 1, len(units))
+    second.locator("summary", has_text="检查并提交").click()
+    second.locator("#confirm").get_by_role("button", name="确认提交").click()
+    expect(second.get_by_role("heading", level=1)).to_have_text("评议表已提交")
+    refused = "此评议码已提交评议表，不能再修改。"
+
+    saved_row = first.locator(f"#unit-{units[0].pk}")
+    saved = GRADES[units[0].pk % len(GRADES)]
+    other = Grade.GOOD if saved != Grade.GOOD else Grade.POOR  # a tap that changes something
+    tap(first, units[0], other)
+
+    expect(saved_row.locator(".save-state")).to_have_text(refused)
+    expect(first.locator("#htmx-error")).to_have_text(refused)
+    expect(saved_row.locator(f"input[value='{saved}']")).to_be_checked()
+    expect(saved_row.locator("input:checked")).to_have_count(1)
+
+    # A row this tablet never saved (the other one did) goes back to no grade at all.
+    blank_row = first.locator(f"#unit-{units[1].pk}")
+    tap(first, units[1], Grade.POOR)
+    expect(blank_row.locator(".save-state")).to_have_text(refused)
+    expect(blank_row.locator("input:checked")).to_have_count(0)
+    ballot = Ballot.objects.get(session=session)
+    assert ballot.grades.get(unit=units[0]).grade == saved
+    assert ballot.grades.get(unit=units[1]).grade == GRADES[units[1].pk % len(GRADES)]
+
+
+def test_rater_receipt_hands_the_tablet_to_the_next_rater(open_page):
+    """下一位评议人 on the receipt: the card is forgotten, the code entry opens, the ballot count
+    is unchanged, and nothing of the card is left on the device (docs/anonymity.md)."""
+    session, units = rating_session()
+    credential = CredentialFactory(session=session)
+    page = open_page(TABLET)
+    scan(page, credential)
+    tap_and_see_saved(page, units, 0, len(units))
+    page.locator("summary", has_text="检查并提交").click()
+    page.locator("#confirm").get_by_role("button", name="确认提交").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("评议表已提交")
+    assert Ballot.objects.filter(session=session).count() == 1
+
+    page.get_by_role("button", name="下一位评议人").click()
+
+    expect(page).to_have_url(re.compile(r"/r/$"))
+    expect(page.locator(".messages")).to_contain_text("下一位评议人请扫描自己的评议卡。")
+    expect(page.get_by_label("评议码")).to_have_value("")
+    assert [c["name"] for c in page.context.cookies() if c["name"] == card.COOKIE_NAME] == []
+    assert page.evaluate("window.localStorage.length + window.sessionStorage.length") == 0
+    assert Ballot.objects.filter(session=session).count() == 1
+    # Back and forward lead to the code entry, never to the last rater's receipt.
+    page.go_back()
+    page.wait_for_load_state("load")
+    expect(page.locator("#receipt")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/r/$"))
+    assert credential.code not in page.content()
