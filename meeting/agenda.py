@@ -30,7 +30,7 @@ from scoring.models import ResultSnapshot
 from sessions.models import ReviewSession
 from sessions.services import audit, lock_session
 
-from .models import AgendaItem, Colour, Stage, new_screen_token
+from .models import SEGMENT_LIMIT_FIELDS, AgendaItem, Colour, Stage, new_screen_token
 from .stage import stage_lock, stage_touch
 
 Status = ReviewSession.Status
@@ -123,18 +123,35 @@ def agenda_generate(
     session: ReviewSession,
     actor,
     segments: tuple[str, ...] | list[str] | None = None,
-    limit_seconds: int,
+    limits: dict[str, int] | None = None,
+    limit_seconds: int | None = None,
 ) -> list[AgendaItem]:
     """Replace the agenda with one item per participant per segment: each participant's
     segments one after the other (述职, 述责, 述廉), participants in speaking order, those
-    without one after them by name (Participant's ordering). Refused once any item started."""
+    without one after them by name (Participant's ordering). Refused once any item started.
+
+    Each segment's item gets that segment's limit: ``limits`` (segment → seconds), or
+    ``limit_seconds`` for every segment, or else the limits the session has (its template's,
+    or the last ones given). The limits given are remembered for the next generation."""
     session = _locked(session)
     _require_editable(session)
     segments = tuple(segments or default_segments(session))
     if not segments or any(s not in ALL_SEGMENTS for s in segments):
         raise ValidationError(_("请选择述职、述责、述廉中的至少一项。"))
     segments = tuple(s for s in ALL_SEGMENTS if s in segments)
-    limit_seconds = _limit_clean(limit_seconds)
+    stage = Stage.objects.get(session=session)
+    if limits is None:
+        limits = {
+            s: limit_seconds if limit_seconds is not None else stage.segment_limit(s)
+            for s in segments
+        }
+    chosen = {}
+    for segment in segments:
+        if limits.get(segment) is None:
+            raise ValidationError(
+                _("请填写%(segment)s的限时。") % {"segment": Segment(segment).label}
+            )
+        chosen[segment] = _limit_clean(limits[segment])
     if AgendaItem.objects.filter(session=session).exclude(state=State.WAITING).exists():
         raise ValidationError(
             _("已有议程项目开始计时，不能重新生成议程（以免清除会议记录）。请逐项添加或修改。")
@@ -143,7 +160,11 @@ def agenda_generate(
     if not participants:
         raise ValidationError(_("还没有述职单位：请先在“单位”页确定参加的单位。"))
     replaced = AgendaItem.objects.filter(session=session).count()
-    stage_touch(session, current_item=None)
+    stage_touch(
+        session,
+        current_item=None,
+        **{SEGMENT_LIMIT_FIELDS[s]: seconds for s, seconds in chosen.items()},
+    )
     AgendaItem.objects.filter(session=session).delete()
     items = AgendaItem.objects.bulk_create(
         AgendaItem(
@@ -151,7 +172,7 @@ def agenda_generate(
             participant=participant,
             segment=segment,
             order=order,
-            limit_seconds=limit_seconds,
+            limit_seconds=chosen[segment],
         )
         for order, (participant, segment) in enumerate(
             ((p, s) for p in participants for s in segments), start=1
@@ -161,16 +182,19 @@ def agenda_generate(
         session=session,
         actor=actor,
         action="agenda.generate",
-        message=_("生成议程：%(units)s 个单位，每个单位 %(segments)s，限时 %(limit)s")
+        message=_("生成议程：%(units)s 个单位，每个单位 %(limits)s")
         % {
             "units": len(participants),
-            "segments": "、".join(str(Segment(s).label) for s in segments),
-            "limit": mm_ss(limit_seconds),
+            "limits": "、".join(
+                _("%(segment)s限时 %(limit)s")
+                % {"segment": Segment(s).label, "limit": mm_ss(seconds)}
+                for s, seconds in chosen.items()
+            ),
         },
         items=len(items),
         replaced=replaced,
         segments=list(segments),
-        limit_seconds=limit_seconds,
+        limits=chosen,
     )
     return items
 

@@ -68,6 +68,12 @@ class Stage(models.Model):
     project_colour = models.CharField(
         _("项目颜色"), max_length=8, choices=Colour.choices, blank=True
     )
+    # Each segment's time limit (述职 is longer than 述廉), as the agenda is generated with
+    # them: set from the session's template when the stage is first used (meeting/agenda.py
+    # SEGMENT_LIMIT_DEFAULTS), then remembered as the moderator changes them.
+    work_limit_seconds = models.PositiveIntegerField(_("述职限时（秒）"), default=300)
+    responsibility_limit_seconds = models.PositiveIntegerField(_("述责限时（秒）"), default=300)
+    integrity_limit_seconds = models.PositiveIntegerField(_("述廉限时（秒）"), default=300)
     version = models.PositiveBigIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -77,6 +83,18 @@ class Stage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} {self.get_mode_display()}"
+
+    def segment_limit(self, segment: str) -> int:
+        """The time limit of a unit's 述职 / 述责 / 述廉 item; free items have their own."""
+        return getattr(self, SEGMENT_LIMIT_FIELDS[segment])
+
+
+# The Stage's field holding each segment's time limit.
+SEGMENT_LIMIT_FIELDS = {
+    "work": "work_limit_seconds",
+    "responsibility": "responsibility_limit_seconds",
+    "integrity": "integrity_limit_seconds",
+}
 
 
 class AgendaItem(models.Model):

@@ -46,7 +46,7 @@ Mode = Stage.Mode
 
 # Part of the ETag: bump it when the screen's markup changes, so that screens holding the old
 # markup fetch the new one although nothing on stage changed.
-FRAGMENT_VERSION = "2"
+FRAGMENT_VERSION = "3"
 
 # The ranking is read from the back of a hall: type of at least 32 px at 1920×1080 (names and
 # scores), long names wrapping instead of being cut. That fits two columns of this many lines

@@ -10,7 +10,32 @@ from django.db.models import F
 
 from sessions.models import ReviewSession
 
-from .models import Stage
+from .models import SEGMENT_LIMIT_FIELDS, Stage
+
+Kind = ReviewSession.Kind
+
+# Each segment's time limit by the session's template (in seconds): the annual review's 三述
+# give 述职 the most time and 述廉 the least; the mid-year review has 述职讲评 only, longer.
+SEGMENT_LIMIT_DEFAULTS = {
+    Kind.ANNUAL: {"work": 480, "responsibility": 300, "integrity": 180},
+    Kind.MIDYEAR: {"work": 600, "responsibility": 300, "integrity": 180},
+    Kind.CUSTOM: {"work": 300, "responsibility": 300, "integrity": 300},
+}
+
+
+def segment_limit_defaults(session: ReviewSession) -> dict[str, int]:
+    """The Stage's limit fields as the session's template sets them."""
+    limits = SEGMENT_LIMIT_DEFAULTS.get(session.kind, SEGMENT_LIMIT_DEFAULTS[Kind.CUSTOM])
+    return {SEGMENT_LIMIT_FIELDS[segment]: seconds for segment, seconds in limits.items()}
+
+
+def segment_limits(session: ReviewSession) -> dict[str, int]:
+    """Segment → its time limit in seconds: the session's own once its Stage exists, else its
+    template's (read without creating the Stage, for pages that only show them)."""
+    stage = Stage.objects.filter(session=session).first()
+    if stage is None:
+        stage = Stage(session=session, **segment_limit_defaults(session))
+    return {segment: stage.segment_limit(segment) for segment in SEGMENT_LIMIT_FIELDS}
 
 
 def stage_for(session: ReviewSession) -> Stage:
@@ -20,7 +45,9 @@ def stage_for(session: ReviewSession) -> Stage:
     if stage is not None:
         return stage
     with transaction.atomic():
-        stage, _ = Stage.objects.get_or_create(session=session)
+        stage, _ = Stage.objects.get_or_create(
+            session=session, defaults=segment_limit_defaults(session)
+        )
     return stage
 
 

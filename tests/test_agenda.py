@@ -108,6 +108,69 @@ def test_agenda_generate_annual_defaults_to_three_segments_per_unit(actor):
     assert {i.limit_seconds for i in items} == {240}
 
 
+def test_agenda_generate_gives_each_segment_its_own_limit_and_remembers_them(actor):
+    session = make_session(kind=ReviewSession.Kind.ANNUAL, names=[("城关镇", 1)])
+
+    agenda.agenda_generate(
+        session=session,
+        actor=actor,
+        limits={"work": 600, "responsibility": 240, "integrity": 120},
+    )
+
+    assert [(i.label, i.limit_seconds) for i in AgendaItem.objects.filter(session=session)] == [
+        ("城关镇 述职", 600),
+        ("城关镇 述责", 240),
+        ("城关镇 述廉", 120),
+    ]
+    stage = Stage.objects.get(session=session)
+    assert [stage.segment_limit(s) for s in ("work", "responsibility", "integrity")] == [
+        600,
+        240,
+        120,
+    ]
+    entry = AuditLog.objects.get(action="agenda.generate")
+    assert entry.message == (
+        "生成议程：1 个单位，每个单位 述职限时 10:00、述责限时 04:00、述廉限时 02:00"
+    )
+    assert entry.detail["limits"] == {"work": 600, "responsibility": 240, "integrity": 120}
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        (ReviewSession.Kind.ANNUAL, [480, 300, 180]),
+        (ReviewSession.Kind.MIDYEAR, [600, 300, 180]),
+        (ReviewSession.Kind.CUSTOM, [300, 300, 300]),
+    ],
+)
+def test_agenda_generate_without_limits_uses_the_templates_per_segment(actor, kind, expected):
+    session = make_session(kind=kind, names=[("城关镇", 1)])
+
+    agenda.agenda_generate(
+        session=session, actor=actor, segments=["work", "responsibility", "integrity"]
+    )
+
+    assert [i.limit_seconds for i in AgendaItem.objects.filter(session=session)] == expected
+
+
+def test_agenda_generate_again_uses_the_limits_given_last_time(session, actor):
+    generated(session, actor, limit_seconds=None, limits={"work": 420})
+
+    generated(session, actor, limit_seconds=None)
+
+    assert {i.limit_seconds for i in AgendaItem.objects.filter(session=session)} == {420}
+
+
+def test_agenda_generate_refuses_a_chosen_segment_without_a_limit(session, actor):
+    with pytest.raises(ValidationError) as refused:
+        generated(
+            session, actor, limit_seconds=None, segments=["work", "integrity"], limits={"work": 300}
+        )
+
+    assert refused.value.messages == ["请填写述廉的限时。"]
+    assert AgendaItem.objects.filter(session=session).count() == 0
+
+
 def test_agenda_generate_keeps_segments_in_their_order_whatever_was_passed(session, actor):
     generated(session, actor, segments=["integrity", "work"])
 
@@ -194,7 +257,7 @@ def test_agenda_generate_moves_the_screen_version_and_is_audited(session, actor)
     entry = AuditLog.objects.get(action="agenda.generate")
     assert (entry.actor, entry.message) == (
         actor,
-        "生成议程：4 个单位，每个单位 述职，限时 05:00",
+        "生成议程：4 个单位，每个单位 述职限时 05:00",
     )
 
 

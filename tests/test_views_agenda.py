@@ -152,24 +152,57 @@ def test_agenda_page_for_moderators_lists_items_with_limits(
     assert response.context["total_seconds"] == 3 * 300 + 20 * 90
 
 
-def test_agenda_generate_creates_the_agenda(moderator_client, session):
+def test_agenda_generate_gives_each_segment_its_own_limit_and_remembers_them(
+    moderator_client, session
+):
     response = moderator_client.post(
-        url("agenda_generate"), {"segments": ["work", "integrity"], "limit_seconds": "7:30"}
+        url("agenda_generate"),
+        {
+            "segments": ["work", "integrity"],
+            "work_limit": "7:30",
+            "responsibility_limit": "",
+            "integrity_limit": "3",
+        },
     )
 
     assert (response.status_code, response["Location"]) == (302, url("agenda"))
     assert [(i.label, i.limit_seconds) for i in AgendaItem.objects.filter(session=session)] == [
         ("城关镇 述职", 450),
-        ("城关镇 述廉", 450),
+        ("城关镇 述廉", 180),
         ("东风街道 述职", 450),
-        ("东风街道 述廉", 450),
+        ("东风街道 述廉", 180),
         ("滨河街道 述职", 450),
-        ("滨河街道 述廉", 450),
+        ("滨河街道 述廉", 180),
     ]
+    page = moderator_client.get(url("agenda"))
+    initial = page.context["generate_form"].initial
+    assert (initial["work_limit"], initial["integrity_limit"]) == (450, 180)
+    assert 'name="work_limit" value="07:30"' in page.content.decode()
+
+
+def test_agenda_page_offers_the_templates_limits_per_segment(moderator_client, session):
+    ReviewSession.objects.filter(pk=session.pk).update(kind=ReviewSession.Kind.MIDYEAR)
+
+    html = moderator_client.get(url("agenda")).content.decode()
+
+    # The mid-year template: 述职 10:00, 述责 5:00, 述廉 3:00.
+    assert 'name="work_limit" value="10:00"' in html
+    assert 'name="responsibility_limit" value="05:00"' in html
+    assert 'name="integrity_limit" value="03:00"' in html
+
+
+def test_agenda_generate_needs_a_limit_for_each_chosen_segment(moderator_client, session):
+    response = moderator_client.post(
+        url("agenda_generate"), {"segments": ["work", "integrity"], "work_limit": "8"}
+    )
+
+    assert response.status_code == 422
+    assert response.context["generate_form"].errors == {"integrity_limit": ["请填写述廉的限时。"]}
+    assert AgendaItem.objects.filter(session=session).count() == 0
 
 
 def test_agenda_generate_asks_before_replacing(moderator_client, session, items):
-    data = {"segments": ["responsibility"], "limit_seconds": "4"}
+    data = {"segments": ["responsibility"], "responsibility_limit": "4"}
 
     asked = moderator_client.post(url("agenda_generate"), data)
     done = moderator_client.post(url("agenda_generate"), {**data, "confirmed": "on"})
@@ -195,11 +228,11 @@ def test_agenda_generate_asks_before_replacing(moderator_client, session, items)
 )
 def test_agenda_generate_rejects_a_bad_limit(moderator_client, session, limit, error):
     response = moderator_client.post(
-        url("agenda_generate"), {"segments": ["work"], "limit_seconds": limit}
+        url("agenda_generate"), {"segments": ["work"], "work_limit": limit}
     )
 
     assert response.status_code == 422
-    assert response.context["generate_form"].errors == {"limit_seconds": [error]}
+    assert response.context["generate_form"].errors == {"work_limit": [error]}
     assert AgendaItem.objects.filter(session=session).count() == 0
 
 
@@ -207,7 +240,7 @@ def test_agenda_generate_refused_once_started_is_409(moderator_client, session, 
     agenda.agenda_next(session=session, actor=None)
 
     response = moderator_client.post(
-        url("agenda_generate"), {"segments": ["work"], "limit_seconds": "5", "confirmed": "on"}
+        url("agenda_generate"), {"segments": ["work"], "work_limit": "5", "confirmed": "on"}
     )
 
     assert response.status_code == 409
@@ -440,6 +473,20 @@ def test_console_next_and_finish_ask_first_with_hx_confirm(moderator_client, ses
         'hx-confirm="结束“城关镇 述职”？计时将停止，本项用时定为最终用时，不能再继续或延长。"'
         in html
     )
+
+
+def test_console_timer_shows_the_current_segment_and_its_limit(moderator_client, session):
+    agenda.agenda_generate(
+        session=session,
+        actor=None,
+        segments=["work", "integrity"],
+        limits={"work": 480, "integrity": 180},
+    )
+    agenda.agenda_next(session=session, actor=None)
+
+    html = moderator_client.get(url("console")).content.decode()
+
+    assert '<p class="small muted console-limit">述职 · 限时 08:00</p>' in html
 
 
 def test_console_start_of_the_first_speaker_asks_nothing(moderator_client, session, items):

@@ -275,3 +275,21 @@ def test_screen_in_english(client, session, token):
 
     # Another language is other markup: never a 304 for the Chinese version.
     assert response.status_code == 200
+
+
+def test_screen_speaker_shows_the_segment_and_its_own_limit(client, session, token):
+    session.kind = ReviewSession.Kind.ANNUAL
+    session.save(update_fields=["kind"])
+    agenda.agenda_generate(
+        session=session,
+        actor=None,
+        limits={"work": 480, "responsibility": 300, "integrity": 180},
+    )
+    agenda.agenda_next(session=session, actor=None)  # 城关镇 述职
+    item = agenda.AgendaItem.objects.get(session=session, order=3)  # 城关镇 述廉
+    agenda.item_start(item=item, actor=None)
+    agenda.item_extend(item=item, actor=None, seconds=30)
+
+    html = client.get(state(token)).content.decode()
+
+    assert '<p class="screen-limit">述廉 · 限时 03:00 · 已延长 00:30</p>' in html

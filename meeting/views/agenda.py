@@ -34,7 +34,7 @@ from .. import agenda
 from ..models import AgendaItem, Colour, Question, Stage
 from ..screen import countdown
 from ..selectors import tally
-from ..stage import stage_for
+from ..stage import segment_limits, stage_for
 
 # ---------------------------------------------------------------- forms
 # Kept beside their only views.
@@ -83,9 +83,37 @@ class AgendaGenerateForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": gettext_lazy("请选择述职、述责、述廉中的至少一项。")},
     )
-    limit_seconds = LimitField(label=gettext_lazy("每个环节限时"))
+    # One limit per segment (述职 is longer than 述廉); only the chosen segments need one.
+    work_limit = LimitField(label=gettext_lazy("述职限时"), required=False)
+    responsibility_limit = LimitField(label=gettext_lazy("述责限时"), required=False)
+    integrity_limit = LimitField(label=gettext_lazy("述廉限时"), required=False)
     # Set by the confirmation step: the first post only says what will be replaced.
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    LIMIT_FIELDS = {
+        "work": "work_limit",
+        "responsibility": "responsibility_limit",
+        "integrity": "integrity_limit",
+    }
+
+    def clean(self):
+        cleaned = super().clean()
+        for segment in cleaned.get("segments") or ():
+            name = self.LIMIT_FIELDS[segment]
+            if cleaned.get(name) is None and name not in self.errors:
+                self.add_error(
+                    name,
+                    _("请填写%(segment)s的限时。") % {"segment": AgendaItem.Segment(segment).label},
+                )
+        return cleaned
+
+    @property
+    def limits(self) -> dict[str, int]:
+        return {
+            segment: self.cleaned_data[name]
+            for segment, name in self.LIMIT_FIELDS.items()
+            if segment in self.cleaned_data["segments"]
+        }
 
 
 class AgendaItemForm(forms.Form):
@@ -167,7 +195,10 @@ def _agenda_page(
             or AgendaGenerateForm(
                 initial={
                     "segments": list(agenda.default_segments(session)),
-                    "limit_seconds": 300,
+                    **{
+                        AgendaGenerateForm.LIMIT_FIELDS[segment]: seconds
+                        for segment, seconds in segment_limits(session).items()
+                    },
                 }
             ),
             add_form=add_form or AgendaItemForm(prefix="add", initial={"limit_seconds": 300}),
@@ -202,7 +233,7 @@ def agenda_generate(request, slug):
             session=session,
             actor=request.user,
             segments=form.cleaned_data["segments"],
-            limit_seconds=form.cleaned_data["limit_seconds"],
+            limits=form.limits,
         )
     except ValidationError as exc:
         form_error(form, exc)

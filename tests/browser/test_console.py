@@ -176,7 +176,9 @@ def test_console_fits_a_tablet_and_a_laptop(moderator_page, open_page, session):
     moderator_page.goto("/sessions/2026-mid/console/")
     moderator_page.get_by_role("button", name="开始", exact=True).first.click()
     moderator_page.get_by_role("button", name="延长1分钟").click()
-    expect(moderator_page.locator(".console-limit")).to_have_text("限时 01:01 · 已延长 01:00")
+    expect(moderator_page.locator(".console-limit")).to_have_text(
+        "述职 · 限时 01:01 · 已延长 01:00"
+    )
     expect(moderator_page.locator("#console-current-title")).to_have_text("城关镇 述职")
     assert moderator_page.evaluate(NO_SIDEWAYS_SCROLL)
     shot(moderator_page, "console-1024")
