@@ -214,6 +214,11 @@ def parse_projects_workbook(fileobj, *, unit_names: Collection[str]) -> list[Pro
 def find_sheet(book, name: str):
     """(the worksheet called ``name``, None), or (None, the sentence saying why there is none:
     no such sheet, or a chart sheet, which holds no cells though its name says data)."""
+    if hasattr(book, "find"):
+        # core/spreadsheet.py's Book: names compared normalised, a .csv's one sheet stands for
+        # any name, and missing() tells a chart sheet from an absent one.
+        worksheet = book.find(name)
+        return (worksheet, None) if worksheet is not None else (None, book.missing(name))
     if name in book.sheetnames:
         worksheet = book[name]
         if hasattr(worksheet, "rows"):
@@ -221,9 +226,6 @@ def find_sheet(book, name: str):
         return None, _(
             "这是一张图表工作表，没有数据：请把数据放在名为“%(sheet)s”的普通工作表中。"
         ) % {"sheet": name}
-    missing = getattr(book, "missing", None)  # a reader that tells a chart sheet apart itself
-    if missing is not None:
-        return None, missing(name)
     return None, _("缺少此工作表（工作簿中现有：%(names)s）。") % {
         "names": "、".join(book.sheetnames)
     }
@@ -317,6 +319,7 @@ class _Parser:
     def _projects(self) -> tuple[list[ProjectRow], set[str] | None]:
         """The valid rows, and every valid code (None when a code cell is itself wrong: every
         milestone of that project would then look orphaned and bury the real problem)."""
+        before_table = len(self.problems)
         table = self._table(
             SHEET_PROJECTS,
             required=PROJECT_COLUMNS,
@@ -325,11 +328,13 @@ class _Parser:
         )
         if table is None:
             return [], None
-        if not table.rows:
+        if not table.rows and len(self.problems) == before_table:
             self.problem(_("没有任何项目：请从第二行起每行填写一个项目。"), SHEET_PROJECTS)
         projects: list[ProjectRow] = []
         seen: dict[str, int] = {}
-        codes_ok = True
+        # A reader may leave out a row it refused (an error value) after saying so: its code
+        # is then unknown too.
+        codes_ok = len(self.problems) == before_table
         for row, cells in table.rows:
             before = len(self.problems)
             self._error_values(table, row, cells)

@@ -155,7 +155,7 @@ class _ScoresParser:
         table = self._table()
         if table is None:
             raise WorkbookError(self.problems)
-        if not table.rows:
+        if not table.rows and not self.problems:  # not when every row was refused already
             self.problem(_("没有任何单位：请从第二行起每行填写一个单位。"), SHEET_SCORES)
         seen: dict[str, int] = {}
         rows = []
