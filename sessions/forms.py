@@ -261,15 +261,27 @@ class CriterionForm(forms.Form):
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What the importers read (core/spreadsheet.py tells the format by content; the name only
+# keeps a PDF or a photo from being uploaded by mistake). docs/workbooks.md lists them.
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+WORKBOOK_ACCEPT = ",".join(
+    (
+        *WORKBOOK_EXTENSIONS,
+        XLSX_TYPE,
+        "application/vnd.ms-excel",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "text/csv",
+    )
+)
 
 
 class WorkbookUploadForm(forms.Form):
-    """One .xlsx upload (session import, paper ballots, 其他考核): the type and size checked
-    before the workbook is opened."""
+    """One workbook upload (session import, paper ballots, 其他考核, key projects): the type
+    and size checked before the workbook is opened."""
 
     file = forms.FileField(
-        label=_("Excel 工作簿（.xlsx）"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
+        label=_("表格文件（.xlsx、.xls、.csv）"),
+        widget=forms.ClearableFileInput(attrs={"accept": WORKBOOK_ACCEPT}),
     )
 
     def max_bytes(self) -> int:
@@ -277,10 +289,11 @@ class WorkbookUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
+        if not upload.name.lower().endswith(WORKBOOK_EXTENSIONS):
             raise forms.ValidationError(
                 gettext(
-                    "只能导入 .xlsx 格式的 Excel 工作簿；.xls 或 .csv 请先在 Excel 中另存为 .xlsx。"
+                    "只能导入表格文件：Excel 工作簿（.xlsx、.xls）、OpenDocument 表格（.ods）"
+                    "或 CSV 文本（.csv）。"
                 )
             )
         limit = self.max_bytes()

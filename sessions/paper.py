@@ -32,15 +32,19 @@ from .workbook import (
     COL_GROUP,
     COL_UNIT,
     FORMULA_STARTS,
+    HEADER_SEARCH_ROWS,
     MAX_ROWS,
     NAME_MAX,
     NOTE_COLUMNS,
     SHEET_HELP,
     Problem,
     WorkbookError,
+    _looks_like_title,
     _Parser,
+    error_value_problem,
     is_blank,
     is_formula,
+    normalise_header,
     open_workbook,
 )
 
@@ -197,6 +201,9 @@ class _BallotParser(_Parser):
     def __init__(self, book, *, session: ReviewSession):
         super().__init__(book, require_meta=False)
         self.participants = [p.unit.name for p in session.participants.select_related("unit")]
+        # A header is matched to a participant as normalised text (core/spreadsheet.py):
+        # 区委办公室（区档案馆） in the sheet is the unit stored as 区委办公室(区档案馆).
+        self.participant_by_header = {normalise_header(n): n for n in self.participants}
         self.group_names = list(session.rater_groups.values_list("name", flat=True))
         self.unit_names = set(session.units.values_list("name", flat=True))
         self.taken = set(
@@ -213,17 +220,41 @@ class _BallotParser(_Parser):
                 SHEET_BALLOTS,
             )
             raise WorkbookError(self.problems)
-        header_row, header_cells = rows[0]
+        # Title and note rows above the header are skipped: the header is the first row with 票号.
+        start = next(
+            (
+                index
+                for index, (_row, cells) in enumerate(rows[:HEADER_SEARCH_ROWS])
+                if any(
+                    not is_blank(c) and normalise_header(_cell_text(c.value)) == COL_NUMBER
+                    for c in cells
+                )
+            ),
+            None,
+        )
+        if start is None and _looks_like_title(rows[0][1]) and len(rows) > 1:
+            text = next(_cell_text(c.value) for c in rows[0][1] if not is_blank(c))
+            self.problem(
+                _(
+                    "第 %(row)s 行像标题（“%(text)s”），但其下没有找到表头行：表头应为票号、"
+                    "评议组、所在单位和各述职单位的名称。"
+                )
+                % {"row": rows[0][0], "text": text},
+                SHEET_BALLOTS,
+            )
+            raise WorkbookError(self.problems)
+        start = start or 0
+        header_row, header_cells = rows[start]
         columns = self._header(header_row, header_cells)
         if columns is None:
             raise WorkbookError(self.problems)
-        if len(rows) == 1:
+        if len(rows) == start + 1:
             self.problem(
                 _("没有任何评议票：请从第二行起每行填写一张评议票。"), SHEET_BALLOTS, header_row
             )
         seen: dict[str, int] = {}
         ballots = []
-        for row, cells in rows[1:]:
+        for row, cells in rows[start + 1 :]:
             ballot = self._ballot(row, cells, columns, seen)
             if ballot is not None:
                 ballots.append(ballot)
@@ -234,7 +265,7 @@ class _BallotParser(_Parser):
     def _header(self, row: int, cells) -> dict[str, int] | None:
         """Header text → column index, or None when the header is wrong."""
         before = len(self.problems)
-        known = {*FIXED_COLUMNS, *self.participants, *NOTE_COLUMNS}
+        known = {*FIXED_COLUMNS, *NOTE_COLUMNS}
         columns: dict[str, int] = {}
         for index, cell in enumerate(cells):
             if is_blank(cell):
@@ -244,10 +275,11 @@ class _BallotParser(_Parser):
                     _("表头不能是公式。"), SHEET_BALLOTS, row, get_column_letter(index + 1)
                 )
                 continue
-            title = _cell_text(cell.value)
+            title = normalise_header(_cell_text(cell.value))
+            title = self.participant_by_header.get(title, title)
             if title in columns:
                 self.problem(_("表头重复。"), SHEET_BALLOTS, row, title)
-            elif title not in known:
+            elif title not in known and title not in self.participant_by_header.values():
                 self.problem(
                     _("不是本评议会的述职单位；表头应为票号、评议组、所在单位和各述职单位的名称。"),
                     SHEET_BALLOTS,
@@ -304,6 +336,9 @@ class _BallotParser(_Parser):
                 continue  # no answer: not a vote (section 4.1)
             if is_formula(grade_cell):
                 self.problem(_("不能是公式，请直接填写内容。"), SHEET_BALLOTS, row, name)
+                continue
+            if grade_cell.error:
+                self.problem(error_value_problem(grade_cell), SHEET_BALLOTS, row, name)
                 continue
             text = _cell_text(grade_cell.value)
             grade = GRADE_TEXT.get("".join(text.split()))

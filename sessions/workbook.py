@@ -4,6 +4,10 @@ blank template staff download.
 Parsing never writes anything. It reads the whole file and collects every problem it finds,
 each naming its sheet, row and column, so that staff can fix a workbook in one pass; the import
 services (sessions/imports.py) only ever see a workbook that parsed cleanly.
+
+Files are read by core/spreadsheet.py (.xlsx, .xls, .ods, .csv; text normalised to NFKC);
+``open_workbook``, ``read_table`` and the cell tests here are what every workbook import uses
+(docs/workbooks.md).
 """
 
 from __future__ import annotations
@@ -11,21 +15,46 @@ from __future__ import annotations
 import datetime
 import io
 import re
-import warnings
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+from core.spreadsheet import (
+    FORMULA_STARTS,
+    INPUT_FORMULA_STARTS,
+    MAX_UNCOMPRESSED_BYTES,
+    Book,
+    Cell,
+    Sheet,
+    SpreadsheetError,
+    date_from,
+    display,
+    invisible_differences,
+    is_blank,
+    is_formula,
+    normalise_header,
+    number_from_text,
+    open_book,
+)
 
 from .models import ReviewSession
+
+__all__ = [
+    "FORMULA_STARTS",
+    "MAX_UNCOMPRESSED_BYTES",
+    "Book",
+    "Cell",
+    "Sheet",
+    "is_blank",
+    "is_formula",
+]
 
 SHEET_META = "会议"
 SHEET_UNITS = "单位"
@@ -39,9 +68,17 @@ META_KEYS = (META_TITLE, META_YEAR, META_DATE, META_VENUE, META_KIND)
 COL_NAME, COL_CATEGORY = "名称", "类别"
 COL_WEIGHT, COL_MIN_SAMPLE = "权重", "最少有效票数"
 COL_GROUP, COL_UNIT, COL_COUNT, COL_HOLDER = "评议组", "所在单位", "人数", "姓名"
-# Columns staff may add for their own notes; anything else unknown is reported, because a
-# misspelt header (say 最少有效票) would otherwise be silently ignored.
-NOTE_COLUMNS = ("备注", "说明")
+COL_SPEAKING_ORDER = "发言顺序"
+# Columns staff may add for their own notes, and the row numbers offices put first; anything
+# else unknown is reported, because a misspelt header (say 最少有效票) would otherwise be
+# silently ignored.
+NOTE_COLUMNS = ("备注", "说明", "序号")
+# Headers written with the unit in brackets mean the same column: 权重（%） is 权重.
+HEADER_ALIASES = {"权重(%)": COL_WEIGHT, "权重%": COL_WEIGHT}
+# A row under the rater groups adding them up is not a group.
+TOTAL_NAMES = ("合计", "总计", "小计", "合计:", "总计:")
+# The header is looked for in this many rows from the top (title and note rows above it).
+HEADER_SEARCH_ROWS = 10
 
 KINDS = {
     "年度": ReviewSession.Kind.ANNUAL,
@@ -60,13 +97,8 @@ MIN_SAMPLE_MAX = 1000
 WEIGHT_MAX = Decimal("9999.99")  # RaterGroup.weight: max_digits 6, decimal places 2
 MAX_ROWS = 5000  # per sheet; far above any real session, low enough to keep parsing cheap
 MAX_CREDENTIALS = 10000  # per workbook
-# A zip of a few MB can expand to gigabytes; refuse before openpyxl inflates it in memory.
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 
-# Text a spreadsheet would run as a formula when the cell is exported again (pretix's rule).
-FORMULA_STARTS = ("=", "+", "-", "@")
-DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
-YEAR_TEXT = re.compile(r"(\d{4})年?")
+YEAR_TEXT = re.compile(r"(\d{4})\s*年?度?")
 
 
 # ---------------------------------------------------------------- results
@@ -86,6 +118,7 @@ class UnitRow:
     name: str
     category: str
     row: int = 0  # the row in sheet 单位, for messages from the import services
+    speaking_order: int | None = None  # column 发言顺序, when the workbook gives it
 
 
 @dataclass(frozen=True)
@@ -164,14 +197,26 @@ def parse_session_workbook(fileobj, *, require_meta: bool = True) -> SessionWork
     into an existing session) the 会议 sheet is not read and ``meta`` is None."""
     book = open_workbook(fileobj)
     try:
+        if book.single_sheet:
+            raise WorkbookError(
+                [
+                    Problem(
+                        _(
+                            "CSV 文件只有一张表，评议会工作簿需要“会议”“单位”“评议组”等多张"
+                            "工作表：请使用 .xlsx 或 .xls 工作簿（可下载模板）。"
+                        )
+                    )
+                ]
+            )
         return _Parser(book, require_meta=require_meta).parse()
     finally:
         book.close()
 
 
-def open_workbook(fileobj, *, max_bytes: int | None = None):
-    """The workbook, or WorkbookError: bigger than ``max_bytes`` (default UPLOAD_MAX_BYTES),
-    not an .xlsx, or a zip that inflates too far. Every workbook upload opens through here."""
+def open_workbook(fileobj, *, max_bytes: int | None = None) -> Book:
+    """The workbook, or WorkbookError saying why not: bigger than ``max_bytes`` (default
+    UPLOAD_MAX_BYTES), not a spreadsheet, encrypted, a legacy file that cannot be read, or a
+    zip that inflates too far (core/spreadsheet.py). Every workbook upload opens through here."""
     max_bytes = settings.UPLOAD_MAX_BYTES if max_bytes is None else max_bytes
     size = _size(fileobj)
     if size > max_bytes:
@@ -183,29 +228,10 @@ def open_workbook(fileobj, *, max_bytes: int | None = None):
                 )
             ]
         )
-    not_xlsx = WorkbookError(
-        [
-            Problem(
-                _("文件不是有效的 Excel 工作簿（.xlsx），可能已损坏，或是 .xls、.csv 等其他格式。")
-            )
-        ]
-    )
     try:
-        fileobj.seek(0)
-        with zipfile.ZipFile(fileobj) as archive:
-            inflated = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise not_xlsx from None
-    if inflated > MAX_UNCOMPRESSED_BYTES:
-        raise WorkbookError([Problem(_("工作簿解压后过大，请删除无关的工作表或图片后再导入。"))])
-    fileobj.seek(0)
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about styles and extensions it ignores; none of them matter here.
-            warnings.simplefilter("ignore", UserWarning)
-            return load_workbook(fileobj, data_only=False)
-    except Exception:  # openpyxl raises many different exceptions on a damaged file
-        raise not_xlsx from None
+        return open_book(fileobj)
+    except SpreadsheetError as exc:
+        raise WorkbookError([Problem(str(exc))]) from None
 
 
 def _size(fileobj) -> int:
@@ -216,18 +242,6 @@ def _size(fileobj) -> int:
     size = fileobj.tell()
     fileobj.seek(0)
     return size
-
-
-def is_blank(cell) -> bool:
-    return (
-        cell is None
-        or cell.value is None
-        or (isinstance(cell.value, str) and not cell.value.strip())
-    )
-
-
-def is_formula(cell) -> bool:
-    return cell.data_type == "f" or isinstance(cell.value, ArrayFormula | DataTableFormula)
 
 
 def _whole_number(value) -> int | None:
@@ -243,6 +257,10 @@ def _whole_number(value) -> int | None:
     return None
 
 
+def error_value_problem(cell: Cell) -> str:
+    return _("“%(value)s”是表格的错误值，请改为要导入的内容。") % {"value": cell.value}
+
+
 @dataclass
 class Table:
     """A sheet with a header row: ``columns`` maps header text to its column index."""
@@ -250,6 +268,7 @@ class Table:
     sheet: str
     columns: dict[str, int]
     rows: list[tuple[int, tuple]]  # (row number, cells), blank rows left out
+    header_row: int = 1
 
     def cell(self, cells: tuple, column: str):
         index = self.columns.get(column)
@@ -258,13 +277,22 @@ class Table:
         return cells[index]
 
 
-def nonblank_rows(worksheet) -> list[tuple[int, tuple]]:
+def nonblank_rows(worksheet: Sheet) -> list[tuple[int, tuple]]:
     """The rows of ``worksheet`` that hold anything, as (row number, cells)."""
+    return list(worksheet.rows)
+
+
+def _header_titles(cells, header_key: Callable[[str], str]) -> list[tuple[int, str]]:
     return [
-        (cells[0].row, cells)
-        for cells in worksheet.iter_rows()
-        if cells and not all(is_blank(c) for c in cells)
+        (index, header_key(normalise_header(str(cell.value))))
+        for index, cell in enumerate(cells)
+        if not is_blank(cell) and not is_formula(cell) and not cell.error
     ]
+
+
+def _looks_like_title(cells) -> bool:
+    """One filled cell (often merged across the table): a title, not a header."""
+    return sum(1 for cell in cells if not is_blank(cell)) == 1
 
 
 def read_table(
@@ -276,25 +304,48 @@ def read_table(
     problem: Callable[..., None],
     header_key: Callable[[str], str] = str.strip,
 ) -> Table | None:
-    """The sheet's first row as its header, the rest as data: a Table, or None after telling
+    """The sheet's header row and the rows under it as data: a Table, or None after telling
     ``problem(text, sheet, row)`` every header problem (empty sheet, a header twice, an unknown
-    one, a required one missing). ``header_key`` turns a header cell's text into the column's
-    name (e.g. to accept 实际进度（%） for 实际进度(%)). Every workbook import reads its sheets
-    through here, so they all answer a wrong header alike."""
+    one, a required one missing). The header is the first row holding every required header;
+    title and note rows above it are skipped. Header text is compared normalised (NFKC, no
+    spaces or line breaks) and then through ``header_key`` (e.g. to accept 实际进度（%） for
+    实际进度(%)). Every workbook import reads its sheets through here, so they all answer a wrong header
+    alike."""
     expected = "、".join((*required, *optional))
     if not rows:
         problem(
             _("工作表是空的：请在第一行填写表头（%(columns)s）。") % {"columns": expected}, sheet
         )
         return None
-    header_row, header_cells = rows[0]
-    columns: dict[str, int] = {}
     known = (*required, *optional, *NOTE_COLUMNS)
+    # The first row holding every required header; failing that, the one holding most known
+    # headers, so that a missing one is reported against the header the sheet has.
+    start, best = 0, -1
+    for index, (_row, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        titles = {title for _index, title in _header_titles(cells, header_key)}
+        if all(title in titles for title in required):
+            start = index
+            break
+        matches = len(titles.intersection(known))
+        if matches > best:
+            start, best = index, matches
+    else:
+        first_row, first_cells = rows[0]
+        if best == 0 and _looks_like_title(first_cells) and len(rows) > 1:
+            text = next(str(c.value) for c in first_cells if not is_blank(c))
+            problem(
+                _(
+                    "第 %(row)s 行像标题（“%(text)s”），但其下没有找到表头行：表头应包含"
+                    "%(columns)s。"
+                )
+                % {"row": first_row, "text": text, "columns": "、".join(required)},
+                sheet,
+            )
+            return None
+    header_row, header_cells = rows[start]
+    columns: dict[str, int] = {}
     ok = True
-    for index, cell in enumerate(header_cells):
-        if is_blank(cell):
-            continue
-        title = header_key(str(cell.value))
+    for index, title in _header_titles(header_cells, header_key):
         if title in columns:
             problem(_("表头“%(title)s”重复。") % {"title": title}, sheet, header_row)
             ok = False
@@ -310,12 +361,14 @@ def read_table(
     for title in required:
         if title not in columns:
             problem(
-                _("缺少表头“%(title)s”（表头应为第一行：%(columns)s）。")
+                _("缺少表头“%(title)s”（表头行应为：%(columns)s）。")
                 % {"title": title, "columns": expected},
                 sheet,
             )
             ok = False
-    return Table(sheet=sheet, columns=columns, rows=rows[1:]) if ok else None
+    if not ok:
+        return None
+    return Table(sheet=sheet, columns=columns, rows=rows[start + 1 :], header_row=header_row)
 
 
 class _Parser:
@@ -344,19 +397,18 @@ class _Parser:
     # ------------------------------------------------------------ sheets
 
     def _rows(self, sheet: str, *, required: bool):
-        """The non-blank rows of ``sheet`` as (row number, cells), or None if it is missing."""
-        if sheet not in self.book.sheetnames:
+        """The non-blank rows of ``sheet`` as (row number, cells), or None if it is missing.
+        Sheet names are compared normalised (“ 单位 ” is 单位); a chart sheet is no sheet."""
+        worksheet = self.book.find(sheet)
+        if worksheet is None:
             if required:
-                self.problem(
-                    _("缺少此工作表（工作簿中现有：%(names)s）。")
-                    % {"names": "、".join(self.book.sheetnames)},
-                    sheet,
-                )
+                self.problem(self.book.missing(sheet), sheet)
             return None
-        worksheet = self.book[sheet]
+        # Rows that hold data: formatting a whole sheet down to row 1048576 costs nothing.
         if worksheet.max_row > MAX_ROWS:
             self.problem(
-                _("超过 %(max)s 行，请删除多余的行或分批导入。") % {"max": MAX_ROWS}, sheet
+                _("有内容的行超过 %(max)s 行，请删除多余的行或分批导入。") % {"max": MAX_ROWS},
+                sheet,
             )
             return None
         return nonblank_rows(worksheet)
@@ -371,7 +423,29 @@ class _Parser:
             required=required_columns,
             optional=optional_columns,
             problem=self.problem,
+            header_key=lambda title: HEADER_ALIASES.get(title, title),
         )
+
+    def _refused(self, cell, sheet: str, row: int, column: str) -> bool:
+        """Report a formula or an error value (#N/A, #REF!…) where a value is wanted."""
+        if is_formula(cell):
+            self.problem(_("不能是公式，请直接填写内容。"), sheet, row, column)
+            return True
+        if getattr(cell, "error", ""):
+            self.problem(error_value_problem(cell), sheet, row, column)
+            return True
+        return False
+
+    def _duplicate(self, text: str, sheet: str, row: int, column: str, first_raw, cell) -> None:
+        """Report a name listed twice; when the two differ only invisibly (bracket width,
+        zero-width characters, spaces), say so: the person sees two different names."""
+        raw = getattr(cell, "raw", None)
+        hint = ""
+        if isinstance(raw, str) and isinstance(first_raw, str) and raw != first_raw:
+            hint = _("两处写法只差在%(kinds)s，导入时视为同一名称。") % {
+                "kinds": "、".join(invisible_differences(first_raw, raw))
+            }
+        self.problem(text + hint, sheet, row, column)
 
     def _meta(self) -> SessionMeta | None:
         before = len(self.problems)
@@ -379,9 +453,22 @@ class _Parser:
         if rows is None:
             return None
         cells: dict[str, tuple[int, object]] = {}
+        if rows and _looks_like_title(rows[0][1]) and not is_blank(rows[0][1][0]):
+            first = normalise_header(str(rows[0][1][0].value))
+            if first not in META_KEYS:
+                rows = rows[1:]  # a title such as “会议信息” above the items
         for row, row_cells in rows:
             key_cell = row_cells[0]
             value_cell = row_cells[1] if len(row_cells) > 1 else None
+            if (
+                key_cell is not None
+                and key_cell.error
+                or value_cell is not None
+                and value_cell.error
+            ):
+                bad = key_cell if key_cell is not None and key_cell.error else value_cell
+                self.problem(error_value_problem(bad), SHEET_META, row, bad.coordinate[:1])
+                continue
             if is_blank(key_cell):
                 self.problem(
                     _("第一列应填写项目名称（%(keys)s）。") % {"keys": "、".join(META_KEYS)},
@@ -390,7 +477,7 @@ class _Parser:
                     "A",
                 )
                 continue
-            key = str(key_cell.value).strip()
+            key = normalise_header(str(key_cell.value))
             if key not in META_KEYS:
                 self.problem(
                     _("未知的项目“%(key)s”；可填写：%(keys)s。")
@@ -441,21 +528,18 @@ class _Parser:
         if entry is None or is_blank(entry[1]):
             return None
         row, cell = entry
-        if is_formula(cell):
-            self.problem(_("不能是公式，请直接填写内容。"), SHEET_META, row, META_DATE)
+        if self._refused(cell, SHEET_META, row, META_DATE):
             return None
         value = cell.value
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        if isinstance(value, str) and DATE_TEXT.fullmatch(value.strip()):
-            try:
-                return datetime.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
+        date = date_from(value)
+        if date is not None:
+            return date
         self.problem(
-            _("“%(value)s”不是有效日期，请填写日期或 YYYY-MM-DD 格式的文字。") % {"value": value},
+            _(
+                "“%(value)s”不是有效日期，请填写日期，或 2025-12-20、2025/12/20、2025.12.20、"
+                "2025年12月20日 格式的文字。"
+            )
+            % {"value": display(value)},
             SHEET_META,
             row,
             META_DATE,
@@ -480,8 +564,7 @@ class _Parser:
                 return date.year
             return timezone.localdate().year
         row, cell = entry
-        if is_formula(cell):
-            self.problem(_("不能是公式，请直接填写内容。"), SHEET_META, row, META_YEAR)
+        if self._refused(cell, SHEET_META, row, META_YEAR):
             return None
         value = cell.value
         match = YEAR_TEXT.fullmatch(value.strip()) if isinstance(value, str) else None
@@ -489,7 +572,7 @@ class _Parser:
         if year is None or not YEAR_MIN <= year <= YEAR_MAX:
             self.problem(
                 _("“%(value)s”不是有效年度，请填写 %(min)s 到 %(max)s 之间的四位数年份。")
-                % {"value": value, "min": YEAR_MIN, "max": YEAR_MAX},
+                % {"value": display(value), "min": YEAR_MIN, "max": YEAR_MAX},
                 SHEET_META,
                 row,
                 META_YEAR,
@@ -498,33 +581,88 @@ class _Parser:
         return year
 
     def _units(self) -> list[UnitRow] | None:
-        table = self._table(SHEET_UNITS, required_columns=(COL_NAME, COL_CATEGORY))
+        table = self._table(
+            SHEET_UNITS,
+            required_columns=(COL_NAME, COL_CATEGORY),
+            optional_columns=(COL_SPEAKING_ORDER,),
+        )
         if table is None:
             return None
         units: list[UnitRow] = []
-        seen: dict[str, int] = {}
+        seen: dict[str, tuple[int, object]] = {}
         names_ok = True
+        orders: dict[int, int] = {}  # speaking order -> first row
         for row, cells in table.rows:
             before = len(self.problems)
             name = self._name(table, row, cells, COL_NAME)
             names_ok = names_ok and name is not None
             category = self._name(table, row, cells, COL_CATEGORY)
+            order = self._speaking_order(table, row, cells, orders)
             if name in seen:
-                self.problem(
+                self._duplicate(
                     _("单位“%(name)s”重复（第 %(first)s 行已列出）。")
-                    % {"name": name, "first": seen[name]},
+                    % {"name": name, "first": seen[name][0]},
                     SHEET_UNITS,
                     row,
                     COL_NAME,
+                    seen[name][1],
+                    table.cell(cells, COL_NAME),
                 )
             elif name is not None:
-                seen[name] = row
+                seen[name] = (row, table.cell(cells, COL_NAME).raw)
             if len(self.problems) == before:
-                units.append(UnitRow(name=name, category=category, row=row))
+                units.append(UnitRow(name=name, category=category, row=row, speaking_order=order))
         if self.require_meta and not table.rows:
             self.problem(_("没有任何单位：请从第二行起每行填写一个单位。"), SHEET_UNITS)
+        if COL_SPEAKING_ORDER in table.columns and orders:
+            # Given at all, it is the whole order: 1 to n, one place for each unit.
+            n = len(table.rows)
+            for row, cells in table.rows:
+                if is_blank(table.cell(cells, COL_SPEAKING_ORDER)):
+                    self.problem(
+                        _("填写了发言顺序时每个单位都要填写（1 到 %(n)s）。") % {"n": n},
+                        SHEET_UNITS,
+                        row,
+                        COL_SPEAKING_ORDER,
+                    )
+            for order, row in orders.items():
+                if order > n:
+                    self.problem(
+                        _("发言顺序 %(order)s 超出单位数：应为 1 到 %(n)s。")
+                        % {"order": order, "n": n},
+                        SHEET_UNITS,
+                        row,
+                        COL_SPEAKING_ORDER,
+                    )
         self.unit_names = set(seen) if names_ok else None
         return units
+
+    def _speaking_order(self, table: Table, row: int, cells, orders: dict[int, int]):
+        cell = table.cell(cells, COL_SPEAKING_ORDER)
+        if is_blank(cell):
+            return None
+        if self._refused(cell, SHEET_UNITS, row, COL_SPEAKING_ORDER):
+            return None
+        number = _whole_number(cell.value)
+        if number is None or number < 1:
+            self.problem(
+                _("“%(value)s”不是发言顺序：请填写从 1 开始的整数。") % {"value": cell.value},
+                SHEET_UNITS,
+                row,
+                COL_SPEAKING_ORDER,
+            )
+            return None
+        if number in orders:
+            self.problem(
+                _("发言顺序 %(order)s 重复（第 %(first)s 行已使用）。")
+                % {"order": number, "first": orders[number]},
+                SHEET_UNITS,
+                row,
+                COL_SPEAKING_ORDER,
+            )
+            return None
+        orders[number] = row
+        return number
 
     def _groups(self) -> list[GroupRow] | None:
         table = self._table(
@@ -535,40 +673,84 @@ class _Parser:
         if table is None:
             return None
         groups: list[GroupRow] = []
-        seen: dict[str, int] = {}
+        seen: dict[str, tuple[int, object]] = {}
         names_ok = True
+        total: tuple[int, Decimal | None] | None = None
         for row, cells in table.rows:
             before = len(self.problems)
+            name_cell = table.cell(cells, COL_NAME)
+            if (
+                total is None
+                and isinstance(getattr(name_cell, "value", None), str)
+                and normalise_header(name_cell.value) in TOTAL_NAMES
+            ):
+                # 合计 | 100 under the groups adds them up; it is not a group.
+                weight_cell = table.cell(cells, COL_WEIGHT)
+                weight = None if is_blank(weight_cell) else self._weight(row, weight_cell)
+                total = (row, weight)
+                continue
             name = self._name(table, row, cells, COL_NAME)
             names_ok = names_ok and name is not None
             weight = self._weight(row, table.cell(cells, COL_WEIGHT))
             min_sample = self._min_sample(row, table.cell(cells, COL_MIN_SAMPLE))
             if name in seen:
-                self.problem(
+                self._duplicate(
                     _("评议组“%(name)s”重复（第 %(first)s 行已列出）。")
-                    % {"name": name, "first": seen[name]},
+                    % {"name": name, "first": seen[name][0]},
                     SHEET_GROUPS,
                     row,
                     COL_NAME,
+                    seen[name][1],
+                    name_cell,
                 )
             elif name is not None:
-                seen[name] = row
+                seen[name] = (row, name_cell.raw)
             if len(self.problems) == before:
                 groups.append(GroupRow(name=name, weight=weight, min_sample=min_sample, row=row))
-        if self.require_meta and not table.rows:
+        fractions = [g for g in groups if 0 < g.weight < 1]
+        if fractions and any(g.weight >= 1 for g in groups):
+            # A percent-formatted 20 % is stored as 0.2; .xls and .ods do not say the cell is
+            # formatted so (core/spreadsheet.py), and 0.2 beside 40 is never what was meant.
+            for g in fractions:
+                self.problem(
+                    _(
+                        "权重 %(weight)s 小于 1，其他评议组的权重却有 %(other)s：若这里是百分比"
+                        "格式的 %(percent)s%%，请直接填写 %(percent)s。"
+                    )
+                    % {
+                        "weight": f"{g.weight.normalize():f}",
+                        "other": f"{max(x.weight for x in groups).normalize():f}",
+                        "percent": f"{(g.weight * 100).normalize():f}",
+                    },
+                    SHEET_GROUPS,
+                    g.row,
+                    COL_WEIGHT,
+                )
+        if total is not None and total[1] is not None and not self.problems:
+            added = sum((g.weight for g in groups), Decimal("0"))
+            if added != total[1]:
+                self.problem(
+                    _("合计 %(total)s 与上面各组权重之和 %(sum)s 不一致：是否漏了一个评议组？")
+                    % {"total": f"{total[1].normalize():f}", "sum": f"{added.normalize():f}"},
+                    SHEET_GROUPS,
+                    total[0],
+                    COL_WEIGHT,
+                )
+        if self.require_meta and not groups and not table.rows:
             self.problem(_("没有任何评议组：请从第二行起每行填写一个评议组。"), SHEET_GROUPS)
         self.group_names = set(seen) if names_ok else None
         return groups
 
     def _raters(self) -> list[RaterRow]:
-        if SHEET_RATERS not in self.book.sheetnames:
-            return []
+        worksheet = self.book.find(SHEET_RATERS)
+        if worksheet is None or not worksheet.rows:
+            return []  # optional: no sheet, or an empty one, means no raters
         table = self._table(
             SHEET_RATERS,
             required_columns=(COL_GROUP, COL_UNIT),
             optional_columns=(COL_COUNT, COL_HOLDER),
         )
-        if table is None:
+        if table is None or not table.rows:
             return []
         if COL_COUNT not in table.columns and COL_HOLDER not in table.columns:
             self.problem(
@@ -644,17 +826,19 @@ class _Parser:
             if required:
                 self.problem(_("不能为空。"), sheet, row, column)
             return None
-        if is_formula(cell):
-            self.problem(_("不能是公式，请直接填写内容。"), sheet, row, column)
+        if self._refused(cell, sheet, row, column):
+            return None
+        if getattr(cell, "error", ""):
+            self.problem(error_value_problem(cell), sheet, row, column)
             return None
         value = cell.value
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         text = str(value).strip()
-        if text.startswith(FORMULA_STARTS):
-            self.problem(
-                _("不能以“=”“+”“-”“@”开头（表格软件会把它当作公式）。"), sheet, row, column
-            )
+        # A spreadsheet runs text starting with = or @; “-1分：迟报材料” is only text, and
+        # exports write it back as text (core.spreadsheet.put).
+        if text.startswith(INPUT_FORMULA_STARTS):
+            self.problem(_("不能以“=”或“@”开头（表格软件会把它当作公式）。"), sheet, row, column)
             return None
         if "<" in text or ">" in text:
             self.problem(_("不能包含“<”或“>”。"), sheet, row, column)
@@ -674,18 +858,18 @@ class _Parser:
         if cell is None or is_blank(cell):
             self.problem(_("不能为空。"), SHEET_GROUPS, row, COL_WEIGHT)
             return None
-        if is_formula(cell):
-            self.problem(_("不能是公式，请直接填写内容。"), SHEET_GROUPS, row, COL_WEIGHT)
+        if self._refused(cell, SHEET_GROUPS, row, COL_WEIGHT):
             return None
         value = cell.value
         weight = None
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
             weight = Decimal(str(value))
+            if cell.percent:
+                # 20 % typed into a percent-formatted cell is stored 0.2; beside 40, 20, 20
+                # typed as plain numbers it is meant as 20.
+                weight *= 100
         elif isinstance(value, str):
-            try:
-                weight = Decimal(value.strip())
-            except InvalidOperation:
-                weight = None
+            weight = number_from_text(value)  # ４０, 40%, －1 (then refused as negative)
         if weight is None or not weight.is_finite():
             self.problem(
                 _("“%(value)s”不是数字。") % {"value": value}, SHEET_GROUPS, row, COL_WEIGHT
@@ -708,8 +892,7 @@ class _Parser:
         """None when blank: the scheme's default applies."""
         if cell is None or is_blank(cell):
             return None
-        if is_formula(cell):
-            self.problem(_("不能是公式，请直接填写内容。"), SHEET_GROUPS, row, COL_MIN_SAMPLE)
+        if self._refused(cell, SHEET_GROUPS, row, COL_MIN_SAMPLE):
             return None
         number = _whole_number(cell.value)
         if number is None or not 1 <= number <= MIN_SAMPLE_MAX:
@@ -723,8 +906,7 @@ class _Parser:
         return number
 
     def _count(self, row: int, cell) -> int | None:
-        if is_formula(cell):
-            self.problem(_("不能是公式，请直接填写内容。"), SHEET_RATERS, row, COL_COUNT)
+        if self._refused(cell, SHEET_RATERS, row, COL_COUNT):
             return None
         number = _whole_number(cell.value)
         if number is None or not 1 <= number <= COUNT_MAX:

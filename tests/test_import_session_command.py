@@ -80,7 +80,8 @@ def test_import_session_with_a_file_that_is_not_a_workbook_fails_cleanly(tmp_pat
         call_command("import_session", str(path), stdout=io.StringIO(), stderr=err)
 
     assert err.getvalue().splitlines() == [
-        "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏，或是 .xls、.csv 等其他格式。"
+        "CSV 文件只有一张表，评议会工作簿需要“会议”“单位”“评议组”等多张工作表："
+        "请使用 .xlsx 或 .xls 工作簿（可下载模板）。"
     ]
     assert ReviewSession.objects.count() == 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -337,7 +338,7 @@ def test_parse_ballot_workbook_refuses_more_than_5000_rows():
     rows = [[f"P{n}", "县级领导", None, "好"] for n in range(5000)]
 
     assert problems_of(session, ballot_bytes(rows)) == [
-        "工作表“评议票”：超过 5000 行，请删除多余的行或分批导入。"
+        "工作表“评议票”：有内容的行超过 5000 行，请删除多余的行或分批导入。"
     ]
 
 
@@ -345,8 +346,9 @@ def test_parse_ballot_workbook_refuses_more_than_5000_rows():
 def test_parse_ballot_workbook_refuses_a_file_that_is_not_xlsx():
     session = make_session()
 
-    assert problems_of(session, "票号,评议组\n".encode()) == [
-        "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏，或是 .xls、.csv 等其他格式。"
+    assert problems_of(session, "票号 评议组\n".encode()) == [
+        "文件不是表格：可以导入 Excel 工作簿（.xlsx、.xls）、OpenDocument 表格（.ods）"
+        "或 CSV 文本（UTF-8 或 GBK 编码）。"
     ]
 
 
@@ -630,3 +632,91 @@ def test_paper_template_filled_in_imports():
 
     assert report.imported == 3
     assert [ballot[0] for ballot in stored(session)] == ["P001", "P002", "P003"]
+
+
+# ---------------------------------------------------------------- real files
+# Made by LibreOffice from scripts/make_workbook_fixtures.py (docs/workbooks.md).
+
+FIXTURES = Path(__file__).parent / "fixtures" / "workbooks"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ballots-libreoffice.xlsx",
+        "ballots.xls",
+        "ballots-utf8.csv",
+        "ballots-utf8-bom.csv",
+        "ballots-gbk.csv",
+    ],
+)
+def test_parse_ballot_workbook_reads_xlsx_xls_and_csv_with_a_title_row(name):
+    session = make_session()
+
+    ballots = parse(session, (FIXTURES / name).read_bytes())
+
+    assert ballots == [
+        PaperBallot(
+            3,
+            "P001",
+            "县级领导",
+            None,
+            {
+                "城关镇": "good",
+                "区财政局": "fairly_good",
+                "滨河街道": "average",
+                "区教育局": "poor",
+            },
+        ),
+        PaperBallot(
+            4,
+            "P002",
+            "镇(街道)",  # written 镇（街道） on the sheet
+            "城关镇",
+            {
+                "城关镇": "good",
+                "区财政局": "good",
+                "滨河街道": "fairly_good",
+                "区教育局": "abstain",
+            },
+        ),
+    ]
+
+
+@pytest.mark.django_db
+def test_paper_ballots_import_stores_a_number_without_its_zero_width_space():
+    session = make_session()
+    data = ballot_bytes([["P001\u200b", "县级领导", None, "好", None, None, None]])
+
+    import_bytes(session, data)
+
+    assert list(session.ballots.values_list("paper_number", flat=True)) == ["P001"]
+    with pytest.raises(WorkbookError) as caught:
+        parse(session, ballot_bytes([["\ufeffP001", "县级领导", None, "好", None, None, None]]))
+    assert caught.value.messages == [
+        "工作表“评议票”第 2 行“票号”列：票号“P001”已录入过：本评议会已有此票号的评议票。"
+    ]
+
+
+@pytest.mark.django_db
+def test_parse_ballot_workbook_matches_unit_columns_written_with_other_bracket_widths():
+    session = make_session()
+    UnitFactory(session=session, name="区委办公室(区档案馆)")
+    ParticipantFactory(session=session, unit=session.units.get(name="区委办公室(区档案馆)"))
+    header = [*HEADER, "区委办公室（区档案馆）"]
+
+    ballots = parse(
+        session, ballot_bytes([["P9", "县级领导", None, *[None] * 4, "好"]], header=header)
+    )
+
+    assert ballots[0].grades == {"区委办公室(区档案馆)": "good"}
+
+
+@pytest.mark.django_db
+def test_parse_ballot_workbook_refuses_an_error_value_as_a_grade():
+    session = make_session()
+
+    assert problems_of(
+        session, ballot_bytes([["P1", "县级领导", None, "#N/A", None, None, None]])
+    ) == ["工作表“评议票”第 2 行“城关镇”列：“#N/A”是表格的错误值，请改为要导入的内容。"]

@@ -213,7 +213,7 @@ def test_workbook_missing_sheet_and_header():
         "工作表“时间节点”：缺少此工作表（工作簿中现有：项目）。"
     ]
     assert problems(build(project_header=["项目编号", "项目名称", "责任单位", "项目类别", "进度"])) == [
-        "工作表“项目”：缺少表头“实际进度(%)”（表头应为第一行：项目编号、项目名称、责任单位、项目类别、实际进度(%)、停滞、颜色）。",
+        "工作表“项目”：缺少表头“实际进度(%)”（表头行应为：项目编号、项目名称、责任单位、项目类别、实际进度(%)、停滞、颜色）。",
         "工作表“项目”第 1 行：未知的表头“进度”；可用的表头：项目编号、项目名称、责任单位、项目类别、实际进度(%)、停滞、颜色。",
     ]  # fmt: skip
 
@@ -231,7 +231,8 @@ def test_workbook_oversize_file_is_refused(monkeypatch):
 
 def test_workbook_not_xlsx_is_refused():
     assert problems(b"not a zip") == [
-        "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏，或是 .xls、.csv 等其他格式。"
+        "文件不是表格：可以导入 Excel 工作簿（.xlsx、.xls）、OpenDocument 表格（.ods）"
+        "或 CSV 文本（UTF-8 或 GBK 编码）。"
     ]
 
 

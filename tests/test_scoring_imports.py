@@ -205,7 +205,7 @@ def test_wrong_sheet_and_headers_are_refused(world):
         world, scores_bytes(header=["单位", "目标考核", "日常考核", "加分", "加减分理由"])
     ) == [
         "工作表“其他考核”第 1 行：未知的表头“加分”；可用的表头：单位、目标考核、日常考核、加减分、加减分理由。",
-        "工作表“其他考核”：缺少表头“加减分”（表头应为第一行：单位、目标考核、日常考核、加减分、加减分理由）。",
+        "工作表“其他考核”：缺少表头“加减分”（表头行应为：单位、目标考核、日常考核、加减分、加减分理由）。",
     ]
 
 
@@ -217,7 +217,8 @@ def test_a_sheet_without_rows_is_refused(world):
 
 def test_corrupt_and_oversized_files_are_refused(world):
     assert problems(world, b"not a zip at all") == [
-        "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏，或是 .xls、.csv 等其他格式。"
+        "文件不是表格：可以导入 Excel 工作簿（.xlsx、.xls）、OpenDocument 表格（.ods）"
+        "或 CSV 文本（UTF-8 或 GBK 编码）。"
     ]
     big = io.BytesIO(b"x" * (2 * 1024 * 1024 + 1))
     with pytest.raises(WorkbookError) as caught:

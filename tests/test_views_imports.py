@@ -105,11 +105,14 @@ def test_session_import_lists_every_problem_and_stores_nothing(organiser_client)
 
 @pytest.mark.django_db
 def test_session_import_refuses_a_file_that_is_not_xlsx_before_parsing(organiser_client):
-    response = organiser_client.post(IMPORT_URL, {"file": upload(b"a,b\n", name="units.csv")})
+    response = organiser_client.post(IMPORT_URL, {"file": upload(b"%PDF-1.4\n", name="units.pdf")})
 
     assert response.status_code == 422
     assert response.context["form"].errors == {
-        "file": ["只能导入 .xlsx 格式的 Excel 工作簿；.xls 或 .csv 请先在 Excel 中另存为 .xlsx。"]
+        "file": [
+            "只能导入表格文件：Excel 工作簿（.xlsx、.xls）、OpenDocument 表格（.ods）"
+            "或 CSV 文本（.csv）。"
+        ]
     }
     assert ReviewSession.objects.count() == 0
 
@@ -134,7 +137,7 @@ def test_session_import_refuses_a_damaged_xlsx_without_a_traceback(organiser_cli
             "",
             None,
             "",
-            "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏，或是 .xls、.csv 等其他格式。",
+            "文件是一个损坏或不完整的压缩包（.xlsx 文件本质上是压缩包）：请重新保存后再导入。",
         )
     ]
 

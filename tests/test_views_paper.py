@@ -151,11 +151,14 @@ def test_paper_upload_twice_is_refused_the_second_time(organiser_client, session
 
 
 def test_paper_upload_refuses_a_file_that_is_not_xlsx(organiser_client, session):
-    response = organiser_client.post(PAGE_URL, {"file": upload(b"a,b\n", name="票.csv")})
+    response = organiser_client.post(PAGE_URL, {"file": upload(b"%PDF-1.4\n", name="票.pdf")})
 
     assert response.status_code == 422
     assert response.context["form"].errors == {
-        "file": ["只能导入 .xlsx 格式的 Excel 工作簿；.xls 或 .csv 请先在 Excel 中另存为 .xlsx。"]
+        "file": [
+            "只能导入表格文件：Excel 工作簿（.xlsx、.xls）、OpenDocument 表格（.ods）"
+            "或 CSV 文本（.csv）。"
+        ]
     }
     assert Ballot.objects.count() == 0
 

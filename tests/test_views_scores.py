@@ -400,8 +400,9 @@ def test_import_of_a_chart_sheet_is_a_message_not_a_crash(organiser_client, worl
     ("file", "error"),
     [
         (
-            SimpleUploadedFile("x.csv", b"a,b", "text/csv"),
-            "只能导入 .xlsx 格式的 Excel 工作簿；.xls 或 .csv 请先在 Excel 中另存为 .xlsx。",
+            SimpleUploadedFile("x.pdf", b"%PDF-1.4", "application/pdf"),
+            "只能导入表格文件：Excel 工作簿（.xlsx、.xls）、OpenDocument 表格（.ods）"
+            "或 CSV 文本（.csv）。",
         ),
         (
             SimpleUploadedFile("x.xlsx", b"x" * (2 * 1024 * 1024 + 1), XLSX_TYPE),
@@ -423,7 +424,7 @@ def test_import_of_a_corrupt_file_is_refused(organiser_client, world):
 
     assert response.status_code == 422
     assert [p.text for p in response.context["problems"]] == [
-        "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏，或是 .xls、.csv 等其他格式。"
+        "文件是一个损坏或不完整的压缩包（.xlsx 文件本质上是压缩包）：请重新保存后再导入。"
     ]
     assert ExternalScore.objects.count() == 0
 

@@ -1,7 +1,9 @@
 import datetime
 import io
+import tracemalloc
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -147,7 +149,8 @@ def test_parse_session_workbook_refuses_a_file_that_is_not_a_zip():
         parse_session_workbook(io.BytesIO("name,category\n城关镇,镇\n".encode()))
 
     assert caught.value.messages == [
-        "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏，或是 .xls、.csv 等其他格式。"
+        "CSV 文件只有一张表，评议会工作簿需要“会议”“单位”“评议组”等多张工作表："
+        "请使用 .xlsx 或 .xls 工作簿（可下载模板）。"
     ]
 
 
@@ -160,7 +163,8 @@ def test_parse_session_workbook_refuses_a_zip_that_is_not_a_workbook():
         parse_session_workbook(data)
 
     assert caught.value.messages == [
-        "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏，或是 .xls、.csv 等其他格式。"
+        "文件不是表格：可以导入 Excel 工作簿（.xlsx、.xls）、OpenDocument 表格（.ods）"
+        "或 CSV 文本（UTF-8 或 GBK 编码）。"
     ]
 
 
@@ -171,7 +175,7 @@ def test_parse_session_workbook_refuses_a_truncated_workbook():
         parse_session_workbook(io.BytesIO(data[: len(data) // 2]))
 
     assert caught.value.messages == [
-        "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏，或是 .xls、.csv 等其他格式。"
+        "文件是一个损坏或不完整的压缩包（.xlsx 文件本质上是压缩包）：请重新保存后再导入。"
     ]
 
 
@@ -198,8 +202,8 @@ def test_parse_session_workbook_reports_a_missing_header():
     units = [["名称", "分类"], ["城关镇", "镇(街道)"]]
 
     assert problems_of(units=units, raters=None) == [
-        "工作表“单位”第 1 行：未知的表头“分类”；可用的表头：名称、类别。",
-        "工作表“单位”：缺少表头“类别”（表头应为第一行：名称、类别）。",
+        "工作表“单位”第 1 行：未知的表头“分类”；可用的表头：名称、类别、发言顺序。",
+        "工作表“单位”：缺少表头“类别”（表头行应为：名称、类别、发言顺序）。",
     ]
 
 
@@ -316,10 +320,11 @@ def test_parse_session_workbook_reports_an_unknown_kind():
     ]
 
 
-@pytest.mark.parametrize("value", ["2026/07/15", "2026-13-01", "下周一", 45000])
+@pytest.mark.parametrize("value", ["2026-13-01", "下周一", 45000, "2026年2月30日"])
 def test_parse_session_workbook_reports_a_bad_date(value):
     assert problems_of(meta=replace(META, 3, 2, value)) == [
-        f"工作表“会议”第 3 行“日期”列：“{value}”不是有效日期，请填写日期或 YYYY-MM-DD 格式的文字。"
+        f"工作表“会议”第 3 行“日期”列：“{value}”不是有效日期，请填写日期，"
+        "或 2025-12-20、2025/12/20、2025.12.20、2025年12月20日 格式的文字。"
     ]
 
 
@@ -355,11 +360,18 @@ def test_parse_session_workbook_reports_a_formula_in_a_number_column():
     ]
 
 
-@pytest.mark.parametrize("text", [Text("=HYPERLINK(1)"), "+城关镇", "-城关镇", "@城关镇"])
+@pytest.mark.parametrize("text", [Text("=HYPERLINK(1)"), "@城关镇"])
 def test_parse_session_workbook_reports_text_that_a_spreadsheet_would_run(text):
-    assert problems_of(units=replace(UNITS, 2, 1, text)) == [
-        "工作表“单位”第 2 行“名称”列：不能以“=”“+”“-”“@”开头（表格软件会把它当作公式）。"
+    assert problems_of(units=replace(UNITS, 6, 2, text)) == [
+        "工作表“单位”第 6 行“类别”列：不能以“=”或“@”开头（表格软件会把它当作公式）。"
     ]
+
+
+@pytest.mark.parametrize("text", ["+开发区", "-开发区"])
+def test_parse_session_workbook_reads_text_that_merely_starts_with_a_sign(text):
+    workbook = parse_session_workbook(workbook_file(units=replace(UNITS, 6, 2, text)))
+
+    assert workbook.units[-1] == UnitRow(name="经济开发区", category=text, row=6)
 
 
 @pytest.mark.parametrize("text", ["<script>alert(1)</script>", "城关镇>", "a<b"])
@@ -399,3 +411,248 @@ def test_template_workbook_parses_as_it_is():
             RaterRow("镇(街道)", "城关镇", 1, ("张三",), 3),
         ],
     )
+
+
+# ---------------------------------------------------------------- real workbooks
+# Files made by LibreOffice from scripts/make_workbook_fixtures.py (docs/workbooks.md).
+
+FIXTURES = Path(__file__).parent / "fixtures" / "workbooks"
+
+
+def fixture(name: str) -> io.BytesIO:
+    return io.BytesIO((FIXTURES / name).read_bytes())
+
+
+def fixture_problems(name: str) -> list[str]:
+    with pytest.raises(WorkbookError) as caught:
+        parse_session_workbook(fixture(name))
+    return caught.value.messages
+
+
+def test_parse_session_workbook_reads_what_an_office_hands_in_from_libreoffice():
+    workbook = parse_session_workbook(fixture("session-libreoffice.xlsx"))
+
+    assert workbook == SessionWorkbook(
+        meta=SessionMeta(
+            title="2025年度综合考核述职评议会",
+            year=2025,
+            date=datetime.date(2025, 12, 20),
+            venue="区行政中心 第一会议室",
+            kind=ReviewSession.Kind.ANNUAL,
+        ),
+        units=[
+            UnitRow("城关镇", "镇(街道)", 4, speaking_order=2),
+            UnitRow("滨河街道", "镇(街道)", 5, speaking_order=1),
+            UnitRow("区委办公室(区档案馆)", "党群服务部门", 6, speaking_order=3),
+            UnitRow("区财政局", "政府部门", 7, speaking_order=4),
+        ],
+        groups=[
+            GroupRow("县级领导", Decimal("40.00"), None, 2),
+            GroupRow("区直部门", Decimal("20.00"), None, 3),
+            GroupRow("镇(街道)", Decimal("20.00"), None, 4),  # 20 % in a percent cell
+            GroupRow("两代表一委员", Decimal("20.00"), None, 5),
+        ],
+        raters=[],  # 评议人 holds only its header
+    )
+
+
+def test_parse_session_workbook_refuses_a_fraction_beside_whole_weights_in_an_xls():
+    # .xls does not tell that 0.2 is shown as 20 % (core/spreadsheet.py); the same content
+    # otherwise reads as from the .xlsx, so this is the one problem reported.
+    assert fixture_problems("session.xls") == [
+        "工作表“评议组”第 4 行“权重”列：权重 0.2 小于 1，其他评议组的权重却有 40："
+        "若这里是百分比格式的 20%，请直接填写 20。"
+    ]
+
+
+def test_parse_session_workbook_refuses_error_values_naming_the_cell():
+    assert fixture_problems("error-values.xlsx") == [
+        "工作表“单位”第 2 行“类别”列：“#N/A”是表格的错误值，请改为要导入的内容。",
+        "工作表“评议组”第 2 行“权重”列：“#REF!”是表格的错误值，请改为要导入的内容。",
+    ]
+
+
+def test_parse_session_workbook_says_when_a_sheet_is_a_chart_sheet():
+    assert fixture_problems("chart-sheet.xlsx") == [
+        "工作表“会议”：缺少此工作表（工作簿中现有：单位）。",
+        "工作表“评议组”：这是一张图表工作表，没有数据：请把数据放在名为“评议组”的普通工作表中。",
+    ]
+
+
+def test_parse_session_workbook_with_a_formatted_cell_at_xfd_stays_small():
+    tracemalloc.start()
+    try:
+        workbook = parse_session_workbook(fixture("far-cell.xlsx"))
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert [u.name for u in workbook.units] == ["城关镇", "区财政局"]
+    assert peak < 200 * 1024 * 1024  # the issue's bound; in practice a few MB
+
+
+def _book_bytes(build) -> io.BytesIO:
+    """The default workbook (tests/workbooks.py) changed by ``build(book)``."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook_file())
+    build(book)
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+def test_parse_session_workbook_says_row_1_looks_like_a_title_when_no_header_follows():
+    units = [["2026年述职单位"], ["城关镇", "镇(街道)"], ["区财政局", "政府部门"]]
+
+    assert problems_of(units=units, raters=None) == [
+        "工作表“单位”：第 1 行像标题（“2026年述职单位”），但其下没有找到表头行："
+        "表头应包含名称、类别。"
+    ]
+
+
+def test_parse_session_workbook_skips_a_merged_title_and_a_blank_row_above_the_header():
+    def build(book):
+        sheet = book["评议组"]
+        sheet.insert_rows(1, 2)
+        sheet["A1"] = "评议组及权重"
+        sheet.merge_cells("A1:C1")
+
+    workbook = parse_session_workbook(_book_bytes(build))
+
+    assert [(g.name, g.row) for g in workbook.groups][:2] == [("县级领导", 4), ("区直部门", 5)]
+
+
+def test_parse_session_workbook_reads_a_group_merged_over_rows_in_every_row():
+    def build(book):
+        sheet = book["评议人"]
+        sheet["A3"] = None  # 王芳's group, merged from 李明's row
+        sheet.merge_cells("A2:A3")
+
+    workbook = parse_session_workbook(_book_bytes(build))
+
+    assert [(r.group, r.names) for r in workbook.raters][:2] == [
+        ("县级领导", ("李明",)),
+        ("县级领导", ("王芳",)),
+    ]
+
+
+def test_parse_session_workbook_reads_weights_as_percentages():
+    def build(book):
+        sheet = book["评议组"]
+        sheet["B1"] = "权重（%）"
+        sheet["B3"] = 0.2
+        sheet["B3"].number_format = "0%"
+        sheet["B4"] = "20%"
+        sheet["B5"] = "２０"
+
+    workbook = parse_session_workbook(_book_bytes(build))
+
+    assert [g.weight for g in workbook.groups] == [Decimal("40.00"), *[Decimal("20.00")] * 3]
+
+
+@pytest.mark.parametrize("total", [100, "100"])
+def test_parse_session_workbook_skips_a_total_row_under_the_groups(total):
+    groups = [*GROUPS, ["合计", total, None]]
+
+    workbook = parse_session_workbook(workbook_file(groups=groups))
+
+    assert [g.name for g in workbook.groups] == ["县级领导", "区直部门", "镇(街道)", "两代表一委员"]
+
+
+def test_parse_session_workbook_reports_a_total_that_does_not_add_up():
+    groups = [*GROUPS[:4], ["总计", 100, None]]
+
+    assert problems_of(groups=groups, raters=None) == [
+        "工作表“评议组”第 5 行“权重”列：合计 100 与上面各组权重之和 80 不一致：是否漏了一个评议组？"
+    ]
+
+
+def test_parse_session_workbook_accepts_serial_numbers_and_wrapped_headers():
+    units = [["序号", "名\n称", "类别"], [1, "城关镇", "镇(街道)"], [2, "区财政局", "政府部门"]]
+    raters = [["序号", "评议组", "所在\n单位", "人 数"], [1, "县级领导", None, 5]]
+
+    workbook = parse_session_workbook(workbook_file(units=units, raters=raters))
+
+    assert [u.name for u in workbook.units] == ["城关镇", "区财政局"]
+    assert workbook.raters == [RaterRow("县级领导", None, 5, (), 2)]
+
+
+@pytest.mark.parametrize("raters", [[], [["评议组", "所在单位", "人数"]]])
+def test_parse_session_workbook_accepts_an_empty_raters_sheet(raters):
+    assert parse_session_workbook(workbook_file(raters=raters)).raters == []
+
+
+@pytest.mark.parametrize(
+    "text", ["2025年12月20日", "2025/12/20", "2025.12.20", "2025-12-20", "２０２５年１２月２０日"]
+)
+def test_parse_session_workbook_reads_dates_as_offices_write_them(text):
+    workbook = parse_session_workbook(workbook_file(meta=replace(META, 3, 2, text)))
+
+    assert workbook.meta.date == datetime.date(2025, 12, 20)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "difference"),
+    [
+        ("区委办公室(区档案馆)", "区委办公室（区档案馆）", "全角与半角字符（如括号、数字、空格）"),
+        ("区财政局", "区财政局\u200b", "看不见的零宽字符"),
+        ("区财政局", "区财政局 ", "首尾或多余的空格"),
+        ("区财政局", "区财政局\n", "首尾或多余的空格、单元格内换行"),
+    ],
+)
+def test_parse_session_workbook_points_out_an_invisible_difference_in_a_duplicate(
+    first, second, difference
+):
+    units = [["名称", "类别"], [first, "政府部门"], [second, "政府部门"]]
+
+    problems = problems_of(units=units, raters=None)
+
+    name = "区委办公室(区档案馆)" if "区委" in first else "区财政局"
+    assert problems == [
+        f"工作表“单位”第 3 行“名称”列：单位“{name}”重复（第 2 行已列出）。"
+        f"两处写法只差在{difference}，导入时视为同一名称。"
+    ]
+
+
+def test_parse_session_workbook_makes_one_category_of_two_bracket_widths():
+    units = [["名称", "类别"], ["城关镇", "镇(街道)"], ["滨河街道", "镇（街道）"]]
+
+    workbook = parse_session_workbook(workbook_file(units=units, raters=None))
+
+    assert {u.category for u in workbook.units} == {"镇(街道)"}
+
+
+@pytest.mark.parametrize(
+    ("orders", "expected"),
+    [
+        ([1, 1], ["工作表“单位”第 3 行“发言顺序”列：发言顺序 1 重复（第 2 行已使用）。"]),
+        (
+            [1, None],
+            ["工作表“单位”第 3 行“发言顺序”列：填写了发言顺序时每个单位都要填写（1 到 2）。"],
+        ),
+        ([1, 3], ["工作表“单位”第 3 行“发言顺序”列：发言顺序 3 超出单位数：应为 1 到 2。"]),
+        (
+            [1, "第二"],
+            ["工作表“单位”第 3 行“发言顺序”列：“第二”不是发言顺序：请填写从 1 开始的整数。"],
+        ),
+    ],
+)
+def test_parse_session_workbook_checks_the_speaking_order(orders, expected):
+    units = [["名称", "类别", "发言顺序"], ["城关镇", "镇(街道)", orders[0]]]
+    units.append(["区财政局", "政府部门", orders[1]])
+
+    assert problems_of(units=units, raters=None) == expected
+
+
+def test_parse_session_workbook_reads_a_speaking_order_in_full_width_digits():
+    units = [
+        ["名称", "类别", "发言顺序"],
+        ["城关镇", "镇(街道)", "２"],
+        ["区财政局", "政府部门", 1],
+    ]
+
+    workbook = parse_session_workbook(workbook_file(units=units, raters=None))
+
+    assert [u.speaking_order for u in workbook.units] == [2, 1]

@@ -1,0 +1,1 @@
+"""Plumbing shared by every app and tied to no part of the domain: no models live here."""
