@@ -1,13 +1,23 @@
+from collections import Counter
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import draws
-from .models import RaterGroup, Report, ReviewSession, ScoringScheme, Unit, UnitCategory
+from .models import (
+    Participant,
+    RaterGroup,
+    Report,
+    ReviewSession,
+    ScoringScheme,
+    Unit,
+    UnitCategory,
+)
 
 
 class SessionCreateForm(forms.Form):
@@ -77,14 +87,14 @@ class GroupForm(forms.ModelForm):
         return weight
 
 
+DRAWN_BY_HELP = _("如“城关镇党委书记 张三”：记入抽签记录、复核页和审计日志。")
+
+
 class DrawForm(forms.Form):
-    categories = forms.ModelMultipleChoiceField(
-        label=_("候选类别"),
-        queryset=UnitCategory.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("从这些类别中尚未固定参加的单位里抽取。"),
-    )
-    count = forms.IntegerField(label=_("抽取数量"), min_value=1, max_value=500)
+    """One quota per category: each category with a quota is its own pool, and all pools are
+    drawn together under one seed (docs/draws.md)."""
+
+    drawn_by = forms.CharField(label=_("抽签人"), max_length=100, help_text=DRAWN_BY_HELP)
     seed = forms.CharField(
         label=_("随机种子"),
         max_length=40,
@@ -93,12 +103,52 @@ class DrawForm(forms.Form):
 
     def __init__(self, *args, session: ReviewSession, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["categories"].queryset = session.categories.all()
         self.fields["seed"].initial = draws.new_seed()
+        fixed = session.participants.filter(how=Participant.How.FIXED).values("unit_id")
+        candidates = Counter(
+            session.units.exclude(pk__in=fixed).values_list("category_id", flat=True)
+        )
+        self.categories = list(session.categories.all())
+        for category in self.categories:
+            category.candidates = candidates[category.pk]
+        self.quota_fields = []
+        for category in self.categories:
+            name = f"quota_{category.pk}"
+            self.fields[name] = forms.IntegerField(
+                label=category.name,
+                required=False,
+                min_value=0,
+                max_value=500,
+                help_text=_("候选 %(n)s 个（不含固定参加的单位）") % {"n": category.candidates},
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0"}),
+            )
+            self.quota_fields.append(name)
+
+    def clean(self):
+        cleaned = super().clean()
+        pools = [
+            ([category], cleaned[f"quota_{category.pk}"])
+            for category in self.categories
+            if cleaned.get(f"quota_{category.pk}")
+        ]
+        if not pools and not self.errors:
+            raise ValidationError(_("请至少为一个类别填写抽取数量。"))
+        cleaned["pools"] = pools
+        return cleaned
+
+    def draw_arguments(self) -> dict:
+        return {
+            "pools": self.cleaned_data["pools"],
+            "seed": self.cleaned_data["seed"],
+            "drawn_by": self.cleaned_data["drawn_by"],
+        }
 
 
 class OrderDrawForm(forms.Form):
     seed = forms.CharField(label=_("随机种子"), max_length=40)
+    drawn_by = forms.CharField(
+        label=_("抽签人"), max_length=100, required=False, help_text=DRAWN_BY_HELP
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

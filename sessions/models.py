@@ -584,7 +584,15 @@ class Draw(models.Model):
     pool_categories = models.JSONField(_("候选类别"), default=list)
     count = models.PositiveSmallIntegerField(_("抽取数量"))
     result = models.JSONField(_("结果"))
+    # A participant draw over several pools, each with its own quota, in the order the algorithm
+    # reads them: [{"label", "categories", "pool", "count", "result"}, …]. ``pool``, ``count`` and
+    # ``result`` above then hold the union, the total and the concatenation. Empty for draws made
+    # before pools existed, which reproduce as a single pool (sessions/draws.py).
+    pools = models.JSONField(_("分池"), default=list, blank=True)
     algorithm = models.CharField(max_length=40)
+    # 抽签人: who drew on stage, as the minutes name them ("城关镇党委书记 张三"); the account that
+    # pressed the button is ``created_by``. Blank only on draws recorded before it was asked.
+    drawn_by = models.CharField(_("抽签人"), max_length=100, blank=True)
     superseded = models.BooleanField(_("已被重新抽选取代"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

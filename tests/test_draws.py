@@ -121,3 +121,82 @@ def test_new_seed_is_twelve_digits():
 
     assert all(re.fullmatch(r"[0-9]{12}", s) for s in seeds_seen)
     assert len(seeds_seen) > 190  # fresh each time, not a constant
+
+
+@st.composite
+def disjoint_pools(draw):
+    """Up to four pools of distinct names, none in two pools, each with a quota that fits."""
+    names_all = draw(st.lists(names, min_size=1, max_size=40, unique=True))
+    labels = draw(st.lists(names, min_size=1, max_size=4, unique=True))
+    cuts = sorted(draw(st.lists(st.integers(0, len(names_all)), min_size=len(labels) - 1)))
+    bounds = [0, *cuts, len(names_all)]
+    pools = {}
+    for label, start, end in zip(labels, bounds, bounds[1:], strict=False):
+        chunk = names_all[start:end]
+        if chunk:
+            pools[label] = (chunk, draw(st.integers(1, len(chunk))))
+    if not pools:
+        pools[labels[0]] = (names_all, draw(st.integers(1, len(names_all))))
+    return pools
+
+
+@no_deadline
+@given(disjoint_pools(), seeds)
+def test_draw_pools_honours_every_quota_from_its_own_pool_and_no_name_twice(pools, seed):
+    drawn = draws.draw_pools(pools, seed)
+
+    assert set(drawn) == set(pools)
+    for label, (pool, quota) in pools.items():
+        assert len(drawn[label]) == quota
+        assert set(drawn[label]) <= set(pool)
+    everyone = [name for result in drawn.values() for name in result]
+    assert len(everyone) == len(set(everyone))
+
+
+@no_deadline
+@given(disjoint_pools(), seeds, st.randoms(use_true_random=False))
+def test_draw_pools_same_seed_gives_same_result_whatever_the_order_of_pools_and_names(
+    pools, seed, rnd
+):
+    labels = list(pools)
+    rnd.shuffle(labels)
+    reordered = {
+        label: (rnd.sample(pools[label][0], len(pools[label][0])), pools[label][1])
+        for label in labels
+    }
+
+    assert draws.draw_pools(reordered, seed) == draws.draw_pools(pools, seed)
+
+
+@no_deadline
+@given(pool_and_count(), seeds)
+def test_draw_pools_with_one_pool_is_the_single_pool_draw(pool_count, seed):
+    pool, count = pool_count
+
+    assert draws.draw_pools({"政府部门": (pool, count)}, seed) == {
+        "政府部门": draws.draw_names(pool, count, seed)
+    }
+
+
+def test_draw_pools_follows_the_documented_lines():
+    pools = {
+        "政府部门": (["发改局", "财政局", "教育局", "民政局", "司法局"], 2),
+        "党群": (["总工会", "团区委", "妇联"], 1),
+    }
+
+    rng = random.Random("20260715")
+    expected = {}
+    for label in sorted(pools):
+        names_, quota = pools[label]
+        expected[label] = rng.sample(sorted(set(names_)), quota)
+
+    assert draws.draw_pools(pools, "20260715") == expected
+
+
+def test_draw_pools_refuses_a_name_in_two_pools_and_a_quota_that_does_not_fit():
+    with pytest.raises(ValueError, match="'财政局' is in pools"):
+        draws.draw_pools({"甲": (["财政局", "教育局"], 1), "乙": (["财政局"], 1)}, "1")
+    with pytest.raises(ValueError, match="quota of '乙' must be between 1 and 1, got 2"):
+        draws.draw_pools({"甲": (["教育局"], 1), "乙": (["财政局"], 2)}, "1")
+    with pytest.raises(ValueError, match="at least one pool"):
+        draws.draw_pools({}, "1")

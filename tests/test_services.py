@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sessions import services
+from sessions import draws, services
 from sessions.models import (
     Attachment,
     AuditLog,
@@ -599,7 +599,12 @@ FROZEN_WRITES = {
     ),
     "group delete": lambda f: services.group_delete(group=f["group"], actor=f["actor"]),
     "draw participants": lambda f: services.draw_participants(
-        session=f["session"], actor=f["actor"], categories=[f["category"]], count=1, seed="1"
+        drawn_by="城关镇党委书记 张三",
+        session=f["session"],
+        actor=f["actor"],
+        categories=[f["category"]],
+        count=1,
+        seed="1",
     ),
     "draw speaking order": lambda f: services.draw_speaking_order(
         session=f["session"], actor=f["actor"], seed="1"
@@ -1096,7 +1101,12 @@ def test_draw_participants_records_pool_seed_and_result(pool):
     session, actor = pool["session"], pool["actor"]
 
     draw = services.draw_participants(
-        session=session, actor=actor, categories=[pool["departments"]], count=2, seed="20260715"
+        drawn_by="城关镇党委书记 张三",
+        session=session,
+        actor=actor,
+        categories=[pool["departments"]],
+        count=2,
+        seed="20260715",
     )
 
     draw.refresh_from_db()
@@ -1118,7 +1128,12 @@ def test_draw_participants_pool_excludes_fixed_participants_and_other_categories
     session = pool["session"]
 
     draw = services.draw_participants(
-        session=session, actor=pool["actor"], categories=[pool["departments"]], count=5, seed="1"
+        drawn_by="城关镇党委书记 张三",
+        session=session,
+        actor=pool["actor"],
+        categories=[pool["departments"]],
+        count=5,
+        seed="1",
     )
 
     assert "审计局" not in draw.pool
@@ -1130,7 +1145,12 @@ def test_draw_participants_makes_drawn_participants(pool):
     session = pool["session"]
 
     draw = services.draw_participants(
-        session=session, actor=pool["actor"], categories=[pool["departments"]], count=3, seed="9"
+        drawn_by="城关镇党委书记 张三",
+        session=session,
+        actor=pool["actor"],
+        categories=[pool["departments"]],
+        count=3,
+        seed="9",
     )
 
     drawn = Participant.objects.filter(session=session, how="drawn")
@@ -1143,6 +1163,7 @@ def test_draw_participants_over_several_categories(pool):
     session = pool["session"]
 
     draw = services.draw_participants(
+        drawn_by="城关镇党委书记 张三",
         session=session,
         actor=pool["actor"],
         categories=[pool["departments"], pool["towns"]],
@@ -1159,19 +1180,40 @@ def test_draw_participants_writes_one_audit_entry(pool):
     session, actor = pool["session"], pool["actor"]
 
     draw = services.draw_participants(
-        session=session, actor=actor, categories=[pool["departments"]], count=2, seed="42"
+        drawn_by="城关镇党委书记 张三",
+        session=session,
+        actor=actor,
+        categories=[pool["departments"]],
+        count=2,
+        seed="42",
     )
 
     entries = _entries(session)
     assert [(e.action, e.actor, e.detail) for e in entries] == [
-        ("draw.participants", actor, {"draw": draw.pk, "superseded": [], "superseded_result": []})
+        (
+            "draw.participants",
+            actor,
+            {
+                "draw": draw.pk,
+                "drawn_by": "城关镇党委书记 张三",
+                "pools": [{"label": "政府部门", "count": 2}],
+                "superseded": [],
+                "superseded_result": [],
+            },
+        )
     ]
-    assert entries[0].message == f"从政府部门中随机抽选 2 个单位，种子 42：{'、'.join(draw.result)}"
+    assert entries[0].message == (
+        f"城关镇党委书记 张三从政府部门中随机抽选 2 个单位，种子 42：{'、'.join(draw.result)}"
+    )
 
 
 def test_draw_participants_without_seed_generates_a_twelve_digit_seed(pool):
     draw = services.draw_participants(
-        session=pool["session"], actor=pool["actor"], categories=[pool["departments"]], count=1
+        drawn_by="城关镇党委书记 张三",
+        session=pool["session"],
+        actor=pool["actor"],
+        categories=[pool["departments"]],
+        count=1,
     )
 
     assert re.fullmatch(r"[0-9]{12}", draw.seed)
@@ -1180,6 +1222,7 @@ def test_draw_participants_without_seed_generates_a_twelve_digit_seed(pool):
 
 def test_draw_participants_strips_the_seed(pool):
     draw = services.draw_participants(
+        drawn_by="城关镇党委书记 张三",
         session=pool["session"],
         actor=pool["actor"],
         categories=[pool["departments"]],
@@ -1193,11 +1236,21 @@ def test_draw_participants_strips_the_seed(pool):
 def test_draw_participants_second_draw_supersedes_the_first(pool):
     session, actor = pool["session"], pool["actor"]
     first = services.draw_participants(
-        session=session, actor=actor, categories=[pool["departments"]], count=2, seed="1"
+        drawn_by="城关镇党委书记 张三",
+        session=session,
+        actor=actor,
+        categories=[pool["departments"]],
+        count=2,
+        seed="1",
     )
 
     second = services.draw_participants(
-        session=session, actor=actor, categories=[pool["departments"]], count=3, seed="2"
+        drawn_by="城关镇党委书记 张三",
+        session=session,
+        actor=actor,
+        categories=[pool["departments"]],
+        count=3,
+        seed="2",
     )
 
     first.refresh_from_db()
@@ -1220,7 +1273,12 @@ def test_draw_participants_clears_the_speaking_order(pool):
     services.draw_speaking_order(session=session, actor=actor, seed="1")
 
     services.draw_participants(
-        session=session, actor=actor, categories=[pool["departments"]], count=2, seed="2"
+        drawn_by="城关镇党委书记 张三",
+        session=session,
+        actor=actor,
+        categories=[pool["departments"]],
+        count=2,
+        seed="2",
     )
 
     assert list(
@@ -1232,23 +1290,169 @@ def test_draw_participants_clears_the_speaking_order(pool):
 def test_draw_participants_count_out_of_range_refused_with_nothing_changed(pool, count):
     session, actor = pool["session"], pool["actor"]
     services.draw_participants(
-        session=session, actor=actor, categories=[pool["departments"]], count=2, seed="1"
+        drawn_by="城关镇党委书记 张三",
+        session=session,
+        actor=actor,
+        categories=[pool["departments"]],
+        count=2,
+        seed="1",
     )
     before = _state(session)
 
     with pytest.raises(ValidationError) as exc_info:
         services.draw_participants(
-            session=session, actor=actor, categories=[pool["departments"]], count=count, seed="2"
+            drawn_by="城关镇党委书记 张三",
+            session=session,
+            actor=actor,
+            categories=[pool["departments"]],
+            count=count,
+            seed="2",
         )
 
     assert exc_info.value.messages == ["抽取数量必须在 1 到 5 之间（候选池中有 5 个单位）。"]
     assert _state(session) == before
 
 
+def _three_pools(session):
+    """The towns' draw of the mid-year review: three department categories, four from each."""
+    categories = {}
+    for name, units in {
+        "政府部门": ["发改局", "财政局", "教育局", "民政局", "司法局", "人社局"],
+        "统筹协调": ["区委办", "区政府办", "组织部", "宣传部", "统战部"],
+        "党群": ["总工会", "团区委", "妇联", "科协", "工商联", "残联"],
+    }.items():
+        categories[name] = UnitCategoryFactory(session=session, name=name)
+        for unit in units:
+            UnitFactory(session=session, category=categories[name], name=unit)
+    return categories
+
+
+def test_draw_participants_several_pools_each_with_its_own_quota(actor):
+    session = ReviewSessionFactory()
+    categories = _three_pools(session)
+
+    draw = services.draw_participants(
+        session=session,
+        actor=actor,
+        drawn_by="  城关镇党委书记   张三 ",
+        pools=[([categories[name]], 4) for name in ("党群", "政府部门", "统筹协调")],
+        seed="20260715",
+    )
+
+    expected = draws.draw_pools(
+        {
+            name: (list(Unit.objects.filter(category=c).values_list("name", flat=True)), 4)
+            for name, c in categories.items()
+        },
+        "20260715",
+    )
+    draw.refresh_from_db()
+    assert [p["label"] for p in draw.pools] == sorted(categories)
+    assert {p["label"]: p["result"] for p in draw.pools} == expected
+    assert draw.result == [n for label in sorted(expected) for n in expected[label]]
+    assert (draw.count, draw.drawn_by, draw.algorithm) == (
+        12,
+        "城关镇党委书记 张三",
+        "python3-random-sample-pools-v1",
+    )
+    assert _drawn_names(session) == sorted(draw.result)
+    assert services.draw_reproduce(draw) == draw.result
+    entry = _entries(session, "draw.participants")[-1]
+    assert entry.detail["pools"] == [
+        {"label": "党群", "count": 4},
+        {"label": "政府部门", "count": 4},
+        {"label": "统筹协调", "count": 4},
+    ]
+    assert entry.message.startswith(
+        "城关镇党委书记 张三分 3 个候选池随机抽选 12 个单位，种子 20260715：党群 4："
+    )
+
+
+def test_draw_participants_pool_quota_over_its_size_names_the_pool(actor):
+    session = ReviewSessionFactory()
+    categories = _three_pools(session)
+    before = _state(session)
+
+    with pytest.raises(ValidationError) as exc_info:
+        services.draw_participants(
+            session=session,
+            actor=actor,
+            drawn_by="张三",
+            pools=[([categories["政府部门"]], 4), ([categories["统筹协调"]], 6)],
+            seed="1",
+        )
+
+    assert exc_info.value.messages == [
+        "“统筹协调”的抽取数量必须在 1 到 5 之间（候选池中有 5 个单位）。"
+    ]
+    assert _state(session) == before
+
+
+def test_draw_participants_category_in_two_pools_refused(actor):
+    session = ReviewSessionFactory()
+    categories = _three_pools(session)
+
+    with pytest.raises(ValidationError) as exc_info:
+        services.draw_participants(
+            session=session,
+            actor=actor,
+            drawn_by="张三",
+            pools=[([categories["党群"]], 1), ([categories["党群"], categories["政府部门"]], 2)],
+            seed="1",
+        )
+
+    assert exc_info.value.messages == ["同一类别不能出现在两个候选池中。"]
+    assert Draw.objects.count() == 0
+
+
+@pytest.mark.parametrize("drawn_by", ["", "   ", "长" * 101])
+def test_draw_participants_without_a_drawing_party_refused(pool, drawn_by):
+    before = _state(pool["session"])
+
+    with pytest.raises(ValidationError) as exc_info:
+        services.draw_participants(
+            session=pool["session"],
+            actor=pool["actor"],
+            drawn_by=drawn_by,
+            categories=[pool["departments"]],
+            count=1,
+            seed="1",
+        )
+
+    assert exc_info.value.messages == (
+        ["抽签人不能超过 100 个字符。"]
+        if drawn_by.strip()
+        else ["请填写抽签人（如“城关镇党委书记 张三”）：抽选结果须记明由谁抽取。"]
+    )
+    assert _state(pool["session"]) == before
+
+
+def test_draw_reproduce_a_draw_recorded_before_pools_existed(pool):
+    # A row as the earlier schema left it: no pools, no drawing party.
+    old = Draw.objects.create(
+        session=pool["session"],
+        kind="participants",
+        seed="830412775163",
+        pool=pool["department_pool"],
+        pool_categories=["政府部门"],
+        count=3,
+        result=random.Random("830412775163").sample(pool["department_pool"], 3),
+        algorithm="python3-random-sample-v1",
+    )
+
+    assert (old.pools, old.drawn_by) == ([], "")
+    assert services.draw_reproduce(old) == old.result
+
+
 def test_draw_participants_without_categories_refused(pool):
     with pytest.raises(ValidationError) as exc_info:
         services.draw_participants(
-            session=pool["session"], actor=pool["actor"], categories=[], count=1, seed="1"
+            drawn_by="城关镇党委书记 张三",
+            session=pool["session"],
+            actor=pool["actor"],
+            categories=[],
+            count=1,
+            seed="1",
         )
 
     assert exc_info.value.messages == ["请选择至少一个候选类别。"]
@@ -1260,7 +1464,12 @@ def test_draw_participants_category_of_another_session_refused(pool):
 
     with pytest.raises(ValidationError) as exc_info:
         services.draw_participants(
-            session=pool["session"], actor=pool["actor"], categories=[foreign], count=1, seed="1"
+            drawn_by="城关镇党委书记 张三",
+            session=pool["session"],
+            actor=pool["actor"],
+            categories=[foreign],
+            count=1,
+            seed="1",
         )
 
     assert exc_info.value.messages == ["所选类别不属于本评议会。"]
@@ -1270,6 +1479,7 @@ def test_draw_participants_category_of_another_session_refused(pool):
 def test_draw_participants_seed_longer_than_40_refused(pool):
     with pytest.raises(ValidationError) as exc_info:
         services.draw_participants(
+            drawn_by="城关镇党委书记 张三",
             session=pool["session"],
             actor=pool["actor"],
             categories=[pool["departments"]],
@@ -1284,7 +1494,12 @@ def test_draw_participants_seed_longer_than_40_refused(pool):
 def test_draw_reproduce_equals_stored_result(pool):
     session, actor = pool["session"], pool["actor"]
     participants_draw = services.draw_participants(
-        session=session, actor=actor, categories=[pool["departments"]], count=3, seed="77"
+        drawn_by="城关镇党委书记 张三",
+        session=session,
+        actor=actor,
+        categories=[pool["departments"]],
+        count=3,
+        seed="77",
     )
     order_draw = services.draw_speaking_order(session=session, actor=actor, seed="88")
 
@@ -1297,7 +1512,12 @@ def test_draw_reproduce_equals_stored_result(pool):
 def test_draw_reproduce_survives_renaming_units(pool):
     session, actor = pool["session"], pool["actor"]
     draw = services.draw_participants(
-        session=session, actor=actor, categories=[pool["departments"]], count=3, seed="77"
+        drawn_by="城关镇党委书记 张三",
+        session=session,
+        actor=actor,
+        categories=[pool["departments"]],
+        count=3,
+        seed="77",
     )
     for unit in Unit.objects.filter(session=session):
         unit.name = f"改名{unit.pk}"
@@ -1309,7 +1529,12 @@ def test_draw_reproduce_survives_renaming_units(pool):
 def test_draw_speaking_order_orders_participants_one_to_n(pool):
     session, actor = pool["session"], pool["actor"]
     services.draw_participants(
-        session=session, actor=actor, categories=[pool["departments"]], count=2, seed="5"
+        drawn_by="城关镇党委书记 张三",
+        session=session,
+        actor=actor,
+        categories=[pool["departments"]],
+        count=2,
+        seed="5",
     )
     names = sorted(Participant.objects.filter(session=session).values_list("unit__name", flat=True))
 

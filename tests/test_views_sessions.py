@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from sessions import services
+from sessions import draws, services
 from sessions.models import (
     Attachment,
     AuditLog,
@@ -190,7 +190,7 @@ WRITES = {
     "draw_participants": lambda w: (
         "post",
         _url("draw_participants", w.slug),
-        {"categories": [w.towns.pk], "count": "1", "seed": "7"},
+        {f"quota_{w.towns.pk}": "1", "seed": "7", "drawn_by": "城关镇党委书记 张三"},
     ),
     "draw_speaking_order": lambda w: (
         "post",
@@ -1009,7 +1009,7 @@ def test_draws_page_htmx_returns_only_the_panel(organiser_client, world):
 def test_draw_participants_post_draws_and_redirects(organiser_client, organiser, world):
     response = organiser_client.post(
         _url("draw_participants", world.slug),
-        {"categories": [world.towns.pk], "count": "1", "seed": "7"},
+        {f"quota_{world.towns.pk}": "1", "seed": "7", "drawn_by": "城关镇党委书记 张三"},
     )
 
     draw = Draw.objects.get(session=world.session, kind="participants")
@@ -1028,7 +1028,7 @@ def test_draw_participants_post_draws_and_redirects(organiser_client, organiser,
 def test_draw_participants_htmx_returns_panel_with_result_message(organiser_client, world):
     response = organiser_client.post(
         _url("draw_participants", world.slug),
-        {"categories": [world.towns.pk], "count": "1", "seed": "7"},
+        {f"quota_{world.towns.pk}": "1", "seed": "7", "drawn_by": "城关镇党委书记 张三"},
         **HTMX,
     )
 
@@ -1045,7 +1045,7 @@ def test_draw_participants_count_over_pool_returns_422_with_message(organiser_cl
 
     response = organiser_client.post(
         _url("draw_participants", world.slug),
-        {"categories": [world.towns.pk], "count": "2", "seed": "7"},
+        {f"quota_{world.towns.pk}": "2", "seed": "7", "drawn_by": "城关镇党委书记 张三"},
         **(HTMX if htmx else {}),
     )
 
@@ -1073,12 +1073,70 @@ def test_draw_participants_category_of_another_session_is_refused(organiser_clie
 
     response = organiser_client.post(
         _url("draw_participants", world.slug),
-        {"categories": [other.towns.pk], "count": "1", "seed": "7"},
+        {f"quota_{other.towns.pk}": "1", "seed": "7", "drawn_by": "城关镇党委书记 张三"},
+    )
+
+    # Only this session's categories have a quota box: another's is not a pool at all.
+    assert response.status_code == 422
+    assert "请至少为一个类别填写抽取数量。" in _html(response)
+    assert _snapshot() == before
+
+
+def test_draw_participants_two_pools_in_one_draw_shown_with_the_drawing_party(
+    organiser_client, world
+):
+    departments = UnitCategoryFactory(session=world.session, name="政府部门")
+    for name in ["发改局", "财政局", "教育局"]:
+        UnitFactory(session=world.session, category=departments, name=name)
+
+    response = organiser_client.post(
+        _url("draw_participants", world.slug),
+        {
+            f"quota_{world.towns.pk}": "1",
+            f"quota_{departments.pk}": "2",
+            f"quota_{world.empty.pk}": "",
+            "seed": "7",
+            "drawn_by": "城关镇党委书记 张三",
+        },
+        **HTMX,
+    )
+
+    draw = Draw.objects.get(session=world.session, kind="participants")
+    expected = draws.draw_pools(
+        {"政府部门": (["发改局", "财政局", "教育局"], 2), "镇(街道)": (["刘集镇"], 1)}, "7"
+    )
+    assert response.status_code == 200
+    assert [(p["label"], p["result"]) for p in draw.pools] == sorted(expected.items())
+    assert draw.drawn_by == "城关镇党委书记 张三"
+    body = _html(response)
+    assert '抽签人：<span class="drawn-by">城关镇党委书记 张三</span>' in body
+    assert f"<b>政府部门 2</b>：{'、'.join(expected['政府部门'])}" in body
+    detail = organiser_client.get(_url("draw_detail", world.slug, draw.pk))
+    assert detail.context["matches"] is True
+    assert '<dd id="drawn-by">城关镇党委书记 张三</dd>' in _html(detail)
+    assert "for label in sorted(pools):" in _html(detail)
+
+
+def test_draw_participants_without_drawing_party_returns_422(organiser_client, world):
+    before = _snapshot()
+
+    response = organiser_client.post(
+        _url("draw_participants", world.slug),
+        {f"quota_{world.towns.pk}": "1", "seed": "7", "drawn_by": "  "},
+        **HTMX,
     )
 
     assert response.status_code == 422
-    assert f"选择一个有效的选项。 {other.towns.pk} 不在可用的选项中。" in _html(response)
+    assert _html(response).count("这个字段是必填项。") == 1
     assert _snapshot() == before
+
+
+def test_draws_page_offers_a_quota_per_category_with_its_candidates(organiser_client, world):
+    response = organiser_client.get(_url("draws", world.slug))
+
+    form = response.context["draw_form"]
+    assert form.quota_fields == [f"quota_{c.pk}" for c in world.session.categories.all()]
+    assert form.fields[f"quota_{world.towns.pk}"].help_text == "候选 1 个（不含固定参加的单位）"
 
 
 def test_draw_speaking_order_post_orders_and_redirects(organiser_client, world):

@@ -488,7 +488,7 @@ def draw_participants(request, slug):
     if form.is_valid():
         try:
             draw = services.draw_participants(
-                session=session, actor=request.user, **form.cleaned_data
+                session=session, actor=request.user, **form.draw_arguments()
             )
         except ValidationError as exc:
             form_error(form, exc)

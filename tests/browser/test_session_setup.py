@@ -81,8 +81,8 @@ def test_organiser_creates_session_from_template_and_runs_draw(page):
 
     follow(page, page.locator("nav.subnav").get_by_role("link", name="抽签"))
     draw_form = page.locator("form[action$='/draws/participants/']")
-    draw_form.get_by_label("政府部门").check()
-    draw_form.get_by_label("抽取数量").fill("3")
+    draw_form.get_by_label("政府部门", exact=True).fill("3")
+    draw_form.get_by_label("抽签人").fill("城关镇党委书记 张三")
     draw_form.get_by_label("随机种子").fill(SEED)
     draw_form.get_by_role("button", name="抽选").click()
 
@@ -96,7 +96,11 @@ def test_organiser_creates_session_from_template_and_runs_draw(page):
     )
     session = ReviewSession.objects.get()
     recorded = session.draws.get(kind=Draw.Kind.PARTICIPANTS)
-    assert (recorded.seed, recorded.result) == (SEED, expected_drawn)
+    assert (recorded.seed, recorded.result, recorded.drawn_by) == (
+        SEED,
+        expected_drawn,
+        "城关镇党委书记 张三",
+    )
 
     follow(page, page.locator("#draw-records").get_by_role("link", name="复核"))
     expect(page.locator("#reproduce-result")).to_contain_text("复核通过")

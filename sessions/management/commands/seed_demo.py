@@ -172,6 +172,7 @@ class Command(BaseCommand):
         load_demo_projects(session, admin)
         # The towns draw 12 departments at random from the three department categories.
         services.draw_participants(
+            drawn_by="城关镇党委书记 张三",
             session=session,
             actor=admin,
             categories=session.categories.exclude(name="镇(街道)"),
