@@ -10,7 +10,7 @@ import pytest
 from scoring import document, services
 from scoring.exports import download_name, pdf, report_title
 from scoring.models import ExternalScore
-from sessions.models import Unit
+from sessions.models import RaterGroup, Unit
 from tests.factories import UnitCategoryFactory, UnitFactory
 from tests.scoring_data import scored_session
 
@@ -191,6 +191,36 @@ def test_report_card_shows_the_change_in_rank_since_last_year(tmp_path):
     text = compact("\n".join(pages))
     assert "上年第2名，上升1位" in text  # 东风街道
     assert "上年第1名，下降1位" in text  # 城关镇
+
+
+def card_html(html: str, unit: str) -> str:
+    return re.search(rf'<h2 class="card-unit">{unit}</h2>(.*?)</section>', html, re.S).group(1)
+
+
+def test_card_leaves_out_what_would_only_repeat_or_say_nothing():
+    w = world()
+
+    card = card_html(pdf.render_html(document.build(w.session)), "教育局")
+
+    # 综合评议 is the only component and there is no 加减分: 总分 and 综合评议得分 are in the
+    # facts already; no group has a 说明; nothing was commented, followed up or flagged.
+    assert 'class="components"' not in card
+    assert 'class="note"' not in card
+    assert '<p class="none quiet">暂无书面点评，无督办事项，无特殊情况。</p>' in card
+    assert "<h3>督办事项</h3>" not in card
+
+
+def test_card_shows_components_with_a_bonus_and_notes_where_a_group_has_one():
+    w = world()
+    RaterGroup.objects.filter(pk=w.leaders.pk).update(min_sample=4)  # 3 ballots: no data
+    ExternalScore.objects.create(session=w.session, unit=w.towns[1], bonus=2, bonus_reason="表彰")
+
+    card = card_html(pdf.render_html(document.build(w.session)), "东风街道")
+
+    assert re.search(r"<th>加减分</th><td class=\"num\">\+2\.00</td>", card)
+    assert '<th class="note">说明</th>' in card
+    assert '<td class="note">有效票不足，不计入</td>' in card
+    assert "<h3>说明</h3>" in card  # flagged: groups without data
 
 
 @needs_poppler

@@ -98,6 +98,11 @@ class Card:
     total: str
     good_share: str
     rank_change: str
+    # The 各项得分 table only where it says more than the facts above it (总分, 综合评议得分):
+    # with 综合评议 the only component and no 加减分 it would repeat them, and every line of
+    # text costs the render time (docs/benchmarks.md, results PDF).
+    components_table: bool
+    group_notes: bool  # whether any group has a 说明 (else the table has no such column)
 
 
 def _notes_for(row: DocRow) -> list[str]:
@@ -172,6 +177,8 @@ def _card(doc: ResultDocument, category: DocCategory, ranked: int, row: DocRow) 
         total=score_text(row.total),
         good_share=share,
         rank_change=rank_change_text(row),
+        components_table=len(doc.components) > 1 or bool(row.bonus),
+        group_notes=any(group.note for group in groups),
     )
 
 
