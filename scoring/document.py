@@ -186,6 +186,10 @@ class ResultDocument:
             return _("预览（未发布）")
         return _("第 %(n)s 版") % {"n": self.snapshot.number}
 
+    @property
+    def row_count(self) -> int:
+        return sum(len(category.rows) for category in self.categories)
+
     def rows(self):
         for category in self.categories:
             yield from category.rows

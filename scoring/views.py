@@ -12,6 +12,7 @@ Who sees what (DESIGN.md sections 3 and 6):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -39,6 +40,8 @@ from .words import component_labels, number
 
 Status = ReviewSession.Status
 PDF_TYPE = "application/pdf"
+DOWNLOAD_COOKIE = "huiji_download"
+DOWNLOAD_TOKEN = re.compile(r"[0-9]{1,40}")
 
 
 # ---------------------------------------------------------------- access
@@ -403,6 +406,13 @@ def _export(request, slug, *, fmt: str):
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"{name}-{session.slug}.{fmt}"
     )
+    token = request.GET.get("download_token", "")
+    if DOWNLOAD_TOKEN.fullmatch(token):
+        # Tells the page that asked (static/js/download.js) that the file has started, so it
+        # stops showing progress. Read by that script, hence not HttpOnly; it names nothing.
+        response.set_cookie(
+            DOWNLOAD_COOKIE, token, max_age=60, samesite="Lax", secure=request.is_secure()
+        )
     return response
 
 

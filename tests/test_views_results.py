@@ -679,6 +679,38 @@ def test_pdf_download_is_the_exporters_file(organiser_client, world):
     assert response.content[:5] == b"%PDF-"
 
 
+def test_results_page_pdf_link_shows_progress_while_the_file_is_made(organiser_client, world):
+    html = organiser_client.get(url("results")).content.decode()
+
+    link = re.search(rf'<a [^>]*href="{url("export_pdf")}"[^>]*>', html).group(0)
+    assert "data-download" in link
+    assert 'data-status="download-status"' in link
+    assert 'data-busy="正在生成 PDF（通报和 5 份成绩单），请稍候……"' in link
+    assert (
+        '<p class="notice info" id="download-status" role="status" aria-live="polite" hidden>'
+        in html
+    )
+    assert '<script src="/static/js/download.js" defer></script>' in html
+
+
+def test_pdf_download_with_a_token_answers_with_the_cookie_the_page_waits_for(
+    organiser_client, world
+):
+    response = organiser_client.get(url("export_pdf"), {"download_token": "1733312345123456"})
+
+    assert response.status_code == 200
+    cookie = response.cookies["huiji_download"]
+    assert (cookie.value, cookie["max-age"], cookie["samesite"]) == ("1733312345123456", 60, "Lax")
+
+
+@pytest.mark.parametrize("token", ["", "abc", "1" * 41, "1;path=/"])
+def test_xlsx_download_with_a_bad_or_no_token_sets_no_cookie(organiser_client, world, token):
+    response = organiser_client.get(url("export_xlsx"), {"download_token": token})
+
+    assert response.status_code == 200
+    assert "huiji_download" not in response.cookies
+
+
 def test_downloads_before_rating_are_a_conflict(organiser_client):
     make_world(status=Status.READY)
 
