@@ -143,6 +143,18 @@ def test_report_card_shows_comment_text_as_text(organiser_client, world):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+def test_follow_up_worded_with_markup_is_text_on_the_card_and_in_the_pdf(organiser_client, world):
+    """A 督办事项 titled from a question typed with markup on a tablet."""
+    FollowUpFactory(session=world.session, unit=world.towns[0], title="<b>请具体说明</b>")
+
+    page = organiser_client.get(card_url(world, world.towns[0])).content.decode()
+    pdf_html = pdf.render_html(document.build(world.session))
+
+    for html in (page, pdf_html):
+        assert "&lt;b&gt;请具体说明&lt;/b&gt;" in html
+        assert "<b>请具体说明" not in html
+
+
 def test_published_report_card_shows_comment_without_the_edit_link_to_observers(
     observer_client, world
 ):
