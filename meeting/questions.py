@@ -162,8 +162,18 @@ def asker_label(credential: Credential) -> str:
     return name[:ASKER_MAX_LENGTH]
 
 
+def rehearsal_problem(credential: Credential) -> str | None:
+    """A real code while a rehearsal runs (docs/rehearsal.md): refused, since whatever it did
+    would be deleted by the reset."""
+    if credential.session.rehearsal_started_at is not None and not credential.rehearsal:
+        return _("正在彩排，评议尚未开始。")
+    return None
+
+
 def ask_problem(credential: Credential) -> str | None:
     """Why this credential may not ask (or vote) at all, or None."""
+    if problem := rehearsal_problem(credential):
+        return problem
     if credential.status == Credential.Status.REVOKED:
         return _("这张评议卡已被作废，请向会务人员领取新卡。")
     if not credential.group.can_ask:
@@ -173,6 +183,8 @@ def ask_problem(credential: Credential) -> str | None:
 
 def vote_problem(credential: Credential) -> str | None:
     """Why this credential may not vote satisfaction at all, or None."""
+    if problem := rehearsal_problem(credential):
+        return problem
     if credential.status == Credential.Status.REVOKED:
         return _("这张评议卡已被作废，请向会务人员领取新卡。")
     if not credential.group.can_ask:

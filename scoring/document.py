@@ -179,11 +179,20 @@ class ResultDocument:
     flagged_ballots: list  # ListedBallot, note = the flag sentences
     participation: list  # sessions.ballots.Participation rows, total last
     footnotes: list  # sentences for the report's foot
+    # Computed while a rehearsal runs (docs/rehearsal.md): every format says 彩排 instead of
+    # 预览（未发布）, and the result can never be published.
+    rehearsal: bool = False
+
+    @property
+    def preview_label(self) -> str:
+        if self.rehearsal:
+            return _("彩排数据，不计入结果")
+        return _("预览（未发布）")
 
     @property
     def status_label(self) -> str:
         if self.preview:
-            return _("预览（未发布）")
+            return self.preview_label
         return _("第 %(n)s 版") % {"n": self.snapshot.number}
 
     @property
@@ -344,4 +353,5 @@ def build(session: ReviewSession, *, computed: services.Computed | None = None) 
         flagged_ballots=flagged,
         participation=participation(session),
         footnotes=footnotes,
+        rehearsal=snapshot is None and session.in_rehearsal,
     )

@@ -80,6 +80,11 @@ def result_publish(*, session: ReviewSession, actor) -> ResultSnapshot:
     Publishing twice is impossible: the session row is locked, it must be closed, and the
     database allows one snapshot number 1 per session."""
     session = lock_session(session)
+    if session.in_rehearsal:
+        # A rehearsal's result is never a result (docs/rehearsal.md).
+        raise ValidationError(
+            _("正在彩排：彩排数据不计入结果，不能发布。请结束彩排并恢复后在正式评议结束时发布。")
+        )
     if session.status == Status.PUBLISHED or ResultSnapshot.objects.filter(session=session):
         raise ValidationError(
             _("结果已经发布，不能再次发布；如需更正，请使用“更正结果”并写明理由。")

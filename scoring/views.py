@@ -103,7 +103,10 @@ def _results_page(request, session: ReviewSession, **extra):
             participation_rows=doc.participation[:-1],
             participation_total=doc.participation[-1],
             snapshots=selectors.snapshots(session),
-            can_publish=organiser and doc.preview and session.status == Status.CLOSED,
+            can_publish=organiser
+            and doc.preview
+            and session.status == Status.CLOSED
+            and not session.in_rehearsal,
             can_correct=organiser and not doc.preview,
             can_verify=not doc.preview and can_supervise(request.user),
             **_table_columns(doc),
@@ -253,6 +256,8 @@ class _InputsChanged(Exception):
 
 
 def _publish_problem(session: ReviewSession) -> str:
+    if session.in_rehearsal:
+        return _("正在彩排：彩排数据不计入结果，不能发布。请结束彩排并恢复后在正式评议结束时发布。")
     if session.status == Status.PUBLISHED or selectors.current_snapshot(session) is not None:
         return _("结果已经发布，不能再次发布；如需更正，请使用“更正结果”并写明理由。")
     if session.status != Status.CLOSED:

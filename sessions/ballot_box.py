@@ -232,7 +232,7 @@ def _vacuum_full(cursor, tables: list[str]) -> int:
     return _kept_rows(notices)
 
 
-def scrub_storage(*, session_id: int | None = None) -> bool:
+def scrub_storage(*, session_id: int | None = None, audit_success: bool = True) -> bool:
     """Rewrite the ballot, grade and draft tables so no dead row of a submission, a draft or
     a ballot before the mix remains in the database files (docs/anonymity.md, "after close").
     Runs outside any transaction (VACUUM cannot run inside one); True when done. A failure
@@ -240,7 +240,8 @@ def scrub_storage(*, session_id: int | None = None) -> bool:
 
     On PostgreSQL a rewrite must keep the dead rows that some open snapshot may still see (an
     ANALYZE by autovacuum after the day's inserts, a backup under way): it is repeated, after
-    short pauses, until it kept none."""
+    short pauses, until it kept none. ``audit_success`` off: only a failure is audited (the
+    rehearsal's reset, whose own entry already says the storage is rewritten)."""
     session = ReviewSession.objects.filter(pk=session_id).first() if session_id else None
     if connection.in_atomic_block:
         logger.warning("ballot storage not scrubbed: inside a transaction")
@@ -274,6 +275,8 @@ def scrub_storage(*, session_id: int | None = None) -> bool:
         return _scrub_failed(session, exc.__class__.__name__)
     if kept:
         return _scrub_failed(session, f"{kept} dead rows still visible to an open snapshot")
+    if not audit_success:
+        return True
     audit(
         session=session,
         actor=None,

@@ -192,13 +192,17 @@ def bar_step(part: int, whole: int) -> int:
 def participation(session: ReviewSession) -> list[Participation]:
     """One row per rater group, in the groups' order, then the total row; two queries (joining
     credentials and ballots in one would multiply the rows)."""
-    active = Q(credentials__status=Credential.Status.ACTIVE)
+    # While a rehearsal runs, its own codes are the ones that take part (docs/rehearsal.md).
+    kind = Q(credentials__rehearsal=session.in_rehearsal)
+    active = kind & Q(credentials__status=Credential.Status.ACTIVE)
     groups = (
         RaterGroup.objects.filter(session=session)
         .annotate(
             n_issued=Count("credentials", filter=active),
             n_opened=Count("credentials", filter=active & Q(credentials__opened_at__isnull=False)),
-            n_submitted=Count("credentials", filter=Q(credentials__submitted_at__isnull=False)),
+            n_submitted=Count(
+                "credentials", filter=kind & Q(credentials__submitted_at__isnull=False)
+            ),
         )
         .order_by("order", "id")
     )

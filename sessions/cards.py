@@ -38,6 +38,7 @@ class Card:
     holder_unit: str
     rating_url: str
     qr: str  # data: URI of a PNG, one pixel per module
+    rehearsal: bool = False  # printed with 彩排 across it (docs/rehearsal.md)
 
 
 def display_code(code: str) -> str:
@@ -67,6 +68,7 @@ def card_for(credential: Credential) -> Card:
         holder_unit=credential.holder_unit.name if credential.holder_unit_id else "",
         rating_url=credential.rating_url,
         qr=qr_data_uri(credential.rating_url),
+        rehearsal=credential.rehearsal,
     )
 
 

@@ -40,6 +40,9 @@ def normalise_code(text: str) -> str:
 
 
 def _require_issuable(session: ReviewSession) -> None:
+    if session.in_rehearsal:
+        # A code issued now would be deleted by the reset (docs/rehearsal.md).
+        raise ValidationError(_("正在彩排：彩排期间不能发放评议码，请在结束彩排并恢复后发放。"))
     if session.status not in ISSUABLE:
         raise ValidationError(
             _("评议会状态为“%(status)s”，不能再发放评议码。")
@@ -114,7 +117,9 @@ def credentials_generate(
 ENDED = (ReviewSession.Status.CLOSED, ReviewSession.Status.PUBLISHED)
 
 
-def _require_not_ended(session: ReviewSession) -> None:
+def _require_not_ended(session: ReviewSession, credential: Credential | None = None) -> None:
+    if session.in_rehearsal and credential is not None and not credential.rehearsal:
+        raise ValidationError(_("正在彩排：正式评议码在彩排期间不能作废或补发。"))
     if session.status in ENDED:
         raise ValidationError(
             _("评议会状态为“%(status)s”，评议码不能再作废或补发。")
@@ -155,7 +160,7 @@ def _revoke(credential: Credential) -> None:
 def credential_revoke(*, credential: Credential, actor) -> Credential:
     """Make a lost or wrongly issued code unusable. A code that has rated stays valid."""
     credential = _lock_credential(credential)
-    _require_not_ended(credential.session)
+    _require_not_ended(credential.session, credential)
     if credential.status == Credential.Status.REVOKED:
         raise ValidationError(_("评议码 #%(id)s 已经作废。") % {"id": credential.pk})
     _require_unused(credential, _("作废"))
@@ -175,7 +180,7 @@ def credential_reissue(*, credential: Credential, actor) -> Credential:
     """Replace a code (lost card, code seen by someone else): the old one is revoked if still
     active and a new one is issued for the same group, holder and holder unit."""
     old = _lock_credential(credential)
-    _require_not_ended(old.session)
+    _require_not_ended(old.session, old)
     _require_unused(old, _("补发"))
     successor = Credential.objects.filter(reissued_from=old).first()
     if successor is not None:
@@ -192,6 +197,7 @@ def credential_reissue(*, credential: Credential, actor) -> Credential:
         holder_name=old.holder_name,
         holder_unit_id=old.holder_unit_id,
         reissued_from=old,
+        rehearsal=old.rehearsal,
     )
     audit(
         session=old.session,

@@ -47,6 +47,10 @@ class ReviewSession(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # 彩排 (docs/rehearsal.md): set while a rehearsal runs. Only this timestamp lives on the
+    # session row, which every rater request reads; what the reset restores is kept apart, in
+    # Rehearsal.
+    rehearsal_started_at = models.DateTimeField(_("彩排开始时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-year", "-date", "-id"]
@@ -63,6 +67,10 @@ class ReviewSession(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("review:session_detail", args=[self.slug])
+
+    @property
+    def in_rehearsal(self) -> bool:
+        return self.rehearsal_started_at is not None
 
     @property
     def is_editable(self) -> bool:
@@ -272,6 +280,9 @@ class Credential(models.Model):
     # Set once, with the ballot, in one transaction (sessions/rating.py): the credential is used.
     submitted_at = models.DateTimeField(null=True, blank=True)
     receipt = models.CharField(_("回执码"), max_length=16, null=True, blank=True, unique=True)
+    # A 彩排 code (docs/rehearsal.md): issued when a rehearsal starts, the only kind that rates,
+    # asks or votes while it runs, and deleted with everything it touched by the reset.
+    rehearsal = models.BooleanField(_("彩排评议码"), default=False)
 
     class Meta:
         ordering = ["group__order", "group_id", "id"]
@@ -375,6 +386,8 @@ class BallotGrade(models.Model):
     grade = models.CharField(max_length=12, choices=Grade.choices)
 
     class Meta:
+        verbose_name = _("评议表中的评价")
+        verbose_name_plural = _("评议表中的评价")
         constraints = [
             models.UniqueConstraint(
                 fields=["ballot", "unit"],
@@ -412,6 +425,8 @@ class DraftGrade(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("暂存评价")
+        verbose_name_plural = _("暂存评价")
         constraints = [
             models.UniqueConstraint(
                 fields=["credential", "unit"],
@@ -441,6 +456,8 @@ class Criterion(models.Model):
 
     class Meta:
         ordering = ["order", "id"]
+        verbose_name = _("评议指标")
+        verbose_name_plural = _("评议指标")
         constraints = [
             models.UniqueConstraint(fields=["session", "name"], name="criterion_name_unique"),
             models.CheckConstraint(condition=Q(weight__gte=0), name="criterion_weight_gte_0"),
@@ -631,3 +648,28 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+
+class Rehearsal(models.Model):
+    """The rehearsal under way (docs/rehearsal.md): who started it, and the session's rows as
+    they were at the start, which the reset puts back exactly. Deleted by the reset."""
+
+    session = models.OneToOneField(
+        ReviewSession, on_delete=models.CASCADE, related_name="rehearsal"
+    )
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_by_label = models.CharField(max_length=150)
+    # The highest audit entry id at the start: entries above it were written in rehearsal.
+    audit_mark = models.BigIntegerField(default=0)
+    # Django's serialisation of the session row and of every row hanging off it.
+    snapshot = models.JSONField()
+
+    class Meta:
+        verbose_name = _("彩排")
+        verbose_name_plural = _("彩排")
+
+    def __str__(self) -> str:
+        return f"{self.session} 彩排 {self.started_at:%Y-%m-%d %H:%M}"

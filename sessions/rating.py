@@ -128,9 +128,13 @@ def form_cells(credential: Credential) -> list[Cell]:
 
 
 def rating_state(credential: Credential | None) -> str:
-    """unknown / revoked / submitted / not_open / ended / open."""
+    """unknown / rehearsing / revoked / submitted / not_open / ended / open."""
     if credential is None:
         return "unknown"
+    if credential.session.rehearsal_started_at is not None and not credential.rehearsal:
+        # A real code during a rehearsal (docs/rehearsal.md): it must not be used, or its
+        # ballot would be deleted by the reset.
+        return "rehearsing"
     if credential.status == Credential.Status.REVOKED:
         return "revoked"
     if credential.submitted_at is not None:
@@ -149,6 +153,7 @@ _STATE_MESSAGES = {
     "not_open": gettext_noop("评议尚未开放，请在主持人宣布开始评议后再填写。"),
     "ended": gettext_noop("评议已经结束，不再接收评议表。"),
     "unknown": gettext_noop("评议码无效。"),
+    "rehearsing": gettext_noop("正在彩排，评议尚未开始。"),
 }
 
 

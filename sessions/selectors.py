@@ -113,12 +113,16 @@ def credential_counts(
     session: ReviewSession, group: RaterGroup | None = None
 ) -> list[CredentialCounts]:
     """One row per rater group (or only ``group``), then a total row; one query."""
+    # During a rehearsal only its 彩排 codes are counted, listed and printed (docs/rehearsal.md).
+    kind = Q(credentials__rehearsal=session.in_rehearsal)
     active = Q(credentials__status=Credential.Status.ACTIVE, credentials__submitted_at__isnull=True)
     groups = session.rater_groups.annotate(
-        n_issued=Count("credentials"),
-        n_active=Count("credentials", filter=active),
-        n_revoked=Count("credentials", filter=Q(credentials__status=Credential.Status.REVOKED)),
-        n_used=Count("credentials", filter=Q(credentials__submitted_at__isnull=False)),
+        n_issued=Count("credentials", filter=kind),
+        n_active=Count("credentials", filter=kind & active),
+        n_revoked=Count(
+            "credentials", filter=kind & Q(credentials__status=Credential.Status.REVOKED)
+        ),
+        n_used=Count("credentials", filter=kind & Q(credentials__submitted_at__isnull=False)),
     )
     if group is not None:
         groups = groups.filter(pk=group.pk)
@@ -141,7 +145,8 @@ def credential_counts(
 def credentials_for_list(session: ReviewSession, group: RaterGroup | None = None):
     """Credentials with what the organisers' table shows, without a query per row."""
     credentials = (
-        session.credentials.select_related("group", "holder_unit", "reissued_as")
+        session.credentials.filter(rehearsal=session.in_rehearsal)
+        .select_related("group", "holder_unit", "reissued_as")
         .annotate(
             used=ExpressionWrapper(Q(submitted_at__isnull=False), output_field=BooleanField())
         )
@@ -157,7 +162,11 @@ def printable_credentials(
 ):
     """Active, unused credentials for the card PDF: all, one group's, or the given ids."""
     credentials = (
-        session.credentials.filter(status=Credential.Status.ACTIVE, submitted_at__isnull=True)
+        session.credentials.filter(
+            status=Credential.Status.ACTIVE,
+            submitted_at__isnull=True,
+            rehearsal=session.in_rehearsal,
+        )
         .select_related("group", "holder_unit")
         .order_by("group__order", "group_id", "id")
     )

@@ -276,6 +276,8 @@ def transition_problems(session: ReviewSession, target: str) -> list[str]:
     going_back = session.status == Status.READY and target == Status.DRAFT
     if going_back and Ballot.objects.filter(session=session).exists():
         problems.append(_("已有评议票，不能退回草稿。"))
+    if going_back and session.in_rehearsal:
+        problems.append(_("正在彩排：请先结束彩排并恢复，再退回草稿。"))
     if target == Status.PUBLISHED:
         problems.append(_("发布结果须在结果页计算并冻结结果快照后进行，不能直接改状态。"))
     return problems

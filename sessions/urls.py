@@ -4,6 +4,7 @@ from .views import credentials as credential_views
 from .views import imports as import_views
 from .views import monitor as monitor_views
 from .views import paper as paper_views
+from .views import rehearsal as rehearsal_views
 from .views import scheme as scheme_views
 from .views import sessions as views
 
@@ -18,6 +19,8 @@ urlpatterns = [
     path("<slug:slug>/edit/", views.session_edit, name="session_edit"),
     path("<slug:slug>/status/<str:target>/", views.session_transition, name="session_transition"),
     path("<slug:slug>/audit/", views.audit_log, name="audit_log"),
+    path("<slug:slug>/rehearsal/start/", rehearsal_views.rehearsal_start, name="rehearsal_start"),
+    path("<slug:slug>/rehearsal/reset/", rehearsal_views.rehearsal_reset, name="rehearsal_reset"),
     path("<slug:slug>/units/", views.units, name="units"),
     path("<slug:slug>/units/add/", views.unit_add, name="unit_add"),
     path("<slug:slug>/units/participant/", views.participant_toggle, name="participant_toggle"),

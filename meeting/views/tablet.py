@@ -55,7 +55,9 @@ def _credential(request, *, page: bool) -> Credential:
         credential = card.card_credential(request)
     except card.NoCard as no_card:
         raise Refused(card.no_card_answer(request, no_card.reason, page=page)) from None
-    if credential.status == Credential.Status.REVOKED:
+    if problem := questions.rehearsal_problem(credential):
+        message = problem
+    elif credential.status == Credential.Status.REVOKED:
         message = _("这张评议卡已被作废，请向会务人员领取新卡。")
     elif not credential.group.can_ask:
         message = _("此评议码不能提问或投票。")

@@ -200,7 +200,7 @@ def render_html(doc: ResultDocument, *, cards: bool = True) -> str:
             "font_url": FONT_FILE.as_uri(),
             "stylesheet_url": STYLESHEET.as_uri(),
             "page_footer": css_content(_("第 %(page)s 页，共 %(pages)s 页")),
-            "preview_header": css_content(_("预览（未发布）")),
+            "preview_header": css_content(doc.preview_label),
         },
     )
 

@@ -159,7 +159,9 @@ def _sheet(
 
     preview = doc.preview
     status = (
-        _("【预览（未发布）】") if preview else _("（%(status)s）") % {"status": doc.status_label}
+        f"【{doc.preview_label}】"
+        if preview
+        else _("（%(status)s）") % {"status": doc.status_label}
     )
     _put(ws, TITLE_ROW, 1, f"{title}{status}").font = PREVIEW_TITLE_FONT if preview else TITLE_FONT
     _put(ws, INFO_ROW, 1, info).font = INFO_FONT
@@ -202,7 +204,7 @@ def _sheet(
         )
 
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
-    _print_setup(ws, preview=preview)
+    _print_setup(ws, preview=preview, label=doc.preview_label)
     return ws
 
 
@@ -221,7 +223,7 @@ def _fit_height(ws: Worksheet, row: int, cells: list[tuple[object, float]]) -> N
         ws.row_dimensions[row].height = LINE_HEIGHT * lines
 
 
-def _print_setup(ws: Worksheet, *, preview: bool) -> None:
+def _print_setup(ws: Worksheet, *, preview: bool, label: str = "") -> None:
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -232,7 +234,7 @@ def _print_setup(ws: Worksheet, *, preview: bool) -> None:
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.7, bottom=0.7, header=0.3, footer=0.3)
     ws.oddFooter.center.text = _("第 &P 页，共 &N 页")
     if preview:
-        ws.oddHeader.center.text = _("预览（未发布）")
+        ws.oddHeader.center.text = label or _("预览（未发布）")
         ws.oddHeader.center.color = "C00000"
 
 
@@ -319,7 +321,9 @@ def _summary(wb: Workbook, name: str, doc: ResultDocument, title: str) -> Worksh
                 _join(category.advanced),
             ]
         )
-    if doc.preview:
+    if doc.rehearsal:
+        info = _("彩排数据，不计入结果：本表为彩排中按彩排数据计算，不作为任何结果。")
+    elif doc.preview:
         info = _("预览（未发布）：本表为按当前数据计算的预览，结果尚未发布，不作为正式结果。")
     else:
         info = _("已发布：%(status)s，发布时间 %(when)s。") % {

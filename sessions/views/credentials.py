@@ -116,7 +116,7 @@ def _list_context(request, session, *, group=None, form=None, filter_form=None, 
         "counts": selectors.credential_counts(session, group),
         "group": group,
         "filter_form": filter_form or CredentialFilterForm(session=session),
-        "issuable": session.status in credential_services.ISSUABLE,
+        "issuable": session.status in credential_services.ISSUABLE and not session.in_rehearsal,
         "changeable": session.status not in credential_services.ENDED,
         "generated": generated,
     }
