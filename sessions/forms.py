@@ -353,3 +353,70 @@ class WorkbookUploadForm(forms.Form):
                 % {"size": upload.size / 1024 / 1024, "max": limit / 1024 / 1024}
             )
         return upload
+
+
+# Kinds of audited action, by the part of the action code before the dot (services.audit).
+AUDIT_KINDS = [
+    ("session", _("评议会与状态")),
+    ("unit", _("单位")),
+    ("category", _("单位类别")),
+    ("participant", _("述职单位")),
+    ("group", _("评议组")),
+    ("scheme", _("计分方案")),
+    ("criterion", _("评议内容")),
+    ("draw", _("抽签")),
+    ("report", _("述职报告")),
+    ("attachment", _("附件")),
+    ("credential", _("评议码")),
+    ("rate", _("评议码限流")),
+    ("ballot", _("评议票")),
+    ("ballot_box", _("票箱")),
+    ("external_score", _("其他考核")),
+    ("result", _("结果")),
+    ("agenda", _("议程")),
+    ("question", _("现场问政")),
+    ("screen", _("大屏")),
+    ("leader_comment", _("领导点评")),
+    ("follow_up", _("督办")),
+    ("projects", _("重点项目")),
+]
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filters, read from the query string; each one is optional."""
+
+    kind = forms.ChoiceField(
+        label=_("操作类型"), required=False, choices=[("", _("全部"))] + AUDIT_KINDS
+    )
+    actor = forms.ChoiceField(label=_("操作人"), required=False)
+    date_from = forms.DateField(
+        label=_("从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("到"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, actors: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].choices = [("", _("全部"))] + [
+            (label, name if name == label else f"{name}（{label}）") for label, name in actors
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            raise ValidationError(_("开始日期不能晚于结束日期。"))
+        return cleaned
+
+    def filters(self) -> dict:
+        """The valid filters only: a bad field is reported and ignored, the others still apply."""
+        data = getattr(self, "cleaned_data", {})
+        if self.non_field_errors():
+            data = {k: v for k, v in data.items() if k not in ("date_from", "date_to")}
+        return {
+            "kind": data.get("kind") or "",
+            "actor_label": data.get("actor") or "",
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+        }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import AuditLog, Draw, Participant, RaterGroup, Report, ReviewSession, UnitCategory
@@ -81,8 +84,52 @@ def recent_draws(session: ReviewSession):
     return session.draws.select_related("created_by").order_by("-created_at", "-id")
 
 
-def audit_entries(session: ReviewSession):
-    return AuditLog.objects.filter(session=session).select_related("actor")
+# The actor_label services.audit writes when no person acted (commands, automatic steps).
+SYSTEM_ACTOR = "system"
+
+
+def audit_entries(
+    session: ReviewSession,
+    *,
+    kind: str = "",
+    actor_label: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+):
+    """The session's audit entries, newest first, narrowed by kind of action (the part of the
+    action code before the dot, e.g. ``draw``), by actor and by a range of local dates. The date
+    bounds are turned into instants so that PostgreSQL can use the (session, created_at) index
+    instead of converting every row's time zone."""
+    entries = AuditLog.objects.filter(session=session).select_related("actor")
+    if kind:
+        entries = entries.filter(action__startswith=f"{kind}.")
+    if actor_label:
+        entries = entries.filter(actor_label=actor_label)
+    zone = timezone.get_current_timezone()
+    if date_from:
+        start = datetime.datetime.combine(date_from, datetime.time.min, tzinfo=zone)
+        entries = entries.filter(created_at__gte=start)
+    if date_to:
+        end = datetime.datetime.combine(
+            date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+        )
+        entries = entries.filter(created_at__lt=end)
+    return entries
+
+
+def audit_actors(session: ReviewSession) -> list[tuple[str, str]]:
+    """(login name, display name) of everyone in the session's audit log, by display name. Read
+    from the log's own text so that a deleted account can still be chosen."""
+    labels = set(
+        AuditLog.objects.filter(session=session)
+        .order_by()
+        .values_list("actor_label", flat=True)
+        .distinct()
+    )
+    users = get_user_model().objects.filter(username__in=labels)
+    names = {u.username: u.get_full_name() or u.username for u in users}
+    names[SYSTEM_ACTOR] = _("系统")
+    return sorted(((label, names.get(label, label)) for label in labels), key=lambda a: a[1])
 
 
 def draw_for_session(session: ReviewSession, pk: int) -> Draw:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import ballot_box, selectors, services
 from ..forms import (
     AttachmentForm,
+    AuditFilterForm,
     CategoryForm,
     DrawForm,
     GroupForm,
@@ -185,14 +187,41 @@ def session_transition(request, slug, target):
     )
 
 
+AUDIT_PAGE_SIZE = 50
+
+
 @login_required
 @require_GET
 def audit_log(request, slug):
     session = get_session_for_user(request, slug)
+    actors = selectors.audit_actors(session)
+    # Every filter is optional, so the bare page is a valid, empty filter; a bad field is
+    # reported on the form and the valid ones still apply.
+    form = AuditFilterForm(request.GET, actors=actors)
+    form.is_valid()
+    filters = form.filters()
+    page = Paginator(selectors.audit_entries(session, **filters), AUDIT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    names = dict(actors)
+    for entry in page:
+        entry.actor_name = names.get(entry.actor_label, entry.actor_label)
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "sessions/audit_log.html"
+    if request.htmx:
+        template += "#audit-list"
     return render(
         request,
-        "sessions/audit_log.html",
-        page_context(request, session, entries=selectors.audit_entries(session)[:500]),
+        template,
+        page_context(
+            request,
+            session,
+            form=form,
+            page=page,
+            filtered=any(filters.values()),
+            query=query.urlencode(),
+        ),
     )
 
 
