@@ -420,3 +420,17 @@ class AuditFilterForm(forms.Form):
             "date_from": data.get("date_from"),
             "date_to": data.get("date_to"),
         }
+
+
+class SessionImportIntoForm(WorkbookUploadForm):
+    """Units and raters into a draft: importing a 评议人 sheet again would issue its codes a
+    second time, so adding codes to groups that have some must be asked for."""
+
+    add_codes = forms.BooleanField(
+        label=_("追加评议码"),
+        required=False,
+        help_text=_(
+            "已有评议码的评议组再次导入“评议人”时，会另外生成新的评议码。确要追加时才勾选；"
+            "不勾选则此类导入被拒绝，避免重复导入同一文件使评议码翻倍。"
+        ),
+    )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from .credentials import MAX_PER_CALL, credentials_generate
@@ -26,12 +27,16 @@ from .services import (
 )
 from .workbook import (
     COL_CATEGORY,
+    COL_GROUP,
     COL_MIN_SAMPLE,
+    COL_SPEAKING_ORDER,
     SHEET_GROUPS,
+    SHEET_RATERS,
     SHEET_UNITS,
     Problem,
     SessionWorkbook,
     WorkbookError,
+    normalise_text,
 )
 
 Side = UnitCategory.Side
@@ -94,19 +99,25 @@ def session_create_from_workbook(*, workbook: SessionWorkbook, actor) -> ReviewS
 
 @transaction.atomic
 def session_import_into(
-    *, session: ReviewSession, workbook: SessionWorkbook, actor
+    *, session: ReviewSession, workbook: SessionWorkbook, actor, add_codes: bool = False
 ) -> ImportSummary:
     """Add the units, rater groups and raters of ``workbook`` to a draft session. A unit that
-    exists already must keep its category; a group that exists already takes the new weight."""
+    exists already must keep its category; a group that exists already takes the new weight.
+    Raters for a group that has codes already are refused unless ``add_codes``: importing the
+    same file twice must not double the codes without a word."""
     session = lock_session(session)
     _require_draft(session)
-    return _import(session=session, workbook=workbook, actor=actor)
+    return _import(session=session, workbook=workbook, actor=actor, add_codes=add_codes)
 
 
-def _import(*, session: ReviewSession, workbook: SessionWorkbook, actor) -> ImportSummary:
-    categories = {c.name: c for c in session.categories.all()}
-    units = {u.name: u for u in session.units.select_related("category")}
-    groups = {g.name: g for g in session.rater_groups.all()}
+def _import(
+    *, session: ReviewSession, workbook: SessionWorkbook, actor, add_codes: bool = False
+) -> ImportSummary:
+    # Names stored before the reader normalised them (say 镇（街道） typed on a page) are the
+    # same names as the workbook's normalised ones (docs/workbooks.md, "Text normalisation").
+    categories = {normalise_text(c.name): c for c in session.categories.all()}
+    units = {normalise_text(u.name): u for u in session.units.select_related("category")}
+    groups = {normalise_text(g.name): g for g in session.rater_groups.all()}
 
     clashes = [
         Problem(
@@ -120,8 +131,11 @@ def _import(*, session: ReviewSession, workbook: SessionWorkbook, actor) -> Impo
             COL_CATEGORY,
         )
         for row in workbook.units
-        if row.name in units and units[row.name].category.name != row.category
+        if row.name in units and normalise_text(units[row.name].category.name) != row.category
     ]
+    clashes += _order_clashes(session, workbook)
+    if not add_codes:
+        clashes += _code_clashes(session, workbook)
     if session.scheme.anonymous:
         # Fewer votes than this would let a unit's group score show one rater's grade
         # (docs/anonymity.md, "minimum sample").
@@ -168,6 +182,13 @@ def _import(*, session: ReviewSession, workbook: SessionWorkbook, actor) -> Impo
 
     if new_participants:
         speaking_order_invalidate(session)
+    speaking_order = {row.name: row.speaking_order for row in workbook.units if row.speaking_order}
+    if speaking_order:
+        # The workbook gives the whole order (sessions/workbook.py checks 1..n over its units,
+        # _order_clashes that they are every participant): it replaces any drawn order.
+        speaking_order_invalidate(session)
+        for name, position in speaking_order.items():
+            session.participants.filter(unit=units[name]).update(speaking_order=position)
 
     new_groups, updated_groups = [], {}
     order = max((g.order for g in groups.values()), default=-1) + 1
@@ -228,19 +249,85 @@ def _import(*, session: ReviewSession, workbook: SessionWorkbook, actor) -> Impo
         groups_updated=len(updated_groups),
         credentials_created=issued,
     )
+    message = _("从 Excel 导入：%(summary)s") % {"summary": summary}
+    if speaking_order:
+        message += _("；发言顺序按工作簿：%(order)s") % {
+            "order": "、".join(sorted(speaking_order, key=speaking_order.get))
+        }
     audit(
         session=session,
         actor=actor,
         action="session.import",
-        message=_("从 Excel 导入：%(summary)s") % {"summary": summary},
+        message=message,
         categories=new_categories,
         units=new_units,
         participants=new_participants,
         groups=new_groups,
         groups_updated=updated_groups,
         credentials=issued,
+        speaking_order=speaking_order,
+        speaking_order_source="workbook" if speaking_order else "",
+        add_codes=add_codes,
     )
     return summary
+
+
+def _order_clashes(session: ReviewSession, workbook: SessionWorkbook) -> list[Problem]:
+    """A 发言顺序 column orders every participant or none: participants the workbook does not
+    list would be left without a place."""
+    if not any(row.speaking_order for row in workbook.units):
+        return []
+    listed = {row.name for row in workbook.units}
+    left_out = [
+        name
+        for name in session.participants.values_list("unit__name", flat=True)
+        if normalise_text(name) not in listed
+    ]
+    if not left_out:
+        return []
+    return [
+        Problem(
+            _(
+                "给出了发言顺序，但本评议会还有述职单位不在此表中：%(names)s。发言顺序须一次排定"
+                "全部述职单位：请把它们加入此表，或删去“发言顺序”列后抽签。"
+            )
+            % {"names": "、".join(left_out)},
+            SHEET_UNITS,
+            None,
+            COL_SPEAKING_ORDER,
+        )
+    ]
+
+
+def _code_clashes(session: ReviewSession, workbook: SessionWorkbook) -> list[Problem]:
+    """Rows of 评议人 for groups that have codes already: one problem per group, at its first
+    row, saying how many there are and how many more the import would issue."""
+    if not workbook.raters:
+        return []
+    existing: dict[str, int] = {}
+    for name, count in (
+        session.credentials.values_list("group__name").annotate(n=Count("id")).order_by()
+    ):
+        existing[normalise_text(name)] = existing.get(normalise_text(name), 0) + count
+    first_rows: dict[str, int] = {}
+    more: dict[str, int] = {}
+    for row in workbook.raters:
+        if row.group in existing:
+            first_rows.setdefault(row.group, row.row)
+            more[row.group] = more.get(row.group, 0) + row.count
+    return [
+        Problem(
+            _(
+                "评议组“%(group)s”已有 %(n)s 个评议码，再导入会另外生成 %(more)s 个。"
+                "若确要追加，请勾选“追加评议码”后重新导入。"
+            )
+            % {"group": group, "n": existing[group], "more": more[group]},
+            SHEET_RATERS,
+            row,
+            COL_GROUP,
+        )
+        for group, row in first_rows.items()
+    ]
 
 
 def _credential_batches(workbook: SessionWorkbook) -> dict[tuple[str, str | None], tuple]:

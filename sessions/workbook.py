@@ -40,6 +40,7 @@ from core.spreadsheet import (
     is_blank,
     is_formula,
     normalise_header,
+    normalise_text,
     number_from_text,
     open_book,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "Sheet",
     "is_blank",
     "is_formula",
+    "normalise_text",
 ]
 
 SHEET_META = "会议"
@@ -990,10 +992,19 @@ def _help_rows() -> list[list[str]]:
         [SHEET_META, "", _("两列：第一列是项目，第二列是内容。")],
         [SHEET_META, META_TITLE, _("必填。评议会名称，不超过 200 个字符。")],
         [SHEET_META, META_YEAR, _("选填。四位数年份；不填则取日期的年份，再不填取今年。")],
-        [SHEET_META, META_DATE, _("选填。日期格式的单元格，或 YYYY-MM-DD 格式的文字。")],
+        [
+            SHEET_META,
+            META_DATE,
+            _("选填。日期格式的单元格，或 2025-12-20、2025/12/20、2025年12月20日 格式的文字。"),
+        ],
         [SHEET_META, META_VENUE, _("选填。会议地点。")],
         [SHEET_META, META_KIND, _("选填。年度、年中或自定义；不填为自定义。")],
         [SHEET_UNITS, COL_NAME, _("必填。单位名称，不能重复。列出的单位都作为固定述职单位参加。")],
+        [
+            SHEET_UNITS,
+            COL_SPEAKING_ORDER,
+            _("选填的列。填写时每个单位都填 1 到单位数的整数，不能重复；不填则导入后抽签。"),
+        ],
         [
             SHEET_UNITS,
             COL_CATEGORY,
@@ -1006,7 +1017,10 @@ def _help_rows() -> list[list[str]]:
         [
             SHEET_GROUPS,
             COL_WEIGHT,
-            _("必填。不小于 0 的数，最多两位小数；各组按比例计算，不必加总为 100。"),
+            _(
+                "必填。不小于 0 的数，最多两位小数，可写 40 或 40%；各组按比例计算，不必加总为 "
+                "100。下面的“合计”行会被跳过。"
+            ),
         ],
         [SHEET_GROUPS, COL_MIN_SAMPLE, _("选填。少于此票数时该组对该单位视为无数据；不填为 3。")],
         [SHEET_RATERS, "", _("选填的工作表。每行生成一批评议码。")],
@@ -1022,8 +1036,8 @@ def _help_rows() -> list[list[str]]:
             "",
             "",
             _(
-                "所有文字不能以 = + - @ 开头，不能包含 < 或 >，不能使用公式；"
-                "名称不超过 100 个字符；空行会被跳过。"
+                "所有文字不能以 = 或 @ 开头，不能包含 < 或 >，不能使用公式；"
+                "名称不超过 100 个字符；空行、表头上方的标题行和“序号”列会被跳过。"
             ),
         ],
     ]

@@ -364,3 +364,119 @@ def test_session_import_into_refuses_an_anonymous_minimum_sample_below_3(draft, 
         "工作表“评议组”第 3 行“最少有效票数”列：匿名评议的最少有效票数不能少于 3。"
     ]
     assert list(draft.rater_groups.values_list("name", "min_sample")) == groups_before
+
+
+# ---------------------------------------------------------------- speaking order from the workbook
+
+ORDERED_UNITS = [
+    ["名称", "类别", "发言顺序"],
+    ["城关镇", "镇(街道)", 3],
+    ["滨河街道", "镇(街道)", 1],
+    ["区财政局", "政府部门", 2],
+]
+
+
+@pytest.mark.django_db
+def test_session_create_from_workbook_sets_and_audits_the_speaking_order(organiser):
+    session = session_create_from_workbook(
+        workbook=parsed(units=ORDERED_UNITS, raters=None), actor=organiser
+    )
+
+    assert list(session.participants.values_list("unit__name", "speaking_order")) == [
+        ("滨河街道", 1),
+        ("区财政局", 2),
+        ("城关镇", 3),
+    ]
+    entry = session.audit_entries.get(action="session.import")
+    assert entry.message.endswith("；发言顺序按工作簿：滨河街道、区财政局、城关镇")
+    assert entry.detail["speaking_order"] == {"城关镇": 3, "滨河街道": 1, "区财政局": 2}
+    assert entry.detail["speaking_order_source"] == "workbook"
+
+
+@pytest.mark.django_db
+def test_session_import_into_refuses_a_speaking_order_that_leaves_participants_out(
+    draft, organiser
+):
+    before = row_counts()
+
+    with pytest.raises(WorkbookError) as caught:
+        session_import_into(
+            session=draft, workbook=parsed(units=ORDERED_UNITS, raters=None), actor=organiser
+        )
+
+    left_out = draft.participants.exclude(unit__name="城关镇").get().unit.name
+    assert caught.value.messages == [
+        f"工作表“单位”“发言顺序”列：给出了发言顺序，但本评议会还有述职单位不在此表中：{left_out}。"
+        "发言顺序须一次排定全部述职单位：请把它们加入此表，或删去“发言顺序”列后抽签。"
+    ]
+    assert row_counts() == before
+
+
+@pytest.mark.django_db
+def test_session_import_into_replaces_a_drawn_order_with_the_workbook_one(organiser):
+    session = ReviewSessionFactory(slug="2026-order")
+    towns = UnitCategoryFactory(session=session, name="镇（街道）", side=TOWN)  # full-width
+    unit = UnitFactory(session=session, category=towns, name="城关镇")
+    ParticipantFactory(session=session, unit=unit, speaking_order=1)
+
+    session_import_into(
+        session=session, workbook=parsed(units=ORDERED_UNITS, raters=None), actor=organiser
+    )
+
+    assert session.categories.count() == 2  # 镇(街道) is the stored 镇（街道）
+    assert dict(session.participants.values_list("unit__name", "speaking_order")) == {
+        "城关镇": 3,
+        "滨河街道": 1,
+        "区财政局": 2,
+    }
+
+
+# ---------------------------------------------------------------- raters imported twice
+
+
+@pytest.mark.django_db
+def test_session_import_into_refuses_to_issue_codes_again_without_being_asked(draft, organiser):
+    session_import_into(session=draft, workbook=parsed(), actor=organiser)
+    before = row_counts()
+
+    with pytest.raises(WorkbookError) as caught:
+        session_import_into(session=draft, workbook=parsed(), actor=organiser)
+
+    assert caught.value.messages == [
+        f"工作表“评议人”第 {row} 行“评议组”列：评议组“{group}”已有 {n} 个评议码，"
+        f"再导入会另外生成 {n} 个。若确要追加，请勾选“追加评议码”后重新导入。"
+        for row, group, n in [
+            (2, "县级领导", 2),
+            (4, "区直部门", 3),
+            (5, "镇(街道)", 2),
+            (6, "两代表一委员", 10),
+        ]
+    ]
+    assert row_counts() == before
+
+
+@pytest.mark.django_db
+def test_session_import_into_adds_codes_when_asked(draft, organiser):
+    session_import_into(session=draft, workbook=parsed(), actor=organiser)
+
+    summary = session_import_into(session=draft, workbook=parsed(), actor=organiser, add_codes=True)
+
+    assert summary.credentials_created == 17
+    assert draft.credentials.count() == 34
+    assert (
+        draft.audit_entries.filter(action="session.import")
+        .order_by("pk")
+        .last()
+        .detail["add_codes"]
+        is True
+    )
+
+
+@pytest.mark.django_db
+def test_session_import_into_without_raters_needs_no_permission_to_add(draft, organiser):
+    session_import_into(session=draft, workbook=parsed(), actor=organiser)
+
+    summary = session_import_into(session=draft, workbook=parsed(raters=None), actor=organiser)
+
+    assert summary.credentials_created == 0
+    assert draft.credentials.count() == 17

@@ -278,3 +278,50 @@ def test_import_template_reimports_successfully(organiser_client):
         "城关镇",
     ]
     assert session.credentials.count() == 6
+
+
+@pytest.mark.django_db
+def test_session_import_into_twice_is_refused_unless_adding_codes_is_ticked(
+    organiser_client, draft
+):
+    organiser_client.post(into_url(draft), {"file": upload()})
+
+    refused = organiser_client.post(into_url(draft), {"file": upload()})
+    added = organiser_client.post(into_url(draft), {"file": upload(), "add_codes": "on"})
+
+    assert refused.status_code == 422
+    assert problem_rows(refused)[0] == (
+        "评议人",
+        2,
+        "评议组",
+        "评议组“县级领导”已有 2 个评议码，再导入会另外生成 2 个。若确要追加，请勾选“追加评议码”后重新导入。",
+    )
+    assert 'name="add_codes"' in refused.content.decode()
+    assert added.status_code == 302
+    assert draft.credentials.count() == 34
+
+
+@pytest.mark.django_db
+def test_session_import_reads_a_libreoffice_workbook_as_an_office_fills_it_in(organiser_client):
+    from pathlib import Path
+
+    data = (
+        Path(__file__).parent / "fixtures" / "workbooks" / "session-libreoffice.xlsx"
+    ).read_bytes()
+
+    response = organiser_client.post(IMPORT_URL, {"file": upload(data, name="会议.xlsx")})
+
+    session = ReviewSession.objects.get()
+    assert response.status_code == 302
+    assert list(session.participants.values_list("unit__name", "speaking_order")) == [
+        ("滨河街道", 1),
+        ("城关镇", 2),
+        ("区委办公室(区档案馆)", 3),
+        ("区财政局", 4),
+    ]
+    assert list(session.rater_groups.values_list("name", "weight")) == [
+        ("县级领导", Decimal("40.00")),
+        ("区直部门", Decimal("20.00")),
+        ("镇(街道)", Decimal("20.00")),
+        ("两代表一委员", Decimal("20.00")),
+    ]

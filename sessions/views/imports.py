@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import imports, services
-from ..forms import XLSX_TYPE, WorkbookUploadForm
+from ..forms import XLSX_TYPE, SessionImportIntoForm, WorkbookUploadForm
 from ..roles import can_organise
 from ..workbook import (
     Problem,
@@ -66,7 +66,10 @@ def session_import(request):
 @require_http_methods(["GET", "POST"])
 def session_import_into(request, slug):
     session = get_session_for_user(request, slug, organise=True)
-    form = _upload_form(request)
+    if request.method == "POST":
+        form = SessionImportIntoForm(request.POST, request.FILES)
+    else:
+        form = SessionImportIntoForm()
     problems: list[Problem] = []
     if not session.is_editable:
         # Checked before reading any upload; the service refuses too (DESIGN.md section 3).
@@ -80,7 +83,10 @@ def session_import_into(request, slug):
         try:
             workbook = parse_session_workbook(form.cleaned_data["file"], require_meta=False)
             summary = imports.session_import_into(
-                session=session, workbook=workbook, actor=request.user
+                session=session,
+                workbook=workbook,
+                actor=request.user,
+                add_codes=form.cleaned_data["add_codes"],
             )
         except ValidationError as exc:
             problems = problems_of(exc)
