@@ -2,20 +2,23 @@
 codes, and the reset puts every row of the session back exactly as it was."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from meeting import agenda, followups, questions
 from meeting.models import FollowUpUpdate, Stage
 from projects.models import ColourChange, ProjectRule, ProjectUpdate
 from scoring import document
 from scoring import services as scoring_services
+from scoring.exports import pdf, xlsx
 from scoring.models import ExternalScore, LeaderComment, ResultSnapshot
-from sessions import credentials, rating, rehearsal, roles
+from sessions import cards, credentials, rating, rehearsal, roles
 from sessions.models import (
     Attachment,
     AuditLog,
@@ -373,3 +376,28 @@ def test_a_real_card_during_the_rehearsal_shows_that_rating_has_not_begun(hall):
     fake = Credential.objects.filter(session=hall.session, rehearsal=True).first()
     page = rater(fake).get(reverse("rate:form")).content.decode()
     assert "rehearsal-banner" in page and "rate-head" in page
+
+
+# ---------------------------------------------------------------- exports
+
+
+def test_every_export_made_in_rehearsal_says_so(hall):
+    session = hall.session
+    rehearsal.rehearsal_start(session=session, actor=hall.organiser)
+    session_transition(session=session, target=Status.RATING, actor=hall.organiser)
+    code = Credential.objects.filter(session=session, rehearsal=True).first()
+    _rate(code, hall.units)
+    rating.ballot_submit(credential=code)
+    doc = document.build(session)
+    assert doc.preview and doc.rehearsal and doc.status_label == "彩排数据，不计入结果"
+    wb = load_workbook(io.BytesIO(xlsx.render(doc)))
+    titles = [ws.cell(1, 1).value for ws in wb.worksheets]
+    assert titles and all("【彩排数据，不计入结果】" in (t or "") for t in titles[:-1])
+    assert all(ws.oddHeader.center.text == "彩排数据，不计入结果" for ws in wb.worksheets[:-1])
+    html = pdf.render_html(doc)
+    assert 'class="watermark">彩排<' in html and "彩排数据不计入结果" in html
+    printed = cards.render_cards_html(session=session, credentials=[code])
+    assert "rehearsal-mark" in printed and "【彩排】" in printed
+
+    rehearsal.rehearsal_reset(session=session, actor=hall.organiser)
+    assert not document.build(session).rehearsal

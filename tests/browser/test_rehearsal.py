@@ -94,7 +94,9 @@ def _rehearsal_code(session, group) -> Credential:
     return Credential.objects.filter(session=session, group=group, rehearsal=True).first()
 
 
-def test_a_rehearsal_is_run_and_reset_to_what_the_session_showed_before(open_page, ready_session):
+def test_a_rehearsal_is_run_and_reset_to_what_the_session_showed_before(
+    open_page, ready_session, tmp_path
+):
     session, asking = ready_session["session"], ready_session["asking"]
     organiser = open_page(TABLET)
     errors = []
@@ -122,8 +124,7 @@ def test_a_rehearsal_is_run_and_reset_to_what_the_session_showed_before(open_pag
 
     # The 彩排 card, as printed.
     codes = list(Credential.objects.filter(session=session, rehearsal=True)[:4])
-    html = SHOTS / "rehearsal-cards.html"
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    html = tmp_path / "rehearsal-cards.html"
     html.write_text(cards.render_cards_html(session=session, credentials=codes))
     for viewport, name in ((TABLET, "rehearsal-card-tablet"), (PHONE, "rehearsal-card-phone")):
         card_page = open_page(viewport)
