@@ -732,7 +732,15 @@ def queue_key(session: ReviewSession) -> tuple:
         Question.objects.filter(session=session)
         .order_by("pk")
         .values_list(
-            "pk", "status", "vote", "queue_order", "merged_into_id", "answer_summary", "text"
+            "pk",
+            "status",
+            "vote",
+            "queue_order",
+            "merged_into_id",
+            "answer_summary",
+            "text",
+            # Converted to a 督办事项: the board then links to it instead of offering it.
+            "follow_up__id",
         )
     )
     votes = SatisfactionVote.objects.filter(question__session=session).aggregate(

@@ -260,6 +260,29 @@ def test_board_changes_when_a_vote_is_cast(moderator_client, hall):
     )
 
 
+def test_board_changes_when_a_question_is_converted_or_reworded(moderator_client, hall, in_queue):
+    answered = AnsweredQuestionFactory(session=hall.session, unit=hall.units[0])
+    etag = moderator_client.get(url("questions_board"))["ETag"]
+    follow_up = followups.follow_up_from_question(
+        question=answered,
+        actor=None,
+        title="修路",
+        detail="",
+        due_date=datetime.date(2026, 12, 31),
+        colour="green",
+    )
+
+    converted = moderator_client.get(url("questions_board"), HTTP_IF_NONE_MATCH=etag)
+    questions.question_edit(question=in_queue, actor=None, text="新的措辞")
+    reworded = moderator_client.get(url("questions_board"), HTTP_IF_NONE_MATCH=converted["ETag"])
+
+    assert converted.status_code == 200
+    detail = reverse("meeting:follow_up_detail", args=[SLUG, follow_up.pk])
+    assert f'href="{detail}"' in converted.content.decode()
+    assert reworded.status_code == 200
+    assert "新的措辞" in reworded.content.decode()
+
+
 def test_board_etag_differs_between_moderator_and_observer(
     moderator_client, observer, hall, waiting
 ):

@@ -44,7 +44,7 @@ from ..models import Question
 
 # Part of the board's ETag: bump it when the board partial changes, so that browsers holding
 # the old markup get the new one although no question changed.
-BOARD_VERSION = "1"
+BOARD_VERSION = "2"
 POLL_STATUSES = questions.REVIEW_STATUSES
 
 
