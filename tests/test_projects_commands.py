@@ -1,6 +1,8 @@
 """import_projects and recolour_projects (projects/management/commands)."""
 
 import datetime
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -10,6 +12,7 @@ from tests.factories import ReviewSessionFactory, UnitFactory
 from tests.projects_factories import chart_sheet_bytes, milestone_row, project_row, workbook_bytes
 
 pytestmark = pytest.mark.django_db
+FIXTURES = Path(__file__).parent / "fixtures" / "workbooks"
 
 
 @pytest.fixture
@@ -97,3 +100,24 @@ def test_import_projects_chart_sheet_is_refused_without_a_crash(session, tmp_pat
         "工作表“项目”：这是一张图表工作表，没有数据：请把数据放在名为“项目”的普通工作表中。"
     ]
     assert KeyProject.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "milestones"), [("projects-plain-percent.xls", 4), ("projects-gbk.csv", 0)]
+)
+def test_import_projects_reads_xls_and_csv(tmp_path, capsys, name, milestones):
+    session = ReviewSessionFactory(slug="2026-files")
+    UnitFactory(session=session, name="区发改委")
+    UnitFactory(session=session, name="区委办公室（区档案馆）")
+    path = FIXTURES / name
+
+    call_command("import_projects", "2026-files", str(path), "--as-of", "2026-07-16")
+
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"新增 3 个，更新 0 个，时间节点 {milestones} 个。"
+    )
+    assert list(KeyProject.objects.order_by("code").values_list("code", "actual_progress")) == [
+        ("ZD-001", Decimal("40.00")),
+        ("ZD-002", Decimal("45.50")),
+        ("ZD-003", Decimal("62.50")),
+    ]

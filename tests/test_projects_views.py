@@ -4,6 +4,7 @@ who may, filters, htmx fragments, another session's ids."""
 import datetime
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -261,6 +262,22 @@ def test_projects_import_chart_sheet_is_a_message_not_a_crash(organiser_client, 
     assert "这是一张图表工作表" in text(response.content.decode())
     assert KeyProject.objects.count() == 0
     assert AuditLog.objects.filter(action="projects.import").count() == 0
+
+
+@pytest.mark.parametrize("name", ["projects-plain-percent.xls", "projects-utf8-bom.csv"])
+def test_projects_import_reads_xls_and_csv(organiser_client, session, name):
+    UnitFactory(session=session, name="区发改委")
+    UnitFactory(session=session, name="区委办公室（区档案馆）")
+    data = (Path(__file__).parent / "fixtures" / "workbooks" / name).read_bytes()
+
+    response = organiser_client.post(url("import"), {"file": upload(data, name=name)})
+
+    assert response.status_code == 302
+    assert list(KeyProject.objects.order_by("code").values_list("code", "actual_progress")) == [
+        ("ZD-001", Decimal("40.00")),
+        ("ZD-002", Decimal("45.50")),
+        ("ZD-003", Decimal("62.50")),
+    ]
 
 
 def test_projects_import_refuses_other_file_types(organiser_client, session):

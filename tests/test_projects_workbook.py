@@ -518,3 +518,55 @@ def test_workbook_saved_by_libreoffice_reads_what_the_office_typed():
         for r in rows
         for m in r.milestones
     ] == FIXTURE_MILESTONES
+
+
+def fixture_projects(rows: list[ProjectRow]) -> list[tuple]:
+    return [(r.code, r.name, r.unit, r.category, r.actual, r.stalled, r.colour) for r in rows]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "projects-libreoffice.xlsx",
+        "projects-title-libreoffice.xlsx",  # a merged title row and a blank row above the header
+        "projects-plain-percent.xls",  # Excel 97–2003, progress typed as 45.5 and 70
+    ],
+)
+def test_workbook_real_files_read_alike(name):
+    rows = parse_fixture(name)
+
+    assert fixture_projects(rows) == FIXTURE_PROJECTS
+    assert [
+        (m.code, m.name, m.planned_date, m.planned_progress, m.done_on)
+        for r in rows
+        for m in r.milestones
+    ] == FIXTURE_MILESTONES
+
+
+@pytest.mark.parametrize("name", ["projects-utf8-bom.csv", "projects-gbk.csv"])
+def test_workbook_csv_is_the_project_sheet_and_leaves_milestones_alone(name):
+    rows = parse_fixture(name)
+
+    assert fixture_projects(rows) == FIXTURE_PROJECTS
+    assert [r.milestones for r in rows] == [None, None, None]
+
+
+def test_workbook_xls_percent_formatted_fractions_are_refused_not_guessed():
+    """An .xls is read without its number formats: 0.455 under 0.0% and 0.7 under 0% could be
+    45.5 % and 70 % or below 1 %; a wrong guess would colour a project wrongly."""
+    with pytest.raises(WorkbookError) as caught:
+        parse_fixture("projects.xls")
+    assert caught.value.messages == [
+        "工作表“项目”第 3 行“实际进度(%)”列：无法判断“0.455”是 45.5% 还是 0.455%（.xls、.ods "
+        "文件不带单元格的百分比格式）：请写成 45.5 或 45.5%，或把文件另存为 .xlsx 后导入。",
+        "工作表“时间节点”第 3 行“计划进度(%)”列：无法判断“0.7”是 70% 还是 0.7%（.xls、.ods "
+        "文件不带单元格的百分比格式）：请写成 70 或 70%，或把文件另存为 .xlsx 后导入。",
+    ]
+
+
+def test_workbook_csv_of_another_sheet_says_it_is_read_as_projects():
+    data = "项目编号,节点,计划日期,计划进度(%),完成日期\nA-1,开工,2026-03-31,20,\n".encode()
+
+    assert problems(data)[-1] == (
+        "CSV 文件只有一张表，按工作表“项目”读取；时间节点请用 .xlsx 或 .xls 工作簿导入（可下载模板）。"
+    )

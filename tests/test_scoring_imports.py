@@ -419,3 +419,16 @@ def parse_fixture(world, name: str):
 
 def test_workbook_saved_by_libreoffice_reads_what_the_office_typed(world):
     assert parse_fixture(world, "scores-libreoffice.xlsx") == FIXTURE_ROWS
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "scores-title-libreoffice.xlsx",  # a merged title row and a blank row above the header
+        "scores.xls",
+        "scores-utf8-bom.csv",
+        "scores-gbk.csv",
+    ],
+)
+def test_real_files_in_every_format_read_alike(world, name):
+    assert parse_fixture(world, name) == FIXTURE_ROWS

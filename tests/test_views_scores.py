@@ -4,6 +4,7 @@ edited inline (htmx) or imported from a workbook (issue 4 item 3)."""
 import io
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -353,6 +354,22 @@ def test_import_stores_the_rows_and_shows_a_summary(organiser_client, world):
         "-2.00",
         "通报批评",
     ]
+
+
+@pytest.mark.parametrize("name", ["scores.xls", "scores-gbk.csv"])
+def test_import_reads_xls_and_csv(organiser_client, world, name):
+    data = (Path(__file__).parent / "fixtures" / "workbooks" / name).read_bytes()
+
+    response = organiser_client.post(url("scores_import"), {"file": upload(data, name=name)})
+
+    assert response.status_code == 200
+    assert rows_of(response.content.decode(), "import-rows") == [
+        ["2", "城关镇", "95.50", "88.00", "0", "—"],
+        ["3", "财政局", "90.25", "92.00", "-1.00", "-1分：迟报材料"],
+        ["4", "教育局", "—", "—", "2.00", "+2分：获省级表彰"],
+        ["5", "东风街道", "80.00", "86.75", "0", "—"],
+    ]
+    assert ExternalScore.objects.count() == 4
 
 
 def test_import_with_htmx_answers_with_the_panel(organiser_client, world):
