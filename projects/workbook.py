@@ -13,35 +13,43 @@ and WorkbookError classes of sessions/workbook.py). Text is stored as text: ``<b
 shown as ``<b>``, never as HTML; a formula, or text a spreadsheet would run as one (starting with
 = + - @), is refused, and so is an error value such as #N/A.
 
-Values that are compared or read as numbers or dates are NFKC-normalised without zero-width
-characters, so ``４０``, ``４０％``, ``－５`` and ``实际进度（%）`` read as 40, 40 %, -5 and
-实际进度(%), a code or category is one however its brackets were typed, and a 责任单位 typed
-with half-width brackets is the unit stored with full-width ones. Names are stored as written,
-without zero-width characters or surrounding spaces.
+Files are read by core/spreadsheet.py (.xlsx, .xls, .ods, .csv), which normalises every text
+cell (NFKC, zero-width characters removed), so ``４０``, ``４０％``, ``－５`` and ``实际进度（%）``
+read as 40, 40 %, -5 and 实际进度(%), a code or category is one however its brackets were typed,
+and a 责任单位 typed with half-width brackets finds a unit stored with full-width ones. Names
+are stored as written, without zero-width characters or surrounding spaces. A .csv holds one
+sheet: it is read as 项目, and the projects it lists keep their stored milestones.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
-import re
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from scoring.exports.xlsx import _put as put_cell
+from core.spreadsheet import (
+    ODS,
+    XLS,
+    ZERO_WIDTH,
+    column_letter,
+    date_from,
+    normalise_text,
+    number_from_text,
+    put,
+)
 from sessions.workbook import (
     FORMULA_STARTS,
     NAME_MAX,
     Problem,
     Table,
     WorkbookError,
+    error_value_problem,
     is_blank,
     is_formula,
     nonblank_rows,
@@ -65,8 +73,6 @@ COL_MILESTONE = "节点"
 COL_PLANNED_DATE = "计划日期"
 COL_PLANNED = "计划进度(%)"
 COL_DONE = "完成日期"
-# Row numbers offices put in front of every list; read and ignored.
-COL_SERIAL = "序号"
 
 PROJECT_COLUMNS = (COL_CODE, COL_NAME, COL_UNIT, COL_CATEGORY, COL_ACTUAL)
 PROJECT_OPTIONAL = (COL_STALLED, COL_COLOUR)
@@ -80,25 +86,12 @@ UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 # 颜色 cells: the labels of meeting.models.Colour, with or without 色.
 COLOURS = {"绿": "green", "蓝": "blue", "黄": "yellow", "红": "red"}
 YES, NO = ("是", "停滞", "停工", "y", "yes"), ("否", "n", "no")
-# 2025-12-20, 2025/12/20, 2025.12.20 and 2025年12月20日 (after NFKC, so full-width digits too).
-DATE_TEXT = re.compile(r"(\d{4})(?:([-/.])(\d{1,2})\2(\d{1,2})|年(\d{1,2})月(\d{1,2})日?)")
 CENT, HUNDRED = Decimal("0.01"), Decimal("100")
-# Pasted from WeChat or web pages; invisible, so never meant.
-ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-# NFKC leaves the mathematical minus sign (U+2212) alone; Word and WPS type it for "-".
-MINUS_SIGN = {ord("\u2212"): "-"}
-# The parts of a number format that show literally and never scale the number: "quoted text",
-# a \-escaped character, the character after _ (a space as wide as it) or * (a fill), and
-# [colour] or [condition] sections.
-FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|[_*].|\[[^\]]*\]')
 
 
-def clean_text(text: str) -> str:
-    """Text that is compared or read as a value (codes, categories, unit names, numbers, dates,
-    headers): NFKC (full-width digits, letters, brackets, ％ and spaces become their usual
-    forms), zero-width characters removed, trimmed. Not for prose: NFKC also turns Chinese
-    punctuation such as ：and ， into ASCII."""
-    return unicodedata.normalize("NFKC", text).translate(ZERO_WIDTH).translate(MINUS_SIGN).strip()
+def is_error(cell) -> bool:
+    """An error value (#N/A, #REF!, #DIV/0!…): core/spreadsheet.py marks the cell."""
+    return cell is not None and bool(cell.error)
 
 
 def plain_text(text: str) -> str:
@@ -107,61 +100,20 @@ def plain_text(text: str) -> str:
     return text.translate(ZERO_WIDTH).strip()
 
 
-def written(cell):
-    """The cell's value as written: ``raw`` where the reader keeps it beside a normalised
-    ``value``, else ``value``."""
-    raw = getattr(cell, "raw", None)
-    return cell.value if raw is None else raw
-
-
-def is_percent_format(number_format: str | None) -> bool:
-    """Whether a number format is a real percentage (``0%``, ``0.0%``), which shows the stored
-    number times 100: Excel stores 0.4 for 40 %. A format that shows a literal "%" (``0.0"%"``,
-    ``0\\%``) shows the number as it is: the cell holding 40 is 40 %."""
-    return "%" in FORMAT_LITERALS.sub("", number_format or "")
-
-
 def percent_number(value, *, percent_formatted: bool) -> Decimal | None:
-    """The percentage a cell means, or None when it is not a number: a number as it is, times
-    100 when its format is a real percentage; text such as ``40``, ``40%`` or ``４０％`` as
-    written."""
+    """The percentage a cell means, or None when it is not a number. A number under a real
+    percent format (``0%``, ``0.0%``: Excel stores 0.4 for 40 %) times 100; a number under a
+    format that only prints a "%" (``0.0"%"`` shows 40 as 40.0%) or none, as it is; text such
+    as ``40``, ``40%``, ``４０％`` or ``－5`` as written. ``percent_formatted`` is the reader's
+    ``Cell.percent`` (core/spreadsheet.py), which tells the two kinds of format apart."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float | Decimal):
         number = Decimal(str(value))
         return number * HUNDRED if percent_formatted else number
     if isinstance(value, str):
-        try:
-            return Decimal(clean_text(value).removesuffix("%").strip())
-        except InvalidOperation:
-            return None
+        return number_from_text(normalise_text(value))
     return None
-
-
-def is_percent_cell(cell) -> bool:
-    """Whether the cell's number is a real percentage, from the reader's own flag where it
-    gives one, else from the number format."""
-    flag = getattr(cell, "percent", None)
-    if isinstance(flag, bool):
-        return flag
-    return is_percent_format(getattr(cell, "number_format", None))
-
-
-def date_from_text(text: str) -> datetime.date | None:
-    """The date written as 2025-12-20, 2025/12/20, 2025.12.20 or 2025年12月20日, else None."""
-    match = DATE_TEXT.fullmatch(clean_text(text))
-    if match is None:
-        return None
-    year, _separator, month, day, cn_month, cn_day = match.groups()
-    try:
-        return datetime.date(int(year), int(month or cn_month), int(day or cn_day))
-    except ValueError:
-        return None
-
-
-def is_error(cell) -> bool:
-    """An error value (#N/A, #REF!, #DIV/0!): openpyxl gives it as text with data type "e"."""
-    return cell is not None and getattr(cell, "data_type", None) == "e"
 
 
 # ---------------------------------------------------------------- results
@@ -194,10 +146,9 @@ class ProjectRow:
 # ---------------------------------------------------------------- reading
 
 
-def _header_key(text: str) -> str:
-    """Header text compared loosely: full-width brackets, spaces and line breaks (Alt+Enter)
-    do not matter, and 实际进度 or 计划进度 without (%) is the same column."""
-    key = re.sub(r"\s+", "", clean_text(text))
+def _header_key(key: str) -> str:
+    """实际进度 or 计划进度 without (%) is the same column (read_table has already compared the
+    header without spaces, line breaks and full-width forms: 实际进度\n（%） is 实际进度(%))."""
     return {"实际进度": COL_ACTUAL, "计划进度": COL_PLANNED}.get(key, key)
 
 
@@ -211,49 +162,15 @@ def parse_projects_workbook(fileobj, *, unit_names: Collection[str]) -> list[Pro
         book.close()
 
 
-def find_sheet(book, name: str):
-    """(the worksheet called ``name``, None), or (None, the sentence saying why there is none:
-    no such sheet, or a chart sheet, which holds no cells though its name says data)."""
-    if hasattr(book, "find"):
-        # core/spreadsheet.py's Book: names compared normalised, a .csv's one sheet stands for
-        # any name, and missing() tells a chart sheet from an absent one.
-        worksheet = book.find(name)
-        return (worksheet, None) if worksheet is not None else (None, book.missing(name))
-    if name in book.sheetnames:
-        worksheet = book[name]
-        if hasattr(worksheet, "rows"):
-            return worksheet, None
-        return None, _(
-            "这是一张图表工作表，没有数据：请把数据放在名为“%(sheet)s”的普通工作表中。"
-        ) % {"sheet": name}
-    return None, _("缺少此工作表（工作簿中现有：%(names)s）。") % {
-        "names": "、".join(book.sheetnames)
-    }
-
-
-def without_serial(rows: list[tuple[int, tuple]]) -> list[tuple[int, tuple]]:
-    """The rows with the header's 序号 cell left out, so that the column is ignored without
-    being named among the expected headers."""
-    if not rows:
-        return rows
-    header_row, cells = rows[0]
-    header = tuple(
-        None
-        if not is_blank(c) and re.sub(r"\s+", "", clean_text(str(c.value))) == COL_SERIAL
-        else c
-        for c in cells
-    )
-    return [(header_row, header), *rows[1:]]
-
-
 class _Parser:
     def __init__(self, book, *, unit_names: set[str]):
         self.book = book
-        # The session's units by their cleaned name, so that 区委办公室(区档案馆) in the
-        # workbook finds the unit stored as 区委办公室（区档案馆）.
-        self.units = {clean_text(name): name for name in unit_names}
-        # Whether the reader knows number formats (see _percent); openpyxl reads only .xlsx.
-        self.formats_unknown = getattr(book, "format", None) in ("xls", "ods")
+        # The session's units by their normalised name (the form the reader gives every cell),
+        # so that 区委办公室(区档案馆) in the workbook finds a unit stored before names were
+        # normalised as 区委办公室（区档案馆）.
+        self.units = {normalise_text(name): name for name in unit_names}
+        # An .xls or .ods is read without number formats (see _percent).
+        self.formats_unknown = book.format in (XLS, ODS)
         self.problems: list[Problem] = []
 
     def problem(self, text: str, sheet: str = "", row: int | None = None, column: str = ""):
@@ -261,7 +178,7 @@ class _Parser:
 
     def parse(self) -> list[ProjectRow]:
         projects, codes = self._projects()
-        if getattr(self.book, "single_sheet", False):
+        if self.book.single_sheet:
             # A .csv holds one sheet: it is 项目, and stored milestones are kept.
             if self.problems:
                 self.problem(
@@ -285,17 +202,18 @@ class _Parser:
     # ------------------------------------------------------------ sheets
 
     def _table(self, sheet: str, *, required, optional=(), max_rows: int) -> Table | None:
-        worksheet, why_not = find_sheet(self.book, sheet)
+        worksheet = self.book.find(sheet)
         if worksheet is None:
-            self.problem(why_not, sheet)
+            self.problem(self.book.missing(sheet), sheet)  # absent, or a chart sheet
             return None
         if worksheet.max_row > max_rows + 1:
             self.problem(
                 _("超过 %(max)s 行，请删除多余的行或分批导入。") % {"max": max_rows}, sheet
             )
             return None
+        # read_table finds the header under any title rows and ignores 序号, 备注 and 说明.
         return read_table(
-            without_serial(nonblank_rows(worksheet)),
+            nonblank_rows(worksheet),
             sheet=sheet,
             required=required,
             optional=optional,
@@ -304,16 +222,17 @@ class _Parser:
         )
 
     def _error_values(self, table: Table, row: int, cells) -> None:
-        """Report every error value of the row, in any column: a #N/A is never data. The cell
-        readers then pass over these cells without a second sentence."""
+        """Report every error value (#N/A, #REF!…) of the row, in any column, a note or an
+        unheaded one too: it is never data. The cell readers then pass over these cells
+        without a second sentence."""
         headers = {index: title for title, index in table.columns.items()}
         for index, cell in enumerate(cells):
             if is_error(cell):
                 self.problem(
-                    _("“%(value)s”是表格的错误值，请改为要导入的内容。") % {"value": cell.value},
+                    error_value_problem(cell),
                     table.sheet,
                     row,
-                    headers.get(index, get_column_letter(index + 1)),
+                    headers.get(index, column_letter(index + 1)),
                 )
 
     def _projects(self) -> tuple[list[ProjectRow], set[str] | None]:
@@ -466,8 +385,8 @@ class _Parser:
     # ------------------------------------------------------------ cells
 
     def _text(self, table: Table, row: int, cells, column: str, *, max_length: int, prose=False):
-        """A required text cell: ``clean_text`` for values compared with others, ``plain_text``
-        for ``prose`` (names shown as written)."""
+        """A required text cell: as the reader normalised it (codes and categories are compared),
+        or, for ``prose`` (names), as written (``plain_text`` of the cell's raw text)."""
         cell = table.cell(cells, column)
         if is_error(cell):
             return None
@@ -477,14 +396,13 @@ class _Parser:
         if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
             return None
-        # A name is kept as written (``raw`` where the reader normalises text).
-        value = written(cell) if prose else cell.value
+        value = cell.raw if prose else cell.value
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, datetime.datetime | datetime.date):
             self.problem(_("应填写文字，不是日期。"), table.sheet, row, column)
             return None
-        text = plain_text(str(value)) if prose else clean_text(str(value))
+        text = plain_text(str(value)) if prose else str(value)
         if text.startswith(FORMULA_STARTS):
             self.problem(
                 _("不能以“=”“+”“-”“@”开头（表格软件会把它当作公式）。"), table.sheet, row, column
@@ -513,7 +431,7 @@ class _Parser:
             self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
             return None
         value = cell.value
-        number = percent_number(value, percent_formatted=is_percent_cell(cell))
+        number = percent_number(value, percent_formatted=cell.percent)
         if number is None or not number.is_finite():
             self.problem(
                 _("“%(value)s”不是数字，请填写 0 到 100 之间的数。") % {"value": value},
@@ -566,11 +484,7 @@ class _Parser:
             self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
             return None
         value = cell.value
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        if isinstance(value, str) and (date := date_from_text(value)):
+        if (date := date_from(value)) is not None:
             return date
         self.problem(
             _(
@@ -588,10 +502,13 @@ class _Parser:
         cell = table.cell(cells, column)
         if is_error(cell) or is_blank(cell):
             return False
+        if is_formula(cell):
+            self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
+            return False
         value = cell.value
         if isinstance(value, bool):
             return value
-        text = clean_text(str(value)).lower()
+        text = str(value).lower()
         if text in YES:
             return True
         if text in NO:
@@ -608,7 +525,10 @@ class _Parser:
         cell = table.cell(cells, column)
         if is_error(cell) or is_blank(cell):
             return None
-        text = clean_text(str(cell.value)).removesuffix("色")
+        if is_formula(cell):
+            self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
+            return None
+        text = str(cell.value).removesuffix("色")
         if text in COLOURS:
             return COLOURS[text]
         self.problem(
@@ -712,12 +632,12 @@ def workbook_bytes(*, projects: list[ExportProject], unit_names: list[str]) -> b
 
 
 def _append(worksheet, values) -> None:
-    """One row below the last, every cell through the results export's writer: stored text
+    """One row below the last, every cell through core.spreadsheet.put: stored text
     such as "-1 分" or "=x" stays text, never a formula."""
     row = worksheet.max_row + 1 if worksheet.max_row > 1 or worksheet["A1"].value else 1
     for column, value in enumerate(values, start=1):
         date_format = "yyyy-mm-dd" if isinstance(value, datetime.date) else None
-        put_cell(worksheet, row, column, value, number_format=date_format)
+        put(worksheet, row, column, value, number_format=date_format)
 
 
 def _help_rows() -> list[list[str]]:

@@ -4,36 +4,34 @@ one row per participating unit, all or nothing.
 The sheet 其他考核 has the header 单位, 目标考核, 日常考核, 加减分, 加减分理由. A blank score is
 "no score" (the unit's total then lacks that component, section 4.6); a blank 加减分 is 0. Units
 the sheet does not list keep what they have. ``parse_scores_workbook`` reads the whole sheet
-against the session and collects every problem, each naming its row and column (the session
-workbook's reader, sessions/workbook.py, refuses oversized or damaged files; formulas, error
-values such as #N/A, HTML and text starting with = or @ are refused here);
-``external_scores_import`` stores the rows in one transaction through
+against the session and collects every problem, each naming its row and column. Files are
+read by core/spreadsheet.py through sessions/workbook.py (.xlsx, .xls, .ods, .csv; the header
+found under title rows; error values refused); formulas, HTML and a reason starting with = or @
+are refused here. ``external_scores_import`` stores the rows in one transaction through
 ``scoring.services.external_score_save``. docs/workbooks.md "其他考核得分" says what is accepted.
 """
 
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from projects.workbook import (
-    clean_text,
-    find_sheet,
-    is_error,
-    plain_text,
-    without_serial,
-    written,
+from core.spreadsheet import (
+    INPUT_FORMULA_STARTS,
+    ZERO_WIDTH,
+    column_letter,
+    display,
+    normalise_text,
+    number_from_text,
+    put,
 )
-from scoring.exports.xlsx import _put as put_cell
 from sessions.models import ReviewSession
 from sessions.services import audit
 from sessions.workbook import (
@@ -42,6 +40,7 @@ from sessions.workbook import (
     Problem,
     Table,
     WorkbookError,
+    error_value_problem,
     is_blank,
     is_formula,
     nonblank_rows,
@@ -63,9 +62,6 @@ COLUMNS = (COL_UNIT, COL_TARGET, COL_DAILY, COL_BONUS, COL_REASON)
 REASON_MAX = ExternalScore._meta.get_field("bonus_reason").max_length
 
 ZERO, HUNDRED, CENT = Decimal("0"), Decimal("100"), Decimal("0.01")
-# Text every spreadsheet runs as a formula when typed. "+" and "-" are not refused in a
-# reason: "-1分：迟报材料" is how offices write one, and writers keep it text (see _put).
-FORMULA_ONLY_STARTS = ("=", "@")
 
 
 @dataclass(frozen=True)
@@ -100,6 +96,11 @@ class ImportSummary:
         }
 
 
+def is_error(cell) -> bool:
+    """An error value (#N/A, #REF!, #DIV/0!…): core/spreadsheet.py marks the cell."""
+    return cell is not None and bool(cell.error)
+
+
 def _participants(session: ReviewSession) -> dict:
     """Participating units by name, in speaking order."""
     return {
@@ -124,18 +125,19 @@ def parse_scores_workbook(fileobj, *, session: ReviewSession) -> list[ScoreRow]:
 class _ScoresParser:
     def __init__(self, book, *, session: ReviewSession):
         self.book = book
-        # Participating units by their cleaned name, so that a name typed with full-width
-        # brackets or a pasted zero-width space still finds its unit.
-        self.units = {clean_text(name): name for name in _participants(session)}
+        # Participating units by their normalised name (the form the reader gives every
+        # cell), so that a name typed with other brackets or a pasted zero-width space still
+        # finds its unit.
+        self.units = {normalise_text(name): name for name in _participants(session)}
         self.problems: list[Problem] = []
 
     def problem(self, text: str, sheet: str = "", row: int | None = None, column: str = ""):
         self.problems.append(Problem(text=text, sheet=sheet, row=row, column=column))
 
     def _table(self) -> Table | None:
-        worksheet, why_not = find_sheet(self.book, SHEET_SCORES)
+        worksheet = self.book.find(SHEET_SCORES)  # a .csv's one sheet is this one
         if worksheet is None:
-            self.problem(why_not, SHEET_SCORES)
+            self.problem(self.book.missing(SHEET_SCORES), SHEET_SCORES)  # or a chart sheet
             return None
         if worksheet.max_row > MAX_ROWS:
             self.problem(
@@ -143,12 +145,9 @@ class _ScoresParser:
                 SHEET_SCORES,
             )
             return None
+        # read_table finds the header under any title rows and ignores 序号, 备注 and 说明.
         return read_table(
-            without_serial(nonblank_rows(worksheet)),
-            sheet=SHEET_SCORES,
-            required=COLUMNS,
-            problem=self.problem,
-            header_key=_header_key,
+            nonblank_rows(worksheet), sheet=SHEET_SCORES, required=COLUMNS, problem=self.problem
         )
 
     def parse(self) -> list[ScoreRow]:
@@ -200,57 +199,52 @@ class _ScoresParser:
         return any(p.row == row and p.column == column for p in self.problems[since:])
 
     def _error_values(self, table: Table, row: int, cells) -> None:
-        """Report every error value of the row, in any column: a #N/A is never a score. The
-        cell readers then pass over these cells without a second sentence."""
+        """Report every error value (#N/A, #REF!…) of the row, in any column: it is never a
+        score. The cell readers then pass over these cells without a second sentence."""
         headers = {index: title for title, index in table.columns.items()}
         for index, cell in enumerate(cells):
             if is_error(cell):
                 self.problem(
-                    _("“%(value)s”是表格的错误值，请改为要导入的内容。") % {"value": cell.value},
+                    error_value_problem(cell),
                     SHEET_SCORES,
                     row,
-                    headers.get(index, get_column_letter(index + 1)),
+                    headers.get(index, column_letter(index + 1)),
                 )
-
-    def _plain_text(self, row: int, cell, column: str) -> str | None:
-        """The cell's text as written, without zero-width characters or surrounding spaces;
-        None when blank, an error value or a formula (reported)."""
-        if cell is None or is_error(cell) or is_blank(cell):
-            return None
-        if is_formula(cell):
-            self.problem(_("不能是公式，请直接填写内容。"), SHEET_SCORES, row, column)
-            return None
-        value = written(cell)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return plain_text(str(value))
 
     def _unit(self, row: int, cell) -> str | None:
         """The participating unit's stored name."""
-        if cell is None or is_blank(cell):
+        if is_error(cell):
+            return None
+        if is_blank(cell):
             self.problem(_("不能为空。"), SHEET_SCORES, row, COL_UNIT)
             return None
-        text = self._plain_text(row, cell, COL_UNIT)
-        if text is None:
+        if is_formula(cell):
+            self.problem(_("不能是公式，请直接填写内容。"), SHEET_SCORES, row, COL_UNIT)
             return None
-        if clean_text(text) not in self.units:
+        name = normalise_text(display(cell.value))
+        if name not in self.units:
             self.problem(
-                _("“%(name)s”不是本评议会的述职单位。") % {"name": text},
+                _("“%(name)s”不是本评议会的述职单位。") % {"name": name},
                 SHEET_SCORES,
                 row,
                 COL_UNIT,
             )
             return None
-        return self.units[clean_text(text)]
+        return self.units[name]
 
     def _reason(self, row: int, cell) -> str | None:
         """Free text, stored as written: "-1分：迟报材料" or "+2分：获省级表彰" merely starts with
         a sign (every writer puts it back as text, never as a formula); only text that starts
         as a formula does in every spreadsheet (= or @) is refused."""
-        text = self._plain_text(row, cell, COL_REASON)
-        if text is None:
+        if is_error(cell) or is_blank(cell):
             return None
-        if text.startswith(FORMULA_ONLY_STARTS):
+        if is_formula(cell):
+            self.problem(_("不能是公式，请直接填写内容。"), SHEET_SCORES, row, COL_REASON)
+            return None
+        # As written (the reader's raw text), only zero-width characters and surrounding
+        # spaces taken away: the reason is printed in the results as the office wrote it.
+        text = display(cell.raw).translate(ZERO_WIDTH).strip()
+        if text.startswith(INPUT_FORMULA_STARTS):
             self.problem(
                 _("不能以“=”或“@”开头（表格软件会把它当作公式）。"), SHEET_SCORES, row, COL_REASON
             )
@@ -271,8 +265,9 @@ class _ScoresParser:
 
     def _score(self, row: int, cell, column: str, minimum: Decimal) -> Decimal | None:
         """A number from ``minimum`` to 100 with at most two decimals; None when blank. Text
-        is read after NFKC, so ``９０`` and ``－５`` are 90 and -5."""
-        if cell is None or is_error(cell) or is_blank(cell):
+        is read as the reader normalised it, so ``９０`` and ``－５`` are 90 and -5; a score is
+        no percentage, so ``90%`` is refused."""
+        if is_error(cell) or is_blank(cell):
             return None
         if is_formula(cell):
             self.problem(_("不能是公式，请直接填写内容。"), SHEET_SCORES, row, column)
@@ -281,11 +276,8 @@ class _ScoresParser:
         number = None
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
             number = Decimal(str(value))
-        elif isinstance(value, str):
-            try:
-                number = Decimal(clean_text(value))
-            except InvalidOperation:
-                number = None
+        elif isinstance(value, str) and not value.endswith("%"):
+            number = number_from_text(value)
         if number is None or not number.is_finite() or not minimum <= number <= HUNDRED:
             self.problem(
                 _("必须是 %(min)s 到 %(max)s 之间的数字。") % {"min": minimum, "max": HUNDRED},
@@ -298,12 +290,6 @@ class _ScoresParser:
             self.problem(_("最多两位小数。"), SHEET_SCORES, row, column)
             return None
         return number.quantize(CENT)
-
-
-def _header_key(text: str) -> str:
-    """Header text compared loosely: spaces, line breaks (Alt+Enter) and full-width forms do
-    not matter."""
-    return re.sub(r"\s+", "", clean_text(text))
 
 
 # ---------------------------------------------------------------- the import
@@ -379,7 +365,7 @@ def scores_template_bytes(session: ReviewSession) -> bytes:
     sheet = book.active
     sheet.title = SHEET_SCORES
     for column, header in enumerate(COLUMNS, start=1):
-        put_cell(sheet, 1, column, header).font = bold
+        put(sheet, 1, column, header).font = bold
     stored = {e.unit_id: e for e in ExternalScore.objects.filter(session=session)}
     for row, (name, unit) in enumerate(_participants(session).items(), start=2):
         score = stored.get(unit.pk)
@@ -391,9 +377,9 @@ def scores_template_bytes(session: ReviewSession) -> bytes:
             score.bonus_reason if score else None,
         ]
         for column, value in enumerate(values, start=1):
-            # Every cell through the results export's writer: a reason such as "-1分：迟报材料"
+            # Every cell through core.spreadsheet.put: a reason such as "-1分：迟报材料"
             # stays text, never a formula.
-            put_cell(sheet, row, column, value, number_format="0.00" if 2 <= column <= 4 else None)
+            put(sheet, row, column, value, number_format="0.00" if 2 <= column <= 4 else None)
     sheet.freeze_panes = "B2"
     for column, width in zip("ABCDE", (28, 12, 12, 10, 40), strict=True):
         sheet.column_dimensions[column].width = width
@@ -401,7 +387,7 @@ def scores_template_bytes(session: ReviewSession) -> bytes:
     help_sheet = book.create_sheet(SHEET_HELP)
     for row, values in enumerate([[_("列"), _("说明")], *_help_rows()], start=1):
         for column, value in enumerate(values, start=1):
-            cell = put_cell(help_sheet, row, column, value)
+            cell = put(help_sheet, row, column, value)
             if row == 1:
                 cell.font = bold
     help_sheet.column_dimensions["A"].width = 14

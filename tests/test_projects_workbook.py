@@ -302,21 +302,20 @@ def edited(data: bytes, edit) -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("number_format", "expected"),
+    ("value", "percent_formatted", "expected"),
     [
-        ("0%", True),
-        ("0.0%", True),
-        ("0.00%;[Red]-0.00%", True),
-        ('0.0"%"', False),
-        ('0"%"', False),
-        ("0\\%", False),
-        ("General", False),
-        ("0.00", False),
-        (None, False),
+        (0.4, True, D("40.0")),  # under 0% or 0.0%: Excel stores 0.4 for 40 %
+        (40, False, D("40")),  # under 0.0"%" (shows 40.0%) or General
+        ("40%", False, D("40")),
+        ("４０％", False, D("40")),
+        ("－５", False, D("-5")),
+        ("−5", False, D("-5")),
+        ("四十", False, None),
+        (True, False, None),
     ],
 )
-def test_percent_format_is_real_only_when_it_scales(number_format, expected):
-    assert workbook.is_percent_format(number_format) is expected
+def test_percent_number_reads_what_the_cell_means(value, percent_formatted, expected):
+    assert workbook.percent_number(value, percent_formatted=percent_formatted) == expected
 
 
 @pytest.mark.parametrize(
@@ -393,8 +392,8 @@ def test_workbook_dates_written_as_text_in_every_date_column(written):
     )
 
 
-@pytest.mark.parametrize("written", ["2026/3.31", "2026年13月1日", "2026.02.30"])
-def test_workbook_mixed_or_impossible_text_dates_are_refused(written):
+@pytest.mark.parametrize("written", ["2026年13月1日", "2026.02.30", "下周一"])
+def test_workbook_impossible_text_dates_are_refused(written):
     assert problems(build(milestones=[milestone_row(planned_date=written)])) == [
         f"工作表“时间节点”第 2 行“计划日期”列：“{written}”不是有效日期，请填写日期，"
         "或写成 2026-12-20、2026/12/20、2026.12.20、2026年12月20日。"
@@ -570,3 +569,17 @@ def test_workbook_csv_of_another_sheet_says_it_is_read_as_projects():
     assert problems(data)[-1] == (
         "CSV 文件只有一张表，按工作表“项目”读取；时间节点请用 .xlsx 或 .xls 工作簿导入（可下载模板）。"
     )
+
+
+def test_workbook_formulas_are_refused_in_every_column_read():
+    """The reader gives a formula's last value; 停滞 computed as =IF(…,"是","否") is still
+    a formula."""
+
+    def edit(book):
+        book["项目"]["F2"] = '=IF(E2<50,"是","否")'
+        book["项目"]["G2"] = '="红"'
+
+    assert problems(edited(build(), edit)) == [
+        "工作表“项目”第 2 行“停滞”列：不能是公式，请直接填写内容。",
+        "工作表“项目”第 2 行“颜色”列：不能是公式，请直接填写内容。",
+    ]
