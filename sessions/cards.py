@@ -74,6 +74,9 @@ def card_for(credential: Credential) -> Card:
 
 def render_cards_html(*, session: ReviewSession, credentials: Iterable[Credential]) -> str:
     cards: list[Card | None] = [card_for(c) for c in credentials]
+    # One card (a reprint, a reissued code) gets a sheet of its own, centred, instead of the
+    # top-left cell of an empty grid of eight. Not N copies: a code is a secret for one holder.
+    single = cards[0] if len(cards) == 1 else None
     # Fill the last page so that its grid, and so its cut lines, stay whole.
     cards += [None] * (-len(cards) % CARDS_PER_PAGE)
     pages = [
@@ -84,7 +87,8 @@ def render_cards_html(*, session: ReviewSession, credentials: Iterable[Credentia
         TEMPLATE,
         {
             "session": session,
-            "pages": pages,
+            "pages": [] if single else pages,
+            "single": single,
             "entry_url": entry_url(),
             "font_url": FONT_FILE.as_uri(),
         },

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Credential, RaterGroup, ReviewSession, Unit
+from .models import Credential, RaterGroup, ReviewSession, Unit, UnitCategory
 from .services import audit
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -107,6 +107,75 @@ def credentials_generate(
         },
         group=group.pk,
         count=total,
+    )
+    return issued
+
+
+MAX_PER_UNIT = 50
+
+
+def per_unit_plan(
+    *, session: ReviewSession, group: RaterGroup, category: UnitCategory, per_unit: int
+) -> list[Unit]:
+    """The units that would each get ``per_unit`` own-unit codes, or the reason why not. Shared
+    by the confirmation page and the write, so what was confirmed is what is issued."""
+    _require_issuable(session)
+    if group.session_id != session.pk:
+        raise ValidationError(_("所选评议组不属于本评议会。"))
+    if category.session_id != session.pk:
+        raise ValidationError(_("所选类别不属于本评议会。"))
+    if not 1 <= per_unit <= MAX_PER_UNIT:
+        raise ValidationError(_("每个单位的数量须在 1 到 %(max)s 之间。") % {"max": MAX_PER_UNIT})
+    units = list(category.units.order_by("name", "pk"))
+    if not units:
+        raise ValidationError(
+            _("类别“%(category)s”还没有单位，无法按单位生成评议码。") % {"category": category.name}
+        )
+    if len(units) * per_unit > MAX_PER_CALL:
+        raise ValidationError(
+            _("共需生成 %(n)s 个评议码，超过每次 %(max)s 个的上限，请减少每单位数量。")
+            % {"n": len(units) * per_unit, "max": MAX_PER_CALL}
+        )
+    return units
+
+
+@transaction.atomic
+def credentials_generate_per_unit(
+    *,
+    session: ReviewSession,
+    group: RaterGroup,
+    category: UnitCategory,
+    per_unit: int,
+    actor,
+) -> list[Credential]:
+    """Issue ``per_unit`` codes for every unit of ``category``, each carrying its holder unit so
+    that its rater cannot rate their own unit (DESIGN.md section 4.2): e.g. 3 codes for each
+    镇(街道) in the group 镇(街道). All or nothing, one audit entry."""
+    units = per_unit_plan(session=session, group=group, category=category, per_unit=per_unit)
+    issued = [
+        _create_with_unique_code(session=session, group=group, holder_name="", holder_unit=unit)
+        for unit in units
+        for _n in range(per_unit)
+    ]
+    audit(
+        session=session,
+        actor=actor,
+        action="credential.generate_per_unit",
+        message=_(
+            "为评议组“%(group)s”按类别“%(category)s”的 %(units)s 个单位各生成 %(per)s 个本单位评议码，共 %(n)s 个"
+        )
+        % {
+            "group": group.name,
+            "category": category.name,
+            "units": len(units),
+            "per": per_unit,
+            "n": len(issued),
+        },
+        group=group.pk,
+        category=category.pk,
+        per_unit=per_unit,
+        units=[unit.pk for unit in units],
+        count=len(issued),
     )
     return issued
 

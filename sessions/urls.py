@@ -88,6 +88,11 @@ urlpatterns = [
         name="credential_generate",
     ),
     path(
+        "<slug:slug>/credentials/per-unit/",
+        credential_views.credential_generate_per_unit,
+        name="credential_generate_per_unit",
+    ),
+    path(
         "<slug:slug>/credentials/cards.pdf",
         credential_views.credential_cards,
         name="credential_cards",

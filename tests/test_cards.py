@@ -1,5 +1,6 @@
 """sessions/cards.py: the credential cards PDF (issue 2)."""
 
+import re
 import shutil
 import subprocess
 from urllib.parse import urlsplit
@@ -127,3 +128,29 @@ def test_qr_data_uri_is_a_png():
 def test_font_file_is_shipped():
     assert cards.FONT_FILE.is_file()
     assert cards.FONT_FILE.read_bytes()[:4] == b"OTTO"
+
+
+def _word_left_edge_mm(pdf: bytes, tmp_path, word: str) -> float:
+    path = tmp_path / "cards.pdf"
+    path.write_bytes(pdf)
+    html = subprocess.run(  # noqa: S603  (a fixed program on our own file)
+        [PDFTOTEXT, "-bbox", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    x_min = re.search(rf'<word xMin="([0-9.]+)"[^>]*>{word}</word>', html).group(1)
+    return float(x_min) * 25.4 / 72
+
+
+@needs_pdftotext
+def test_render_cards_one_card_is_centred_on_its_own_sheet_not_in_a_corner(tmp_path):
+    session, issued = _issue(2)
+
+    single = cards.render_cards(session=session, credentials=issued[:1])
+    sheet = cards.render_cards(session=session, credentials=issued)
+
+    code = cards.display_code(issued[0].code).split()[0]
+    # On A4 (210 mm) a 95 mm card centred starts at 57.5 mm; its code is 44 mm into the card.
+    assert _word_left_edge_mm(single, tmp_path, code) == pytest.approx(57.5 + 44, abs=1.5)
+    assert _word_left_edge_mm(sheet, tmp_path, code) == pytest.approx(10 + 44, abs=1.5)
+    assert "单张评议卡：沿虚线裁下后交给持有人。" in _pdf_text(single, tmp_path)
+    assert "单张评议卡" not in _pdf_text(sheet, tmp_path)
+    assert _pages(single, tmp_path) == 1

@@ -10,6 +10,7 @@ from tests.factories import (
     CredentialFactory,
     RaterGroupFactory,
     ReviewSessionFactory,
+    UnitCategoryFactory,
     UnitFactory,
 )
 
@@ -259,3 +260,99 @@ def test_credentials_printed_audits_the_count_and_ids(organiser):
     entry = AuditLog.objects.get(session=first.session)
     assert (entry.action, entry.message) == ("credential.print", "打印 2 张评议卡")
     assert entry.detail == {"credentials": [first.pk, second.pk]}
+
+
+# ---------------------------------------------------------------- own-unit codes per unit
+
+
+def _towns(session, names=("花园口镇", "刘集镇", "新城街道")):
+    category = UnitCategoryFactory(session=session, name="镇(街道)")
+    for name in names:
+        UnitFactory(session=session, category=category, name=name)
+    return category
+
+
+def test_credentials_generate_per_unit_gives_each_unit_its_own_codes(organiser):
+    group = RaterGroupFactory(name="镇(街道)")
+    towns = _towns(group.session)
+    UnitFactory(session=group.session, name="发改委")  # another category: no codes
+
+    issued = credentials.credentials_generate_per_unit(
+        session=group.session, group=group, category=towns, per_unit=3, actor=organiser
+    )
+
+    assert len(issued) == 9
+    assert sorted(
+        Credential.objects.filter(group=group).values_list("holder_unit__name", flat=True)
+    ) == sorted(["花园口镇", "刘集镇", "新城街道"] * 3)
+    assert len({c.code for c in issued}) == 9
+    entry = AuditLog.objects.get(session=group.session)
+    assert entry.action == "credential.generate_per_unit"
+    assert entry.message == (
+        "为评议组“镇(街道)”按类别“镇(街道)”的 3 个单位各生成 3 个本单位评议码，共 9 个"
+    )
+    assert (entry.detail["count"], entry.detail["per_unit"]) == (9, 3)
+
+
+@pytest.mark.parametrize(
+    ("per_unit", "message"),
+    [(0, "每个单位的数量须在 1 到 50 之间。"), (51, "每个单位的数量须在 1 到 50 之间。")],
+)
+def test_credentials_generate_per_unit_bad_number_refused(organiser, per_unit, message):
+    group = RaterGroupFactory()
+    towns = _towns(group.session)
+
+    with pytest.raises(ValidationError) as exc_info:
+        credentials.credentials_generate_per_unit(
+            session=group.session, group=group, category=towns, per_unit=per_unit, actor=organiser
+        )
+
+    assert exc_info.value.messages == [message]
+    assert (Credential.objects.count(), AuditLog.objects.count()) == (0, 0)
+
+
+def test_credentials_generate_per_unit_empty_or_foreign_category_refused(organiser):
+    group = RaterGroupFactory()
+    empty = UnitCategoryFactory(session=group.session, name="开发区")
+    foreign = _towns(ReviewSessionFactory())
+
+    with pytest.raises(ValidationError) as empty_info:
+        credentials.credentials_generate_per_unit(
+            session=group.session, group=group, category=empty, per_unit=3, actor=organiser
+        )
+    with pytest.raises(ValidationError) as foreign_info:
+        credentials.credentials_generate_per_unit(
+            session=group.session, group=group, category=foreign, per_unit=3, actor=organiser
+        )
+
+    assert empty_info.value.messages == ["类别“开发区”还没有单位，无法按单位生成评议码。"]
+    assert foreign_info.value.messages == ["所选类别不属于本评议会。"]
+    assert Credential.objects.count() == 0
+
+
+def test_credentials_generate_per_unit_over_the_limit_refused(organiser):
+    group = RaterGroupFactory()
+    towns = _towns(group.session, names=[f"第{n}镇" for n in range(41)])
+
+    with pytest.raises(ValidationError) as exc_info:
+        credentials.credentials_generate_per_unit(
+            session=group.session, group=group, category=towns, per_unit=50, actor=organiser
+        )
+
+    assert exc_info.value.messages == [
+        "共需生成 2050 个评议码，超过每次 2000 个的上限，请减少每单位数量。"
+    ]
+    assert Credential.objects.count() == 0
+
+
+def test_credentials_generate_per_unit_after_rating_refused(organiser):
+    group = RaterGroupFactory(session__status=Status.CLOSED)
+    towns = _towns(group.session)
+
+    with pytest.raises(ValidationError) as exc_info:
+        credentials.credentials_generate_per_unit(
+            session=group.session, group=group, category=towns, per_unit=1, actor=organiser
+        )
+
+    assert exc_info.value.messages == ["评议会状态为“评议已结束”，不能再发放评议码。"]
+    assert Credential.objects.count() == 0

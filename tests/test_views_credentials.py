@@ -11,6 +11,7 @@ from tests.factories import (
     CredentialFactory,
     RaterGroupFactory,
     ReviewSessionFactory,
+    UnitCategoryFactory,
     UnitFactory,
 )
 
@@ -435,3 +436,94 @@ def test_credential_cards_sends_anonymous_users_to_login(client, issued):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+# ---------------------------------------------------------------- own-unit codes per unit
+
+
+@pytest.fixture
+def towns(session):
+    category = UnitCategoryFactory(session=session, name="镇(街道)")
+    for name in ["花园口镇", "刘集镇"]:
+        UnitFactory(session=session, category=category, name=name)
+    return category
+
+
+def test_credential_per_unit_get_confirms_how_many_and_creates_nothing(
+    organiser_client, group, towns
+):
+    response = organiser_client.get(
+        url("credential_generate_per_unit"),
+        {"group": group.pk, "category": towns.pk, "per_unit": 3},
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "将为评议组“县级领导”生成 <strong>6</strong> 个评议码：2 个单位 × 每单位 3 个。" in body
+    assert '<dd class="small" id="per-unit-units">刘集镇、花园口镇</dd>' in body
+    assert "确认生成 6 个" in body
+    assert Credential.objects.count() == 0
+
+
+def test_credential_per_unit_post_issues_and_returns_to_the_group(organiser_client, group, towns):
+    response = organiser_client.post(
+        url("credential_generate_per_unit"),
+        {"group": group.pk, "category": towns.pk, "per_unit": 3},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{url('credentials')}?group={group.pk}"
+    assert (
+        sorted(Credential.objects.filter(group=group).values_list("holder_unit__name", flat=True))
+        == ["刘集镇"] * 3 + ["花园口镇"] * 3
+    )
+    assert AuditLog.objects.filter(action="credential.generate_per_unit").count() == 1
+    page = organiser_client.get(response["Location"]).content.decode()
+    assert "已为“镇(街道)”的每个单位各生成 3 个本单位评议码，共 6 个。" in page
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_credential_per_unit_bad_input_is_an_error_and_creates_nothing(
+    organiser_client, group, towns, method
+):
+    empty = UnitCategoryFactory(session=group.session, name="开发区")
+
+    bad_number = getattr(organiser_client, method)(
+        url("credential_generate_per_unit"),
+        {"group": group.pk, "category": towns.pk, "per_unit": 0},
+    )
+    no_units = getattr(organiser_client, method)(
+        url("credential_generate_per_unit"),
+        {"group": group.pk, "category": empty.pk, "per_unit": 2},
+    )
+
+    assert bad_number.status_code == no_units.status_code == 422
+    assert "确保该值大于或等于1。" in bad_number.content.decode()
+    assert "类别“开发区”还没有单位，无法按单位生成评议码。" in no_units.content.decode()
+    assert (Credential.objects.count(), AuditLog.objects.count()) == (0, 0)
+
+
+@pytest.mark.parametrize("who", ["observer_client", "moderator_client"])
+def test_credential_per_unit_other_roles_refused(request, who, group, towns):
+    response = request.getfixturevalue(who).post(
+        url("credential_generate_per_unit"),
+        {"group": group.pk, "category": towns.pk, "per_unit": 1},
+    )
+
+    assert response.status_code == 403
+    assert Credential.objects.count() == 0
+
+
+def test_credential_per_unit_anonymous_sent_to_login(client, session):
+    response = client.get(url("credential_generate_per_unit"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_credential_list_offers_the_per_unit_step(organiser_client, session, towns):
+    response = organiser_client.get(url("credentials"))
+
+    body = response.content.decode()
+    assert f'action="{url("credential_generate_per_unit")}"' in body
+    assert "下一步：核对数量" in body

@@ -85,6 +85,24 @@ class CredentialGenerateForm(forms.Form):
         return cleaned
 
 
+class CredentialPerUnitForm(forms.Form):
+    """N own-unit codes for every unit of a category, in one group (confirmed before issuing)."""
+
+    group = forms.ModelChoiceField(label=gettext_lazy("评议组"), queryset=None)
+    category = forms.ModelChoiceField(label=gettext_lazy("单位类别"), queryset=None)
+    per_unit = forms.IntegerField(
+        label=gettext_lazy("每个单位的数量"),
+        min_value=1,
+        max_value=credential_services.MAX_PER_UNIT,
+        initial=3,
+    )
+
+    def __init__(self, *args, session: ReviewSession, **kwargs):
+        super().__init__(*args, auto_id="per_unit_%s", **kwargs)
+        self.fields["group"].queryset = session.rater_groups.all()
+        self.fields["category"].queryset = session.categories.all()
+
+
 class CardsForm(forms.Form):
     """``?group=<id>`` or ``?ids=1,2,3`` for the card PDF; neither means every printable code."""
 
@@ -125,6 +143,7 @@ def _list_context(request, session, *, group=None, form=None, filter_form=None, 
         # that another role renders.
         context["credentials"] = selectors.credentials_for_list(session, group)
         context["form"] = form or CredentialGenerateForm(session=session)
+        context["per_unit_form"] = CredentialPerUnitForm(session=session)
     return context
 
 
@@ -169,6 +188,51 @@ def credential_generate(request, slug):
             return _list_page(request, session, generated=len(issued))
     # base.html tells htmx to swap 422 answers, so the partial shows its errors in place.
     return _list_page(request, session, form=form, status=422)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def credential_generate_per_unit(request, slug):
+    """GET: how many codes for which units, to confirm; POST: issue them all or none."""
+    session = get_session_for_user(request, slug, organise=True)
+    form = CredentialPerUnitForm(
+        request.POST if request.method == "POST" else request.GET, session=session
+    )
+    units = []
+    if form.is_valid():
+        try:
+            if request.method == "POST":
+                issued = credential_services.credentials_generate_per_unit(
+                    session=session, actor=request.user, **form.cleaned_data
+                )
+                messages.success(
+                    request,
+                    _("已为“%(category)s”的每个单位各生成 %(per)s 个本单位评议码，共 %(n)s 个。")
+                    % {
+                        "category": form.cleaned_data["category"].name,
+                        "per": form.cleaned_data["per_unit"],
+                        "n": len(issued),
+                    },
+                )
+                return redirect(
+                    f"{reverse('review:credentials', args=[slug])}"
+                    f"?group={form.cleaned_data['group'].pk}"
+                )
+            units = credential_services.per_unit_plan(session=session, **form.cleaned_data)
+        except ValidationError as exc:
+            form_error(form, exc)
+    return render(
+        request,
+        "sessions/credential_per_unit_confirm.html",
+        {
+            "session": session,
+            "can_organise": True,
+            "form": form,
+            "units": units,
+            "total": len(units) * (form.cleaned_data.get("per_unit") or 0) if units else 0,
+        },
+        status=200 if units else 422,
+    )
 
 
 # ---------------------------------------------------------------- revoke and reissue
