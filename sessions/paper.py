@@ -24,6 +24,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.spreadsheet import put, write_row
+
 from .ballots import flag_labels
 from .models import Ballot, BallotGrade, Credential, Grade, ReviewSession, Unit
 from .rating import ballot_rule_results, rateable_units
@@ -31,7 +33,6 @@ from .services import audit, lock_session
 from .workbook import (
     COL_GROUP,
     COL_UNIT,
-    FORMULA_STARTS,
     HEADER_SEARCH_ROWS,
     MAX_ROWS,
     NAME_MAX,
@@ -517,9 +518,7 @@ def paper_template_bytes(session: ReviewSession) -> bytes:
     participants = [p.unit.name for p in session.participants.select_related("unit")]
     groups = list(session.rater_groups.values_list("name", flat=True))
     for index, title in enumerate((*FIXED_COLUMNS, *participants), start=1):
-        cell = sheet.cell(row=1, column=index, value=title)
-        if title.startswith(FORMULA_STARTS):
-            cell.data_type = "s"  # a name, never a formula
+        cell = put(sheet, 1, index, title)  # a name, never a formula
         cell.font = bold
         sheet.column_dimensions[get_column_letter(index)].width = 14 if index > 3 else 16
     sheet.freeze_panes = "D2"
@@ -546,11 +545,11 @@ def paper_template_bytes(session: ReviewSession) -> bytes:
         sheet.add_data_validation(group_choice)
 
     help_sheet = book.create_sheet(SHEET_HELP)
-    help_sheet.append([_("列"), _("说明")])
+    write_row(help_sheet, [_("列"), _("说明")])
     for cell in help_sheet[1]:
         cell.font = bold
     for row in _help_rows(session, groups):
-        help_sheet.append(row)
+        write_row(help_sheet, row)
     help_sheet.column_dimensions["A"].width = 14
     help_sheet.column_dimensions["B"].width = 90
 

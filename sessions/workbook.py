@@ -43,6 +43,7 @@ from core.spreadsheet import (
     normalise_text,
     number_from_text,
     open_book,
+    write_row,
 )
 
 from .models import ReviewSession
@@ -940,17 +941,17 @@ def template_workbook_bytes() -> bytes:
         (META_VENUE, "区行政中心第一会议室"),
         (META_KIND, "年中"),
     ):
-        meta.append([key, value])
+        write_row(meta, [key, value])
         meta.cell(row=meta.max_row, column=1).font = bold
     meta["B3"].number_format = "yyyy-mm-dd"
 
     def sheet(title: str, header: list[str], rows: list[list]) -> None:
         worksheet = book.create_sheet(title)
-        worksheet.append(header)
+        write_row(worksheet, header)
         for cell in worksheet[1]:
             cell.font = bold
         for row in rows:
-            worksheet.append(row)
+            write_row(worksheet, row)
         for column in "ABCD"[: len(header)]:
             worksheet.column_dimensions[column].width = 22
 
@@ -973,11 +974,11 @@ def template_workbook_bytes() -> bytes:
     )
 
     help_sheet = book.create_sheet(SHEET_HELP)
-    help_sheet.append(["工作表", "列", "说明"])
+    write_row(help_sheet, ["工作表", "列", "说明"])
     for cell in help_sheet[1]:
         cell.font = bold
     for row in _help_rows():
-        help_sheet.append(row)
+        write_row(help_sheet, row)
     help_sheet.column_dimensions["A"].width = 10
     help_sheet.column_dimensions["B"].width = 14
     help_sheet.column_dimensions["C"].width = 90

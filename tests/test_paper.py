@@ -620,6 +620,21 @@ def test_paper_template_has_the_header_drop_downs_and_help_sheet():
 
 
 @pytest.mark.django_db
+def test_paper_template_writes_a_unit_name_starting_with_a_sign_as_text():
+    session = make_session()
+    unit = UnitFactory(session=session, name="+新区管委会")
+    ParticipantFactory(session=session, unit=unit, speaking_order=5)
+
+    header = load_workbook(io.BytesIO(paper_template_bytes(session)))["评议票"][1]
+
+    assert (header[7].value, header[7].data_type, header[7].quotePrefix) == (
+        "+新区管委会",
+        "s",
+        True,
+    )
+
+
+@pytest.mark.django_db
 def test_paper_template_filled_in_imports():
     session = make_session()
     book = load_workbook(io.BytesIO(paper_template_bytes(session)))

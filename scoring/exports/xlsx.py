@@ -16,7 +16,8 @@ publication every sheet's title row, its printed header and the 汇总 sheet say
 
 Text that a spreadsheet would run as a formula (a unit named ``=SUM(A1)``: anything starting
 with = + - @) is stored as text with Excel's quote prefix, and characters XML cannot hold are
-dropped: pretix's safe_openpyxl rule, written for our one writer function :func:`_put`.
+dropped: pretix's safe_openpyxl rule, written once for every xlsx writer as
+:func:`core.spreadsheet.put` (``_put`` here).
 """
 
 from __future__ import annotations
@@ -38,19 +39,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
+from core.spreadsheet import ILLEGAL_CHARACTERS, put
 from scoring.document import GRADE_COLUMNS, DocCategory, ResultDocument
 
 from . import report_title
 
 SCORE_FORMAT = "0.00"
 COUNT_FORMAT = "0"
-# Text a spreadsheet would take for a formula (pretix's rule; sessions/workbook.py refuses the
-# same on import).
-FORMULA_STARTS = ("=", "+", "-", "@")
-# What XML 1.0 (and so an .xlsx) cannot hold; openpyxl raises on it, pretix drops it.
-ILLEGAL_CHARACTERS = re.compile(
-    r"[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]"
-)
 # Excel's rules for a sheet name: 1-31 characters, none of : \ / ? * [ ], no leading or trailing
 # apostrophe, unique regardless of case; "History" is reserved.
 SHEET_NAME_MAX = 31
@@ -99,19 +94,9 @@ def sheet_name(name: str, used: set[str]) -> str:
 # ---------------------------------------------------------------- writing cells
 
 
-def _put(ws: Worksheet, row: int, column: int, value, *, number_format: str | None = None):
-    """The one place a value goes into a cell: formula-looking text stays text."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS.sub("", value)
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        # openpyxl takes "=..." for a formula; data type "s" stores it as a shared string and
-        # the quote prefix keeps Excel and LibreOffice from turning it into one on edit.
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    if number_format:
-        cell.number_format = number_format
-    return cell
+# The one place a value goes into a cell, shared by every xlsx writer (core/spreadsheet.py):
+# formula-looking text stays text, characters XML cannot hold are dropped.
+_put = put
 
 
 @dataclass
