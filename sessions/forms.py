@@ -379,6 +379,7 @@ AUDIT_KINDS = [
     ("leader_comment", _("领导点评")),
     ("follow_up", _("督办")),
     ("projects", _("重点项目")),
+    ("rehearsal", _("彩排")),
 ]
 
 

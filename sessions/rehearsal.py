@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .credentials import _create_with_unique_code
-from .models import AuditLog, Ballot, Credential, Rehearsal, ReviewSession
+from .models import AuditLog, Ballot, Credential, DraftGrade, Rehearsal, ReviewSession
 from .services import audit, lock_session
 
 Status = ReviewSession.Status
@@ -257,10 +257,13 @@ def rehearsal_reset(*, session: ReviewSession, actor) -> AuditLog:
     found = changes(session, rehearsal)
     codes = Credential.objects.filter(session=session, rehearsal=True).count()
     ballots = Ballot.objects.filter(session=session).count()
+    drafts = DraftGrade.objects.filter(credential__session=session).exists()
     files = _files_of_removed_rows(session, rehearsal.snapshot)
     entries = audit_entries(session, rehearsal)
     actions = Counter(entries.values_list("action", flat=True))
     started_at, started_by = rehearsal.started_at, rehearsal.started_by_label
+    # Closing destroys drafts and a ballot may have come and gone: whether rating ever ran.
+    rating_reached = session.status in (Status.RATING, Status.CLOSED)
 
     # Delete every row of the session's models, children first, then write back the rows as
     # they were. Foreign keys are deferred to commit on PostgreSQL and SQLite alike, so rows
@@ -314,8 +317,8 @@ def rehearsal_reset(*, session: ReviewSession, actor) -> AuditLog:
     def after_commit():
         for stored in files:
             stored.storage.delete(stored.name)
-        if ballots:
-            # The rehearsal's ballots, mixed or not, leave no dead rows behind
+        if ballots or drafts or rating_reached:
+            # The rehearsal's ballots and drafts, mixed or not, leave no dead rows behind
             # (docs/anonymity.md, "closing"): the same rewrite as after a close.
             from .ballot_box import scrub_storage
 

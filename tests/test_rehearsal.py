@@ -401,3 +401,30 @@ def test_every_export_made_in_rehearsal_says_so(hall):
 
     rehearsal.rehearsal_reset(session=session, actor=hall.organiser)
     assert not document.build(session).rehearsal
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_storage_rewrite_after_the_reset_leaves_the_log_as_before_plus_the_reset():
+    hall = make_hall(status=Status.READY, slug="2026-scrub", code_prefix="SCR")
+    organiser = UserFactory(role=roles.ORGANISER)
+    session = hall.session
+    audit(session=session, actor=organiser, action="session.note", message="彩排前")
+    before = list(
+        AuditLog.objects.filter(session=session).order_by("pk").values_list("pk", "action")
+    )
+    rehearsal.rehearsal_start(session=session, actor=organiser)
+    session_transition(session=session, target=Status.RATING, actor=organiser)
+    code = Credential.objects.filter(session=session, rehearsal=True).first()
+    _rate(code, hall.units)
+    rating.ballot_submit(credential=code)
+    session_transition(session=session, target=Status.CLOSED, actor=organiser)
+    # The close's own scrub ran after its commit, and is a rehearsal entry like the others.
+    assert AuditLog.objects.filter(session=session, action="ballot_box.scrubbed").exists()
+    entry = rehearsal.rehearsal_reset(session=session, actor=organiser)
+    # The rewrite after the reset's commit has run (no transaction is open here) and, having
+    # succeeded, wrote nothing: the log is as before plus the reset entry.
+    after = list(
+        AuditLog.objects.filter(session=session).order_by("pk").values_list("pk", "action")
+    )
+    assert after == [*before, (entry.pk, "rehearsal.reset")]
+    assert not Ballot.objects.filter(session=session).exists()
