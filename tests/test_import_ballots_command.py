@@ -1,6 +1,7 @@
 """python manage.py import_ballots SLUG FILE.xlsx (DESIGN.md section 5): 纸质票录入."""
 
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -121,3 +122,18 @@ def test_import_ballots_with_a_missing_file_says_so(tmp_path):
 
     assert message == f"找不到文件“{missing}”。"
     assert Ballot.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["ballots.xls", "ballots-gbk.csv", "ballots-utf8-bom.csv"])
+def test_import_ballots_reads_xls_and_csv_made_by_libreoffice(name):
+    session = make_session()
+    path = Path(__file__).parent / "fixtures" / "workbooks" / name
+
+    out, err = run(session.slug, path)
+
+    assert out.splitlines()[0] == (
+        "评议会“2026年年中述职讲评”：已录入纸质票 2 张，忽略评价 1 项，标记 0 张。"
+    )
+    assert err == ""
+    assert sorted(session.ballots.values_list("paper_number", flat=True)) == ["P001", "P002"]

@@ -282,3 +282,18 @@ def test_session_detail_does_not_link_paper_ballots_for_observers(observer_clien
 
     assert response.status_code == 200
     assert PAGE_URL.encode() not in response.content
+
+
+@pytest.mark.parametrize(("name", "kind"), [("ballots.xls", "xls"), ("ballots-gbk.csv", "csv")])
+def test_paper_upload_takes_xls_and_csv(organiser_client, session, name, kind):
+    from pathlib import Path
+
+    data = (Path(__file__).parent / "fixtures" / "workbooks" / name).read_bytes()
+    page = organiser_client.get(PAGE_URL).content.decode()
+
+    response = organiser_client.post(PAGE_URL, {"file": upload(data, name=f"纸质票.{kind}")})
+
+    assert 'accept=".xlsx,.xlsm,.xls,.ods,.csv,' in page
+    assert response.status_code == 200
+    assert response.context["report"].imported == 2
+    assert sorted(Ballot.objects.values_list("paper_number", flat=True)) == ["P001", "P002"]
