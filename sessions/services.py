@@ -1068,6 +1068,10 @@ def attachment_delete(*, attachment: Attachment, actor) -> None:
     report = attachment.report
     session = report.participant.session
     _report_editable(session)
+    if session.in_rehearsal:
+        # The reset would bring the row back, but not the file deleted below
+        # (docs/rehearsal.md).
+        raise ValidationError(_("正在彩排：附件在彩排期间不能删除，请在结束彩排并恢复后删除。"))
     name = attachment.original_name
     stored = attachment.file.name
     attachment.delete()

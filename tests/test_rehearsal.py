@@ -32,7 +32,7 @@ from sessions.models import (
     Report,
     ReviewSession,
 )
-from sessions.services import audit, session_transition
+from sessions.services import attachment_delete, audit, session_transition
 from tests.factories import UserFactory
 from tests.projects_factories import KeyProjectFactory, MilestoneFactory
 from tests.questions_factories import make_hall
@@ -428,3 +428,32 @@ def test_the_storage_rewrite_after_the_reset_leaves_the_log_as_before_plus_the_r
     )
     assert after == [*before, (entry.pk, "rehearsal.reset")]
     assert not Ballot.objects.filter(session=session).exists()
+
+
+def test_an_attachment_cannot_be_deleted_in_rehearsal_since_its_file_would_not_come_back(hall):
+    report = Report.objects.get()
+    attachment = Attachment.objects.create(
+        report=report,
+        file=ContentFile(b"%PDF-1.4", name="x.pdf"),
+        original_name="x.pdf",
+        content_type="application/pdf",
+        size=8,
+    )
+    rehearsal.rehearsal_start(session=hall.session, actor=hall.organiser)
+    with pytest.raises(ValidationError, match="正在彩排"):
+        attachment_delete(attachment=attachment, actor=hall.organiser)
+    assert attachment.file.storage.exists(attachment.file.name)
+    assert Attachment.objects.filter(pk=attachment.pk).exists()
+
+
+def test_the_big_screen_and_the_tablet_say_rehearsal(hall, client):
+    rehearsal.rehearsal_start(session=hall.session, actor=hall.organiser)
+    token = Stage.objects.get(session=hall.session).screen_token
+    screen = client.get(reverse("screen:screen", args=[token])).content.decode()
+    assert 'class="screen-rehearsal"' in screen
+    fake = Credential.objects.filter(session=hall.session, rehearsal=True, group=hall.asking)
+    live = rater(fake.first()).get(reverse("tablet:live")).content.decode()
+    assert "rehearsal-banner" in live
+    rehearsal.rehearsal_reset(session=hall.session, actor=hall.organiser)
+    screen = client.get(reverse("screen:screen", args=[token])).content.decode()
+    assert "screen-rehearsal" not in screen
