@@ -399,7 +399,7 @@ def _export(request, slug, *, fmt: str):
         if fmt == "xlsx":
             from .exports.xlsx import render as render_file
         else:
-            from .exports.pdf import render as render_file
+            from .exports.pdf import render_for_download as render_file
     except ImportError:
         return HttpResponse(
             _("导出功能尚未安装。"), status=503, content_type="text/plain; charset=utf-8"

@@ -711,6 +711,30 @@ def test_xlsx_download_with_a_bad_or_no_token_sets_no_cookie(organiser_client, w
     assert "huiji_download" not in response.cookies
 
 
+def test_pdf_download_again_is_the_kept_file_until_anything_printed_changes(
+    organiser_client, world
+):
+    from django.core.cache import cache
+
+    from scoring import document
+    from scoring.exports import pdf
+
+    key = pdf.download_key(pdf.render_html(document.build(world.session)))
+    assert cache.get(key) is None
+    first = organiser_client.get(url("export_pdf")).content
+    assert cache.get(key) == first
+    cache.set(key, b"%PDF-kept")  # stands for the file made by the first download
+
+    again = organiser_client.get(url("export_pdf")).content
+    add_ballot(world, world.leaders, "PPPPP")
+    changed = organiser_client.get(url("export_pdf")).content
+
+    assert again == b"%PDF-kept"
+    assert changed[:5] == b"%PDF-"
+    assert changed not in (first, b"%PDF-kept")
+    assert pdf.download_key(pdf.render_html(document.build(world.session))) != key
+
+
 def test_downloads_before_rating_are_a_conflict(organiser_client):
     make_world(status=Status.READY)
 

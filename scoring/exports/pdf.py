@@ -21,11 +21,14 @@ measures the render.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
 
+import weasyprint
 from django.conf import settings
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -38,6 +41,7 @@ from . import bonus_text, report_title, score_text
 FONT_FILE = settings.BASE_DIR / "static" / "fonts" / "NotoSansSC-subset.otf"
 STYLESHEET = settings.BASE_DIR / "static" / "css" / "result_pdf.css"
 TEMPLATE = "scoring/result_pdf.html"
+DOWNLOAD_CACHE_SECONDS = 3600
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
@@ -208,5 +212,36 @@ def render_html(doc: ResultDocument, *, cards: bool = True) -> str:
 def render(doc: ResultDocument, *, cards: bool = True) -> bytes:
     """The 评议结果通报 of ``doc`` as PDF bytes; ``cards=False`` leaves out the per-unit report
     cards (the "ranking PDF" of DESIGN.md section 8)."""
-    html = render_html(doc, cards=cards)
+    return _pdf(render_html(doc, cards=cards))
+
+
+def _pdf(html: str) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def download_key(html: str) -> str:
+    """The cache key of the PDF made from ``html`` with today's stylesheet, font and WeasyPrint."""
+    font = FONT_FILE.stat()
+    digest = hashlib.sha256()
+    for part in (weasyprint.__version__, f"{font.st_size}:{font.st_mtime_ns}", html):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    digest.update(STYLESHEET.read_bytes())
+    return f"result-pdf:{digest.hexdigest()}"
+
+
+def render_for_download(doc: ResultDocument, *, cards: bool = True) -> bytes:
+    """:func:`render`, kept for an hour under the SHA-256 of what the PDF is made from: the
+    HTML (every number, name, date and follow-up state printed), the stylesheet, the font and
+    the WeasyPrint version. The same document downloaded again is then sent at once, and any
+    change (a ballot, a comment, a follow-up's state, the day a preview is made) gives another
+    key, so the file is never stale, preview or published (docs/benchmarks.md, results PDF).
+    A snapshot's hash alone would not do: the cards print comments and follow-ups that change
+    after publication."""
+    html = render_html(doc, cards=cards)
+    key = download_key(html)
+    body = cache.get(key)
+    if body is None:
+        body = _pdf(html)
+        cache.set(key, body, DOWNLOAD_CACHE_SECONDS)
+    return body
