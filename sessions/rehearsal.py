@@ -142,6 +142,31 @@ def changes(session: ReviewSession, rehearsal: Rehearsal) -> list[ModelChange]:
     return found
 
 
+# What a rehearsal itself is expected to touch: the day's codes, ballots, stage and questions.
+# A change anywhere else (其他考核, 重点项目, reports, …) was more likely real work done while
+# the rehearsal ran, which the reset would undo too: the confirmation page names it apart.
+REHEARSAL_MODELS = frozenset(
+    {
+        "review.credential",
+        "review.ballot",
+        "review.ballotgrade",
+        "review.draftgrade",
+        "meeting.stage",
+        "meeting.agendaitem",
+        "meeting.question",
+        "meeting.satisfactionvote",
+        "meeting.followup",
+        "meeting.followupupdate",
+        "scoring.resultsnapshot",
+    }
+)
+
+
+def other_work(found: list[ModelChange]) -> list[ModelChange]:
+    """The changes outside what a rehearsal is expected to touch."""
+    return [change for change in found if change.label not in REHEARSAL_MODELS]
+
+
 def audit_entries(session: ReviewSession, rehearsal: Rehearsal):
     """The session's audit entries written since the rehearsal started."""
     return AuditLog.objects.filter(session=session, pk__gt=rehearsal.audit_mark)

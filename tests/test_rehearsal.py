@@ -457,3 +457,13 @@ def test_the_big_screen_and_the_tablet_say_rehearsal(hall, client):
     rehearsal.rehearsal_reset(session=hall.session, actor=hall.organiser)
     screen = client.get(reverse("screen:screen", args=[token])).content.decode()
     assert "screen-rehearsal" not in screen
+
+
+def test_the_reset_page_names_apart_what_looks_like_real_work(hall, organiser_client):
+    session = hall.session
+    rehearsal.rehearsal_start(session=session, actor=hall.organiser)
+    url = reverse("review:rehearsal_reset", args=[session.slug])
+    assert "rehearsal-other-work" not in organiser_client.get(url).content.decode()
+    ExternalScore.objects.filter(session=session).update(target=Decimal("70"))
+    page = organiser_client.get(url).content.decode()
+    assert "rehearsal-other-work" in page and "其他考核得分" in page

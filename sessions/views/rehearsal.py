@@ -65,8 +65,10 @@ def rehearsal_reset(request, slug):
     context = page_context(request, session, mode="reset", problems=problems, rehearsal=current)
     if current is not None:
         ballots = Ballot.objects.filter(session=session)
+        found = rehearsal.changes(session, current)
         context.update(
-            changes=rehearsal.changes(session, current),
+            changes=found,
+            other_work=rehearsal.other_work(found),
             codes=Credential.objects.filter(session=session, rehearsal=True).count(),
             tablet_ballots=ballots.filter(source=Ballot.Source.TABLET).count(),
             paper_ballots=ballots.filter(source=Ballot.Source.PAPER).count(),
