@@ -123,6 +123,21 @@ def changes(session: ReviewSession, rehearsal: Rehearsal) -> list[ModelChange]:
     for row in rehearsal.snapshot["rows"]:
         before.setdefault(row["model"], {})[str(row["pk"])] = row
     found = []
+    # The session's own details (title, date, venue) edited meanwhile: the reset puts them back
+    # too. Its status and timestamps are the rehearsal's own doing.
+    own = {"status", "updated_at", "rehearsal_started_at"}
+    then = rehearsal.snapshot["session"][0]["fields"]
+    now = _serialise(ReviewSession.objects.filter(pk=session.pk))[0]["fields"]
+    if any(now[key] != then.get(key) for key in now if key not in own):
+        found.append(
+            ModelChange(
+                label="review.reviewsession",
+                name=str(ReviewSession._meta.verbose_name),
+                added=0,
+                changed=1,
+                removed=0,
+            )
+        )
     for model, path in sorted(session_models(), key=lambda item: item[0]._meta.label_lower):
         now = {str(row["pk"]): row for row in _serialise(_rows(model, path, session.pk))}
         then = before.get(model._meta.label_lower, {})

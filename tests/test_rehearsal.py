@@ -467,3 +467,9 @@ def test_the_reset_page_names_apart_what_looks_like_real_work(hall, organiser_cl
     ExternalScore.objects.filter(session=session).update(target=Decimal("70"))
     page = organiser_client.get(url).content.decode()
     assert "rehearsal-other-work" in page and "其他考核得分" in page
+    ReviewSession.objects.filter(pk=session.pk).update(venue="改到二楼")
+    page = organiser_client.get(url).content.decode()
+    assert "<li>评议会</li>" in page
+    rehearsal.rehearsal_reset(session=session, actor=hall.organiser)
+    session.refresh_from_db()
+    assert session.venue == ""
