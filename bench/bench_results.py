@@ -289,6 +289,7 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)  # the kept PDF files (DatabaseCache)
     sizes = [(40, 1000)] + ([] if args.skip_large else [(200, 5000)])
     sessions = {}
     for units, ballots in sizes:
