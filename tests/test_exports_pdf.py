@@ -280,3 +280,18 @@ def test_pages_render_to_png(tmp_path):
     pngs = sorted(p.name for p in tmp_path.glob("page*.png"))
     assert len(pngs) == 2
     assert all((tmp_path / name).stat().st_size > 1000 for name in pngs)
+
+
+def test_download_is_made_when_the_cache_cannot_be_reached(settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    doc = document.build(world().session)
+
+    body = pdf.render_for_download(doc, cards=False)
+
+    assert body[:5] == b"%PDF-"
+    assert "result PDF: the cache failed, rendering" in caplog.text

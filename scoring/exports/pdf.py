@@ -23,15 +23,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass
 
 import weasyprint
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 from weasyprint import HTML
 
 from scoring.document import GRADE_COLUMNS, DocCategory, DocRow, ResultDocument
@@ -42,6 +45,9 @@ FONT_FILE = settings.BASE_DIR / "static" / "fonts" / "NotoSansSC-subset.otf"
 STYLESHEET = settings.BASE_DIR / "static" / "css" / "result_pdf.css"
 TEMPLATE = "scoring/result_pdf.html"
 DOWNLOAD_CACHE_SECONDS = 3600
+CACHE_ERRORS = (DatabaseError, RedisError)  # as sessions/throttle.py: database or Redis cache
+
+logger = logging.getLogger(__name__)
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
@@ -240,8 +246,16 @@ def render_for_download(doc: ResultDocument, *, cards: bool = True) -> bytes:
     after publication."""
     html = render_html(doc, cards=cards)
     key = download_key(html)
-    body = cache.get(key)
+    try:
+        body = cache.get(key)
+    except CACHE_ERRORS:
+        # The kept file only saves time: without the cache the file is made, never refused.
+        logger.warning("result PDF: the cache failed, rendering", exc_info=True)
+        return _pdf(html)
     if body is None:
         body = _pdf(html)
-        cache.set(key, body, DOWNLOAD_CACHE_SECONDS)
+        try:
+            cache.set(key, body, DOWNLOAD_CACHE_SECONDS)
+        except CACHE_ERRORS:
+            logger.warning("result PDF: the cache failed, not kept", exc_info=True)
     return body
