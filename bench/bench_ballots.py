@@ -1,4 +1,4 @@
-"""Benchmark ballot submission on tablets (issue 3; DESIGN.md section 8).
+"""Benchmark ballot submission on tablets (DESIGN.md section 8).
 
     .venv/bin/python bench/bench_ballots.py [--raters 100] [--units 40] [--ballots 2000]
                                             [--workers N] [--threads N] (see --help)
@@ -92,7 +92,7 @@ TARGET_PAGE_KB = 100
 
 def parse_args() -> argparse.Namespace:
     cores = os.cpu_count() or 1
-    parser = argparse.ArgumentParser(description="Benchmark ballot submission (issue 3).")
+    parser = argparse.ArgumentParser(description="Benchmark ballot submission.")
     parser.add_argument("--raters", type=int, default=100, help="concurrent simulated raters")
     parser.add_argument("--units", type=int, default=40, help="units on each ballot")
     parser.add_argument("--ballots", type=int, default=2000, help="ballots in the submit phase")

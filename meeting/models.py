@@ -1,4 +1,4 @@
-"""The live meeting (issue 5; DESIGN.md sections 1, 2 and 6).
+"""The live meeting (DESIGN.md sections 1, 2 and 6).
 
 - Stage: what the hall sees right now (one per session): the agenda item on the timer, the
   question on screen, the big screen's mode, and a version the big screen polls against.

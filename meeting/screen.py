@@ -1,4 +1,4 @@
-"""What the big screen shows (issue 5 item 5; DESIGN.md sections 6 and 8).
+"""What the big screen shows (DESIGN.md sections 6 and 8).
 
 - ``screen_signature(token)`` one query: the Stage's row (its version moves with every change
   made through meeting/stage.py), its session's status and last change, and the few
@@ -55,7 +55,7 @@ FRAGMENT_VERSION = "3"
 RANKING_COLUMN_SLOTS = 13
 RANKING_COLUMNS_PER_PAGE = 2
 
-# The last minute is amber on the countdown (issue 5 item 1).
+# The last minute is amber on the countdown.
 AMBER_SECONDS = 60
 
 
@@ -222,7 +222,7 @@ def stage_for_render(signature: ScreenSignature) -> Stage:
 
 
 def projects_screen() -> ModuleType | None:
-    """``projects.screen`` (helper C's slideshow contract) if it exists yet."""
+    """``projects.screen`` (the slideshow's contract) if it exists yet."""
     try:
         if importlib.util.find_spec("projects.screen") is None:
             return None

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ProjectsConfig(AppConfig):
-    """重点项目 (issue 5 item 4): key projects with milestones and a status colour."""
+    """重点项目: key projects with milestones and a status colour."""
 
     name = "projects"
     label = "projects"

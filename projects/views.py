@@ -1,4 +1,4 @@
-"""重点项目 pages under /sessions/<slug>/projects/ (issue 5 item 4).
+"""重点项目 pages under /sessions/<slug>/projects/.
 
 Every staff role sees them; only organisers change anything (import, recolour, the rule, a
 manual colour, an update). The board filters by colour, unit and category with GET parameters
@@ -352,7 +352,7 @@ def milestone_done(request, slug, pk, milestone_id):
 @login_required
 @require_GET
 def slides(request, slug):
-    """The big screen's slideshow as staff preview it (helper A's screen includes the same
+    """The big screen's slideshow as staff preview it (the big screen includes the same
     template)."""
     session = get_session_for_user(request, slug)
     chosen = ProjectFilterForm(request.GET, units=[], categories=[]).filters()["colour"]

@@ -1,4 +1,4 @@
-"""其他考核得分 from a workbook (issue 4 item 3): 目标考核, 日常考核 and 加减分 with its reason,
+"""其他考核得分 from a workbook: 目标考核, 日常考核 and 加减分 with its reason,
 one row per participating unit, all or nothing.
 
 The sheet 其他考核 has the header 单位, 目标考核, 日常考核, 加减分, 加减分理由. A blank score is

@@ -1,4 +1,4 @@
-"""What scoring stores (issue 4): the inputs besides ballots, and the published results.
+"""What scoring stores: the inputs besides ballots, and the published results.
 
 - ExternalScore: 目标考核 and 日常考核 scores and 加减分 (with its reason) per unit, imported from a
   workbook (scoring/imports.py) or keyed in.

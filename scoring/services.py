@@ -1,4 +1,4 @@
-"""Writes for scoring (issue 4): compute a preview, publish it as a snapshot, correct it,
+"""Writes for scoring: compute a preview, publish it as a snapshot, correct it,
 verify it; 其他考核得分 and 书面点评. Keyword-only, atomic, ValidationError with a message a
 person can act on (STYLE.md point 2).
 """

@@ -1,4 +1,4 @@
-"""Results pages (issue 4 items 3, 4 and 5): 其他考核, the result per category with the
+"""Results pages: 其他考核, the result per category with the
 sensitivity panel, publication, correction, verification, the per-unit report card and the
 downloads. Views parse input with forms, call scoring.services and render; every table reads
 ``scoring.document.build`` so that the pages and the exports cannot disagree.

@@ -86,7 +86,7 @@ def discover_pages(page, base_url: str) -> list[tuple[str, str]]:
     page.goto(session)
     units = first_href(page, "nav.subnav a[href$='/units/']", "units tab")
     draws = first_href(page, "nav.subnav a[href$='/draws/']", "draw tab")
-    # The live meeting's pages (issue 5): in the demo the first session is the mid-year one,
+    # The live meeting's pages: in the demo the first session is the mid-year one,
     # live, with its questions, follow-ups and projects.
     meeting = [
         (name, first_href(page, f"nav.subnav a[href$='/{suffix}/']", f"{suffix} tab"))

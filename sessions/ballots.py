@@ -1,7 +1,7 @@
 """Submitted ballots seen by the organisers: participation per rater group, flagged ballots
-and voiding (DESIGN.md sections 4.9, 4.10 and 6; issue 3 item 5).
+and voiding (DESIGN.md sections 4.9, 4.10 and 6).
 
-Anonymity (issue 3 item 4): organisers see counts and flags, never who gave which grades.
+Anonymity: organisers see counts and flags, never who gave which grades.
 Nothing here puts a credential next to a ballot: a ballot is named by the first 8 hex digits
 of its random id, and participation is counted per group, where credentials and ballots only
 meet as totals.

@@ -179,7 +179,7 @@ class UnitChoiceForm(forms.Form):
         self.fields["unit"].queryset = session.units.all()
 
 
-# ---------------------------------------------------------------- 计分办法 (issue 4)
+# ---------------------------------------------------------------- 计分办法
 
 
 def _scheme_label(name: str):

@@ -230,7 +230,7 @@ class RaterGroup(models.Model):
         choices=UnitCategory.Side.choices,
         default=UnitCategory.Side.OTHER,
     )
-    # 现场问政 (issue 5): this group's credentials may ask questions and vote satisfaction
+    # 现场问政: this group's credentials may ask questions and vote satisfaction
     # (两代表一委员 and the public panel, not the leaders and departments being reviewed).
     can_ask = models.BooleanField(_("可现场问政和满意度投票"), default=False)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
@@ -312,7 +312,7 @@ class Grade(models.TextChoices):
 class Ballot(models.Model):
     """评议表: one submitted form, from a tablet or keyed in from paper (纸质票).
 
-    Anonymity (issue 3): in an anonymous session nothing here points back at the credential, and
+    Anonymity: in an anonymous session nothing here points back at the credential, and
     so at a holder's name. The credential only records *that* it was used (its ``submitted_at``
     and ``receipt``), set in the same transaction that inserts the ballot under a row lock, so
     one credential gives at most one ballot. The primary key is random and there is no
@@ -555,7 +555,7 @@ class ScoringScheme(models.Model):
     value_basically_satisfied = _score_field(_("基本满意"), "70")
     value_dissatisfied = _score_field(_("不满意"), "30")
 
-    # Anonymous mode (issue 3): nothing stored links a ballot to a person's name.
+    # Anonymous mode: nothing stored links a ballot to a person's name.
     anonymous = models.BooleanField(_("匿名评议"), default=True)
 
     class Meta:

@@ -1,4 +1,4 @@
-"""Templates a session can be created from (issue 2), with DESIGN.md sections 1 and 4 defaults."""
+"""Templates a session can be created from, with DESIGN.md sections 1 and 4 defaults."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,7 +33,7 @@ def year_prefixed(title: str, year: int) -> str:
 
 def asks_by_default(group_name: str) -> bool:
     """Whether a new rater group's credentials may ask questions and vote satisfaction
-    (现场问政, issue 5): the representatives and the public, by the names groups are given."""
+    (现场问政): the representatives and the public, by the names groups are given."""
     return any(word in group_name for word in ("代表", "委员", "公众"))
 
 

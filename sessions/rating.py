@@ -1,4 +1,4 @@
-"""综合评议 on tablets (issue 3): what a credential may rate, drafts saved on every tap, and the
+"""综合评议 on tablets: what a credential may rate, drafts saved on every tap, and the
 one-time submission. DESIGN.md sections 4.2 (who may rate whom) and 4.9 (ballot rules).
 
 Every function here is a service: keyword-only, atomic, and raising ValidationError with a

@@ -1,4 +1,4 @@
-"""meeting/agenda.py: the agenda and the timer (issue 5 item 1)."""
+"""meeting/agenda.py: the agenda and the timer."""
 
 import datetime
 

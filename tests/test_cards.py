@@ -1,4 +1,4 @@
-"""sessions/cards.py: the credential cards PDF (issue 2)."""
+"""sessions/cards.py: the credential cards PDF."""
 
 import re
 import shutil

@@ -1,4 +1,4 @@
-"""sessions/credentials.py: generate, revoke and reissue 评议码 (issue 2)."""
+"""sessions/credentials.py: generate, revoke and reissue 评议码."""
 
 import pytest
 from django.core.exceptions import ValidationError

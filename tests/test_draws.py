@@ -1,4 +1,4 @@
-"""sessions/draws.py: the plain, reproducible draw algorithm (issue 2)."""
+"""sessions/draws.py: the plain, reproducible draw algorithm."""
 
 import random
 import re

@@ -1,4 +1,4 @@
-"""meeting/followups.py and meeting/followup_selectors.py: 督办事项 (issue 5 item 3)."""
+"""meeting/followups.py and meeting/followup_selectors.py: 督办事项."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""Issue 4's acceptance check: a session built the way a district builds one, with commands
+"""The acceptance check of the scoring rules: a session built the way a district builds one, with commands
 only — ``import_session``, ``set_status``, ``import_ballots`` (paper ballots) — exported with
 ``export_results``, and the exported xlsx compared with an independent recomputation of DESIGN.md section 4 written here from
 the text alone (plain loops and ``Fraction``; nothing from scoring/), for every unit's group

@@ -1,5 +1,5 @@
 """meeting/questions.py: 现场问政 services (every transition and refusal) and the reads of the
-queue and the tablet (issue 5 item 2)."""
+queue and the tablet."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor

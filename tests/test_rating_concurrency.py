@@ -1,4 +1,4 @@
-"""sessions/rating.py under concurrent load (issue 3): many tablets submitting the same and
+"""sessions/rating.py under concurrent load: many tablets submitting the same and
 different credentials at once, with retries, while others are still tapping drafts. Ends with
 exactly one ballot per credential, one receipt per credential, and no lost draft.
 

@@ -1,5 +1,5 @@
 """The unit's report card (scoring:report_card and the PDF's cards) with its 分管领导书面点评 and
-督办事项 (issue 5 items 3 and 6). The session is tests/scoring_data.py's."""
+督办事项. The session is tests/scoring_data.py's."""
 
 import datetime
 import re

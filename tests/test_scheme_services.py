@@ -1,4 +1,4 @@
-"""The 计分办法 and criteria services (sessions/services.py, issue 4): validation with messages that
+"""The 计分办法 and criteria services (sessions/services.py): validation with messages that
 name the field, all or nothing, frozen from the meeting on, one audit entry per change."""
 
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""scoring/imports.py: the 其他考核 workbook (issue 4 item 3), parsed against a session and
+"""scoring/imports.py: the 其他考核 workbook, parsed against a session and
 stored all or nothing; every problem names its row and column."""
 
 import io

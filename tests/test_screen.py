@@ -1,5 +1,5 @@
-"""meeting/screen.py: what the big screen shows, its one-query read and its ETag (issue 5
-item 5; DESIGN.md section 8)."""
+"""meeting/screen.py: what the big screen shows, its one-query read and its ETag
+(DESIGN.md section 8)."""
 
 import datetime
 

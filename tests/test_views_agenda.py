@@ -1,4 +1,4 @@
-"""meeting/views/agenda.py: the agenda page and the moderator's console (issue 5 item 1)."""
+"""meeting/views/agenda.py: the agenda page and the moderator's console."""
 
 import pytest
 from django.contrib.messages import get_messages

@@ -1,4 +1,4 @@
-"""sessions/views/credentials.py: the 评议码 pages and the cards PDF (issue 2)."""
+"""sessions/views/credentials.py: the 评议码 pages and the cards PDF."""
 
 from urllib.parse import quote
 

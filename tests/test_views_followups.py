@@ -1,4 +1,4 @@
-"""meeting/views/followups.py: the 督办事项 pages (issue 5 item 3)."""
+"""meeting/views/followups.py: the 督办事项 pages."""
 
 import datetime
 import re

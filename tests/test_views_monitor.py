@@ -1,5 +1,5 @@
 """sessions/views/monitor.py: the live participation monitor, its polled fragment (ETag / 304),
-and the flagged and void ballots pages with voiding (issue 3 item 5); the wrong-code blocks it
+and the flagged and void ballots pages with voiding; the wrong-code blocks it
 lists and lifting one (sessions/throttle.py)."""
 
 import re

@@ -1,5 +1,5 @@
 """meeting/views/questions.py: the moderator's question queue, its polled board (ETag / 304),
-staff-entered questions and every moderator action (issue 5 item 2)."""
+staff-entered questions and every moderator action."""
 
 import datetime
 

@@ -1,6 +1,5 @@
 """scoring/views.py, the results pages: the result per category, the sensitivity panel,
-publication, correction, verification, the per-unit report card and the downloads (issue 4
-items 4 and 5). The session is tests/scoring_data.py's, whose numbers
+publication, correction, verification, the per-unit report card and the downloads. The session is tests/scoring_data.py's, whose numbers
 tests/test_scoring_services.py works out by hand."""
 
 import re

@@ -1,5 +1,5 @@
 """scoring/views.py, the 其他考核 page: 目标考核, 日常考核, 加减分 and 分管领导书面点评 per unit,
-edited inline (htmx) or imported from a workbook (issue 4 item 3)."""
+edited inline (htmx) or imported from a workbook."""
 
 import io
 import re

@@ -1,4 +1,4 @@
-"""督办事项 pages (issue 5 item 3) under /sessions/<slug>/follow-ups/.
+"""督办事项 pages under /sessions/<slug>/follow-ups/.
 
 - ``follow-ups/`` the supervising office's overview: tiles per effective colour, filters (unit,
   colour, overdue, done; GET, the list is an htmx partial) and the table;

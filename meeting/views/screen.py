@@ -1,4 +1,4 @@
-"""The projector's read-only pages (issue 5 item 5): no login, the token in the URL is the key.
+"""The projector's read-only pages: no login, the token in the URL is the key.
 
 - ``/screen/<token>/`` the whole page, 1920×1080, large type;
 - ``/screen/<token>/state/`` the content fragment static/js/screen.js polls every 2 s with its
@@ -50,7 +50,7 @@ def screen(request, token):
     context.update(
         etag=etag,
         poll_ms=POLL_SECONDS * 1000,
-        # The slideshow's styles and script (helper C's projects app), loaded up front: the
+        # The slideshow's styles and script (the projects app), loaded up front: the
         # screen may switch to it at any time, and a fetched fragment runs no script.
         projects_assets=projects_screen() is not None,
     )

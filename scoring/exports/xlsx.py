@@ -1,4 +1,4 @@
-"""评议结果 as an Excel workbook (DESIGN.md section 5; issue 4, items 6 and 7).
+"""评议结果 as an Excel workbook (DESIGN.md section 5).
 
 ``render(doc)`` writes, from one :class:`~scoring.document.ResultDocument`:
 

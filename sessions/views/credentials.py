@@ -1,4 +1,4 @@
-"""评议码: list, generate, revoke, reissue and print as cards (issue 2).
+"""评议码: list, generate, revoke, reissue and print as cards.
 
 A code is a secret that lets its holder rate: only organisers see codes. Moderators and
 observers see how many were issued, are active, revoked or used, per rater group.

@@ -1,5 +1,5 @@
-"""参与情况: the organisers' live monitor, and flagged and void ballots (issue 3 item 5;
-DESIGN.md sections 4.9, 4.10 and 6).
+"""参与情况: the organisers' live monitor, and flagged and void ballots
+(DESIGN.md sections 4.9, 4.10 and 6).
 
 - ``monitor/`` every staff role: credentials issued / opened / submitted per rater group, and
   (organisers) the buttons that open and close rating;
@@ -10,7 +10,7 @@ DESIGN.md sections 4.9, 4.10 and 6).
 - ``monitor/blocks/<address>/lift/`` organisers lift a wrong-code block listed on the monitor
   (sessions/throttle.py), after a confirmation page.
 
-Anonymity (issue 3 item 4): no page here shows a credential, a holder's name or a time next to
+Anonymity: no page here shows a credential, a holder's name or a time next to
 a ballot; a ballot is named by the first 8 hex digits of its random id.
 """
 

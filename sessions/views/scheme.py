@@ -1,4 +1,4 @@
-"""计分办法 page (issue 4): every option of the session's ScoringScheme, its criteria, and the
+"""计分办法 page: every option of the session's ScoringScheme, its criteria, and the
 scheme in plain words. Everyone with a staff role reads it; organisers change it while the
 session is draft or ready (services.require_scheme_editable says why). A change refused because
 the session has moved on is a 409; bad input is a 422 with the form and nothing stored."""

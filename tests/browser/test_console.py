@@ -1,4 +1,4 @@
-"""Issue 5 items 1 and 5 in a real browser: the moderator's console (1024×768) drives the big
+"""In a real browser: the moderator's console (1024×768) drives the big
 screen (1920×1080, no login): the speaker and a running countdown appear, pausing freezes it,
 and a screen that loses the network keeps its content, says so, and catches up."""
 

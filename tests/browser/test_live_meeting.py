@@ -1,4 +1,4 @@
-"""Issue 5's "done when", end to end in Chromium: a moderator (console and question queue,
+"""The live meeting end to end in Chromium: a moderator (console and question queue,
 1280×800), the big screen (1920×1080, no login) and two representatives' tablets (1024×768 and
 a 390×844 phone) run one question through the live meeting: the speaker starts, a question is
 asked, approved, put on screen, answered, both tablets vote, and the screen shows the tally.

@@ -1,4 +1,4 @@
-"""Issue 3 item 5 in a real browser: the organisers' participation monitor polls its table
+"""In a real browser: the organisers' participation monitor polls its table
 every 5 s; an unchanged poll is answered 304 and a new ballot shows without a reload."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Issue 5 item 2 in a real browser: two representatives' tablets and the moderator's queue.
+"""In a real browser: two representatives' tablets and the moderator's queue.
 A question is asked on a tablet, approved, answered, the satisfaction vote opened; both
 tablets see it appear without a reload, vote once each, and a second vote from the same card
 (on a second tablet) is refused. Screenshots go to /tmp/helperB/."""

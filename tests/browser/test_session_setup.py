@@ -1,4 +1,4 @@
-"""Issue 2 in a real browser: an organiser sets a session up from the template and runs the
+"""In a real browser: an organiser sets a session up from the template and runs the
 draws, on a tablet; the pages it uses fit a phone without sideways scrolling."""
 
 import pytest
