@@ -295,3 +295,19 @@ def test_download_is_made_when_the_cache_cannot_be_reached(settings, caplog):
 
     assert body[:5] == b"%PDF-"
     assert "result PDF: the cache failed, rendering" in caplog.text
+
+
+def test_aligned_run_right_aligns_numbers_and_labels_to_the_same_edges():
+    fig, punct = pdf.FIGURE, pdf.PUNCTUATION
+    assert pdf.aligned_run(["7", "120", "93.33"], 6) == (
+        fig * 5 + "7" + fig * 3 + "120" + fig + punct + "93.33"
+    )
+    # CJK labels are 1.8 figures wide: every field's right edge stays within a quarter of a
+    # figure of where the numbers below it end.
+    labels = ["好", "较好", "一般", "差", "弃权", "有效票", "组得分"]
+    run = pdf.aligned_run(labels, 11)
+    edge = 0.0
+    for n, label in enumerate(labels, 1):
+        start = run.index(label, int(edge) if n > 1 else 0)
+        edge = pdf._width(run[: start + len(label)])
+        assert abs(edge - 11 * n) <= 0.25, (label, edge)

@@ -94,6 +94,7 @@ class CardGroup:
     votes: int
     score: str
     note: str
+    line: str  # counts, 有效票 and 组得分 as one aligned run (see aligned_run)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,35 @@ class Card:
     # text costs the render time (docs/benchmarks.md, results PDF).
     components_table: bool
     group_notes: bool  # whether any group has a 说明 (else the table has no such column)
+    votes_head: str  # the votes table's column labels, aligned over each CardGroup.line
+
+
+# The shipped font's advance widths in figures (a digit is 555 of 1,000 units): a CJK
+# character is 1,000, the period 278, the dash 894. Other characters count as a figure.
+FIGURE, PUNCTUATION = "\u2007", "\u2008"  # a digit's width, a period's width (Pango)
+_WIDTHS = {".": 278 / 555, PUNCTUATION: 278 / 555, "—": 894 / 555}
+
+
+def _width(text: str) -> float:
+    return sum(_WIDTHS.get(c, 1000 / 555 if ord(c) > 0x2E7F else 1.0) for c in text)
+
+
+def aligned_run(values: list[str], field: int) -> str:
+    """``values`` right-aligned in fields of ``field`` figures, as one line of text.
+
+    WeasyPrint spends about 0.5 ms of CPU on each text box, and the votes table was most of a
+    card's boxes (docs/benchmarks.md, results PDF): one run per row, padded with figure and
+    punctuation spaces, lines the numbers up under the labels at a fraction of the cost.
+    The padding is rounded to half a figure, carrying the error to the next field so that no
+    field's right edge drifts by more than a quarter of a figure.
+    """
+    parts, carry = [], 0.0
+    for value in values:
+        pad = field - _width(value) + carry
+        halves = max(0, round(pad * 2))
+        carry = pad - halves / 2
+        parts.append(FIGURE * (halves // 2) + PUNCTUATION * (halves % 2) + value)
+    return "".join(parts)
 
 
 def _notes_for(row: DocRow) -> list[str]:
@@ -158,19 +188,26 @@ def rank_change_text(row: DocRow) -> str:
 
 def _card(doc: ResultDocument, category: DocCategory, ranked: int, row: DocRow) -> Card:
     groups = []
+    notes_column = any(not cell.has_data or cell.trimmed for cell in row.groups)
+    # Seven fields of 11 figures (5.3 pt each at 9.5 pt) fill the 145 mm beside the group
+    # names; beside a 40 mm 说明 column only 7 figures fit (table.votes in result_pdf.css).
+    field = 7 if notes_column else 11
     for cell in row.groups:
         notes = []
         if not cell.has_data:
             notes.append(_("有效票不足，不计入"))
         if cell.trimmed:
             notes.append(_("去掉一个最高值和一个最低值"))
+        counts = [cell.counts.get(grade, 0) for grade, _label in GRADE_COLUMNS]
+        score = score_text(cell.score)
         groups.append(
             CardGroup(
                 name=cell.name,
-                counts=[cell.counts.get(grade, 0) for grade, _label in GRADE_COLUMNS],
+                counts=counts,
                 votes=cell.votes,
-                score=score_text(cell.score),
+                score=score,
                 note=_("；").join(notes),
+                line=aligned_run([str(n) for n in [*counts, cell.votes]] + [score or "—"], field),
             )
         )
     share = ""
@@ -189,6 +226,9 @@ def _card(doc: ResultDocument, category: DocCategory, ranked: int, row: DocRow) 
         rank_change=rank_change_text(row),
         components_table=len(doc.components) > 1 or bool(row.bonus),
         group_notes=any(group.note for group in groups),
+        votes_head=aligned_run(
+            [str(label) for _grade, label in GRADE_COLUMNS] + [_("有效票"), _("组得分")], field
+        ),
     )
 
 
