@@ -1,4 +1,4 @@
-"""评议结果通报 as a PDF (issue 4, items 5-7), drawn by WeasyPrint from a Django template.
+"""评议结果通报 as a PDF, drawn by WeasyPrint from a Django template.
 
 ``render(doc)`` prints, from one :class:`~scoring.document.ResultDocument`:
 

@@ -3,7 +3,7 @@ session, a real card is refused, a 彩排 card asks a question and votes on its 
 submits a ballot, rating is closed, and 结束彩排并恢复 brings the session page, its counts and
 its audit log back to what they showed before, plus the one reset entry.
 
-Screenshots go to REHEARSAL_SHOTS (default /tmp/h3-shots; docs/screenshots for the docs)."""
+Screenshots go to REHEARSAL_SHOTS (default /tmp/rehearsal-shots; docs/screenshots for the docs)."""
 
 import os
 from pathlib import Path
@@ -29,7 +29,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(os.environ.get("REHEARSAL_SHOTS", "/tmp/h3-shots"))  # noqa: S108
+SHOTS = Path(os.environ.get("REHEARSAL_SHOTS", "/tmp/rehearsal-shots"))  # noqa: S108
 PASSWORD = "a-long-browser-password-42"
 SLUG = "2026-mid"
 TABLET_WAIT_MS = 8_000
