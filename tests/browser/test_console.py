@@ -14,6 +14,7 @@ from meeting.stage import stage_for, stage_touch
 from scoring.models import ResultSnapshot
 from sessions import roles
 from sessions.models import ReviewSession
+from tests.browser.staff import PASSWORD, log_in
 from tests.factories import (
     BallotFactory,
     CredentialFactory,
@@ -27,7 +28,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a-long-browser-password-42"
 SCREEN = {"width": 1920, "height": 1080}
 SMALL_SCREEN = {"width": 1280, "height": 720}
 LAPTOP = {"width": 1280, "height": 800}
@@ -71,14 +71,6 @@ DEPARTMENTS = [
 def shot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
-
-
-def log_in(page, username):
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="评议会", exact=True)).to_be_visible()
 
 
 @pytest.fixture

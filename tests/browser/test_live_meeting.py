@@ -19,6 +19,7 @@ from sessions import roles
 from sessions.models import ReviewSession
 from tests.browser.conftest import PHONE, TABLET
 from tests.browser.raters import csrf_token, scan
+from tests.browser.staff import PASSWORD, log_in
 from tests.factories import (
     CredentialFactory,
     ParticipantFactory,
@@ -32,7 +33,6 @@ from tests.factories import (
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(os.environ.get("LIVE_MEETING_SHOTS", "/tmp/helperE"))  # noqa: S108
-PASSWORD = "a-long-browser-password-42"
 LAPTOP = {"width": 1280, "height": 800}
 SCREEN = {"width": 1920, "height": 1080}
 NO_SCROLL = (
@@ -51,14 +51,6 @@ ALREADY_VOTED = "您已对该问题投过票，不能重复投票。"
 def shot(page, name, *, full_page=False):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
-
-
-def log_in(page, username):
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="评议会", exact=True)).to_be_visible()
 
 
 def seconds(text):

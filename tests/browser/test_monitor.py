@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from sessions import roles
 from sessions.models import ReviewSession
+from tests.browser.staff import PASSWORD, log_in
 from tests.factories import (
     BallotFactory,
     CredentialFactory,
@@ -17,17 +18,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a-long-browser-password-42"
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 POLL_MS = 5_000
-
-
-def log_in(page, username):
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="评议会", exact=True)).to_be_visible()
 
 
 def fragment_statuses(page):

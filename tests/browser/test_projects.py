@@ -11,11 +11,11 @@ from playwright.sync_api import expect
 
 from projects import demo
 from sessions import roles
+from tests.browser.staff import PASSWORD, log_in
 from tests.factories import ReviewSessionFactory, UnitFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a-long-browser-password-42"
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 SHOTS = os.environ.get("PROJECTS_SCREENSHOTS")
 
@@ -28,14 +28,6 @@ def shoot(page, name, *, element=None, full_page=False):
             page.locator(element).screenshot(path=path)
         else:
             page.screenshot(path=path, full_page=full_page)
-
-
-def log_in(page, username):
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="评议会", exact=True)).to_be_visible()
 
 
 @pytest.fixture

@@ -15,23 +15,15 @@ from meeting.models import SatisfactionVote
 from sessions import roles
 from tests.browser.conftest import PHONE, TABLET
 from tests.browser.raters import scan
+from tests.browser.staff import PASSWORD, log_in
 from tests.factories import UserFactory
 from tests.questions_factories import QuestionFactory, make_hall
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a-long-browser-password-42"
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 SHOTS = Path(tempfile.gettempdir()) / "helperB"
 QUESTION = "<b>滨河路</b>什么时候修好？"
-
-
-def log_in(page, username):
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="评议会", exact=True)).to_be_visible()
 
 
 def open_live(page, credential):

@@ -17,6 +17,7 @@ from sessions.models import AuditLog, Ballot, Credential, ReviewSession
 from sessions.services import audit
 from tests.browser.conftest import PHONE, TABLET
 from tests.browser.raters import scan
+from tests.browser.staff import PASSWORD, log_in
 from tests.factories import (
     CredentialFactory,
     ParticipantFactory,
@@ -30,7 +31,6 @@ from tests.factories import (
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(os.environ.get("REHEARSAL_SHOTS", "/tmp/rehearsal-shots"))  # noqa: S108
-PASSWORD = "a-long-browser-password-42"
 SLUG = "2026-mid"
 TABLET_WAIT_MS = 8_000
 QUEUE_WAIT_MS = 12_000
@@ -39,14 +39,6 @@ QUEUE_WAIT_MS = 12_000
 def shot(page, name, *, full_page=True):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
-
-
-def log_in(page, username):
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="评议会", exact=True)).to_be_visible()
 
 
 @pytest.fixture

@@ -6,21 +6,13 @@ from playwright.sync_api import expect
 
 from sessions import roles
 from sessions.models import ReviewSession
+from tests.browser.staff import PASSWORD, log_in
 from tests.factories import UserFactory
 from tests.scoring_data import scored_session
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a-long-browser-password-42"
 BUSY = "正在生成 PDF（通报和 5 份成绩单），请稍候……"
-
-
-def log_in(page, username):
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="评议会", exact=True)).to_be_visible()
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from playwright.sync_api import expect
 
 from sessions import draws, roles, services
 from sessions.models import Draw, ReviewSession
+from tests.browser.staff import PASSWORD, log_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a-long-browser-password-42"
 TOWNS = ["城关镇", "东风街道", "滨河街道"]
 DEPARTMENTS = [
     "发展和改革委员会",
@@ -26,14 +26,6 @@ DEPARTMENTS = [
 ]
 SEED = "20260715"
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
-
-
-def log_in(page, username, password=PASSWORD):
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="评议会", exact=True)).to_be_visible()
 
 
 def follow(page, link):
