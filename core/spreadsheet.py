@@ -7,8 +7,10 @@ come from python-calamine, which only reads cells that hold data, so a formatted
 XFD1048576 costs nothing. python-calamine (0.9) returns a formula's cached value, an error value
 as an empty cell and no number formats; for .xlsx/.xlsm the sheet's XML is therefore streamed
 once more with the standard library, bounded by the cells present, to mark formulas (``<f>``),
-error values (``t="e"``) and percent-formatted numbers. .xls and .ods carry no such marks here:
-there a formula reads as the value it last computed (docs/workbooks.md, "Formats").
+error values (``t="e"``) and percent-formatted numbers. For .xls, xlrd (the reader pandas uses
+for that format) reads the same workbook's cell formats and error cells; it cannot see formulas,
+so there (and in .ods, which carries no marks here) a formula reads as the value it last
+computed (docs/workbooks.md, "Formats").
 
 Every text cell is normalised before anyone compares it (:func:`normalise_text`): NFKC (full-
 width brackets, digits, letters and spaces become half-width; the Chinese sentence punctuation
@@ -34,6 +36,7 @@ from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree
 
 import python_calamine
+import xlrd
 from django.utils.translation import gettext as _
 
 XLSX, XLS, ODS, CSV = "xlsx", "xls", "ods", "csv"
@@ -218,6 +221,9 @@ class Book:
         self._titles = titles  # (title, kind) in workbook order
         self._load = load  # title -> Sheet
         self._loaded: dict[str, Sheet] = {}
+        # Whether a number's cell format was read (Cell.percent); an .ods, or an .xls xlrd could
+        # not read, gives values only.
+        self.formats_known = fmt in (XLSX, XLS)
 
     @property
     def single_sheet(self) -> bool:
@@ -351,7 +357,9 @@ def _open_calamine(data: bytes, fmt: str, *, archive: zipfile.ZipFile | None = N
     titles = [
         (m.name, next((kind for typ, kind in kinds if m.typ == typ), MACROSHEET)) for m in metadata
     ]
-    details = _XlsxDetails(archive) if archive is not None else None
+    details = (
+        _XlsxDetails(archive) if archive is not None else _XlsDetails(data) if fmt == XLS else None
+    )
 
     def load(title: str) -> Sheet:
         try:
@@ -374,7 +382,10 @@ def _open_calamine(data: bytes, fmt: str, *, archive: zipfile.ZipFile | None = N
         marks = details.marks(title) if details is not None else {}
         return _sheet(title, grid, merged, marks)
 
-    return Book(fmt, titles, load)
+    book = Book(fmt, titles, load)
+    if isinstance(details, _XlsDetails) and details.book is None:
+        book.formats_known = False
+    return book
 
 
 class _XlsxDetails:
@@ -451,6 +462,47 @@ class _XlsxDetails:
                         element.clear()
         except (KeyError, ElementTree.ParseError):
             pass
+        return marks
+
+
+class _XlsDetails:
+    """What python-calamine does not tell about an .xls cell: its number format (a 20 %% weight
+    is stored 0.2) and error values (calamine reads them as empty). xlrd reads each sheet on
+    demand, and only cells with a percent format or an error are kept. A workbook xlrd cannot
+    read (an .xls written by a tool it does not know) keeps calamine's values without marks."""
+
+    def __init__(self, data: bytes):
+        try:
+            self.book = xlrd.open_workbook(
+                file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO()
+            )
+        except Exception:  # xlrd raises many kinds on files calamine could still read
+            self.book = None
+
+    def marks(self, title: str) -> dict[tuple[int, int], tuple[bool, str, str]]:
+        if self.book is None or title not in self.book.sheet_names():
+            return {}
+        try:
+            sheet = self.book.sheet_by_name(title)
+        except Exception:
+            return {}
+        formats = {}
+        for index, xf in enumerate(self.book.xf_list):
+            number_format = self.book.format_map.get(xf.format_key)
+            code = number_format.format_str if number_format is not None else ""
+            if "%" in code:
+                formats[index] = code
+        marks = {}
+        for r in range(sheet.nrows):
+            for c, kind in enumerate(sheet.row_types(r)):
+                if kind == xlrd.XL_CELL_ERROR:
+                    error = xlrd.error_text_from_code.get(sheet.cell_value(r, c), "#N/A")
+                    marks[(r + 1, c + 1)] = (False, error, "")
+                elif kind == xlrd.XL_CELL_NUMBER:
+                    code = formats.get(sheet.cell_xf_index(r, c))
+                    if code:
+                        marks[(r + 1, c + 1)] = (False, "", code)
+        self.book.unload_sheet(title)
         return marks
 
 

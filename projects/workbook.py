@@ -34,8 +34,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from core.spreadsheet import (
-    ODS,
-    XLS,
     ZERO_WIDTH,
     column_letter,
     date_from,
@@ -170,7 +168,7 @@ class _Parser:
         # normalised as 区委办公室（区档案馆）.
         self.units = {normalise_text(name): name for name in unit_names}
         # An .xls or .ods is read without number formats (see _percent).
-        self.formats_unknown = book.format in (XLS, ODS)
+        self.formats_unknown = not book.formats_known
         self.problems: list[Problem] = []
 
     def problem(self, text: str, sheet: str = "", row: int | None = None, column: str = ""):
@@ -441,11 +439,11 @@ class _Parser:
             )
             return None
         if self.formats_unknown and isinstance(value, int | float) and 0 < number < 1:
-            # An .xls or .ods as read here carries no number formats: 0.7 may be a cell shown
-            # as 70% or a project at 0.7 %. Guessing either way could store a wrong colour.
+            # An .ods as read here carries no number formats: 0.7 may be a cell shown as 70%
+            # or a project at 0.7 %. Guessing either way could store a wrong colour.
             self.problem(
                 _(
-                    "无法判断“%(value)s”是 %(percent)s%% 还是 %(value)s%%（.xls、.ods 文件不带"
+                    "无法判断“%(value)s”是 %(percent)s%% 还是 %(value)s%%（.ods 文件不带"
                     "单元格的百分比格式）：请写成 %(percent)s 或 %(percent)s%%，或把文件另存为 "
                     ".xlsx 后导入。"
                 )

@@ -529,6 +529,7 @@ def fixture_projects(rows: list[ProjectRow]) -> list[tuple]:
         "projects-libreoffice.xlsx",
         "projects-title-libreoffice.xlsx",  # a merged title row and a blank row above the header
         "projects-plain-percent.xls",  # Excel 97–2003, progress typed as 45.5 and 70
+        "projects.xls",  # Excel 97–2003, progress as 0.455 under 0.0% and 0.7 under 0%
     ],
 )
 def test_workbook_real_files_read_alike(name):
@@ -550,15 +551,16 @@ def test_workbook_csv_is_the_project_sheet_and_leaves_milestones_alone(name):
     assert [r.milestones for r in rows] == [None, None, None]
 
 
-def test_workbook_xls_percent_formatted_fractions_are_refused_not_guessed():
-    """An .xls is read without its number formats: 0.455 under 0.0% and 0.7 under 0% could be
-    45.5 % and 70 % or below 1 %; a wrong guess would colour a project wrongly."""
+def test_workbook_ods_percent_formatted_fractions_are_refused_not_guessed():
+    """An .ods is read without its number formats (core/spreadsheet.py): 0.455 under 0.0% and
+    0.7 under 0% could be 45.5 % and 70 % or below 1 %; a wrong guess would colour a project
+    wrongly. The same cells in the .xls read as 45.5 and 70 (test_workbook_real_files_read_alike)."""
     with pytest.raises(WorkbookError) as caught:
-        parse_fixture("projects.xls")
+        parse_fixture("projects.ods")
     assert caught.value.messages == [
-        "工作表“项目”第 3 行“实际进度(%)”列：无法判断“0.455”是 45.5% 还是 0.455%（.xls、.ods "
+        "工作表“项目”第 3 行“实际进度(%)”列：无法判断“0.455”是 45.5% 还是 0.455%（.ods "
         "文件不带单元格的百分比格式）：请写成 45.5 或 45.5%，或把文件另存为 .xlsx 后导入。",
-        "工作表“时间节点”第 3 行“计划进度(%)”列：无法判断“0.7”是 70% 还是 0.7%（.xls、.ods "
+        "工作表“时间节点”第 3 行“计划进度(%)”列：无法判断“0.7”是 70% 还是 0.7%（.ods "
         "文件不带单元格的百分比格式）：请写成 70 或 70%，或把文件另存为 .xlsx 后导入。",
     ]
 

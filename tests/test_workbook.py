@@ -456,10 +456,18 @@ def test_parse_session_workbook_reads_what_an_office_hands_in_from_libreoffice()
     )
 
 
-def test_parse_session_workbook_refuses_a_fraction_beside_whole_weights_in_an_xls():
-    # .xls does not tell that 0.2 is shown as 20 % (core/spreadsheet.py); the same content
-    # otherwise reads as from the .xlsx, so this is the one problem reported.
-    assert fixture_problems("session.xls") == [
+def test_parse_session_workbook_reads_the_same_content_from_an_xls():
+    # The .xls holds the weight 20 % as 0.2 under the format 0%; its cell format is read as
+    # from the .xlsx (core/spreadsheet.py), so both files give the same session.
+    assert parse_session_workbook(fixture("session.xls")) == parse_session_workbook(
+        fixture("session-libreoffice.xlsx")
+    )
+
+
+def test_parse_session_workbook_refuses_a_fraction_beside_whole_weights_when_not_percent():
+    # 0.2 in a plain number cell beside 40, 20, 20 is most likely 20 % typed as a fraction:
+    # refused with the fix, never stored as a weight of 0.2.
+    assert problems_of(groups=replace(GROUPS, 4, 2, 0.2)) == [
         "工作表“评议组”第 4 行“权重”列：权重 0.2 小于 1，其他评议组的权重却有 40："
         "若这里是百分比格式的 20%，请直接填写 20。"
     ]
