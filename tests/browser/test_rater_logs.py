@@ -127,7 +127,7 @@ def test_no_log_line_of_the_whole_rater_flow_holds_a_code(browser, gunicorn):
     expect(page.locator("#receipt")).to_be_visible()
 
     # The tablet is handed on; the next person mistypes a code, then types the right one.
-    page.get_by_role("button", name="换一张评议卡").click()
+    page.get_by_role("button", name="下一位评议人").click()
     page.get_by_label("评议码").fill("ZZZZ2222")
     page.get_by_role("button", name="进入").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("评议码无效")
