@@ -209,7 +209,9 @@ def test_document_rows_carry_comment_and_follow_ups(world):
 def test_pdf_card_html_shows_comment_and_follow_ups(world):
     html = pdf.render_html(document.build(world.session))
 
-    card = re.search(r'<h2 class="card-unit">城关镇</h2>(.*?)</section>', html, re.S).group(1)
+    card = re.search(
+        r'<span class="card-unit">城关镇&#10;</span>(.*?)</section>', html, re.S
+    ).group(1)
     assert table(card, 'class="follow-ups"') == [
         ["农贸市场提升", f"{in_days(-10):%Y-%m-%d}", "绿", "已办结"],
         ["老旧小区加装电梯", f"{in_days(-3):%Y-%m-%d}", "红", "逾期未办结"],
@@ -218,7 +220,9 @@ def test_pdf_card_html_shows_comment_and_follow_ups(world):
     assert text(re.search(r'<div class="comment">(.*?)</div>', card, re.S).group(1)) == (
         "分管副县长李某 点评得分 92.50 重点工作推进有力。 背街小巷改造进度偏慢。"
     )
-    other = re.search(r'<h2 class="card-unit">财政局</h2>(.*?)</section>', html, re.S).group(1)
+    other = re.search(
+        r'<span class="card-unit">财政局&#10;</span>(.*?)</section>', html, re.S
+    ).group(1)
     assert '<p class="none">暂无书面点评。</p>' in other
     assert '<p class="none">无督办事项。</p>' in other
 
@@ -301,5 +305,7 @@ def test_pdf_card_html_shows_the_satisfaction(world):
 
     html = pdf.render_html(document.build(world.session))
 
-    card = re.search(r'<h2 class="card-unit">城关镇</h2>(.*?)</section>', html, re.S).group(1)
+    card = re.search(
+        r'<span class="card-unit">城关镇&#10;</span>(.*?)</section>', html, re.S
+    ).group(1)
     assert "满意度投票 2 票：满意 1，基本满意 0，不满意 1；满意率 50.00%。" in text(card)

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 from weasyprint import HTML
 
+from core.textgrid import HEAD_FILL, Band, Cell, Column, Row, grid
 from scoring.document import GRADE_COLUMNS, DocCategory, DocRow, ResultDocument
 
 from . import bonus_text, report_title, score_text
@@ -85,16 +86,7 @@ class RankingTable:
     rows: list[RankingRow]
     notes: list[tuple[int, str, list[str]]]  # (number, unit, sentences)
     ranked: int
-
-
-@dataclass(frozen=True)
-class CardGroup:
-    name: str
-    counts: list[int]
-    votes: int
-    score: str
-    note: str
-    line: str  # counts, 有效票 and 组得分 as one aligned run (see aligned_run)
+    grids: list[SafeString]  # the table, in parts of at most RANKING_ROWS rows
 
 
 @dataclass(frozen=True)
@@ -102,52 +94,81 @@ class Card:
     row: DocRow
     category: DocCategory
     ranked: int
-    groups: list[CardGroup]
-    components: list[tuple[str, str]]
     review: str
     bonus: str
     total: str
     good_share: str
     rank_change: str
+    facts: SafeString  # 排名, 总分, 等次, 综合评议得分 and the line under them
+    votes: SafeString  # 各评议组得分与票数
     # The 各项得分 table only where it says more than the facts above it (总分, 综合评议得分):
     # with 综合评议 the only component and no 加减分 it would repeat them, and every line of
     # text costs the render time (docs/benchmarks.md, results PDF).
-    components_table: bool
-    group_notes: bool  # whether any group has a 说明 (else the table has no such column)
-    votes_head: str  # the votes table's column labels, aligned over each CardGroup.line
+    components: SafeString | None
 
 
-# The shipped font's advance widths in figures (a digit is 555 of 1,000 units): a CJK
-# character is 1,000, the period 278, the dash 894. Other characters count as a figure.
-FIGURE, PUNCTUATION = "\u2007", "\u2008"  # a digit's width, a period's width (Pango)
-_WIDTHS = {".": 278 / 555, PUNCTUATION: 278 / 555, "—": 894 / 555}
-
-
-def _width(text: str) -> float:
-    return sum(_WIDTHS.get(c, 1000 / 555 if ord(c) > 0x2E7F else 1.0) for c in text)
-
-
-def aligned_run(values: list[str], field: int) -> str:
-    """``values`` right-aligned in fields of ``field`` figures, as one line of text.
-
-    WeasyPrint spends about 0.5 ms of CPU on each text box, and the votes table was most of a
-    card's boxes (docs/benchmarks.md, results PDF): one run per row, padded with figure and
-    punctuation spaces, lines the numbers up under the labels at a fraction of the cost.
-    The padding is rounded to half a figure, carrying the error to the next field so that no
-    field's right edge drifts by more than a quarter of a figure.
-    """
-    parts, carry = [], 0.0
-    for value in values:
-        pad = field - _width(value) + carry
-        halves = max(0, round(pad * 2))
-        carry = pad - halves / 2
-        parts.append(FIGURE * (halves // 2) + PUNCTUATION * (halves % 2) + value)
-    return "".join(parts)
+# The tables are drawn by core.textgrid: every cell a box of its own cost about 1 ms of CPU
+# each, most of the time of the PDF (docs/benchmarks.md, "The results PDF with 40 report
+# cards"). Widths in mm: the page is A4 less the 15 mm side margins of result_pdf.css.
+CONTENT_WIDTH = 180.0
+RANKING_ROWS = 25  # a longer category is cut into parts, each with the header (never split)
+TOTAL_FILL = "#f6f6f6"
 
 
 def _notes_for(row: DocRow) -> list[str]:
     return list(row.flags) + [
         _("加减分理由：%(reason)s") % {"reason": reason} for reason in row.bonus_reasons
+    ]
+
+
+def _band_css(row: DocRow) -> str:
+    """优秀 in red; no class (no extra text box) for the other bands, drawn in black."""
+    return "band-excellent" if row.band_code == "excellent" else ""
+
+
+def _head(labels: list) -> Row:
+    return Row([Cell(str(label), align="center") for label in labels])
+
+
+def _ranking_grids(doc: ResultDocument, rows: list[RankingRow]) -> list[SafeString]:
+    numbers = len(doc.groups) + len(doc.components) + 2  # and 加减分, 总分
+    rank_width, unit_width, band_width = 9.0, 30.0, 10.0
+    number_width = (CONTENT_WIDTH - rank_width - unit_width - band_width) / numbers
+    columns = [
+        Column(rank_width, "center"),
+        Column(unit_width),
+        *[Column(number_width, "right")] * (numbers - 1),
+        Column(number_width, "right", fill=TOTAL_FILL),
+        Column(band_width, "center"),
+    ]
+    head = _head(
+        [_("排名"), _("单位")]
+        + [name for _key, name in doc.groups]
+        + [label for _key, label in doc.components]
+        + [_("加减分"), _("总分"), _("等次")]
+    )
+    body = [
+        Row(
+            [
+                "—" if r.row.rank is None else str(r.row.rank),
+                Cell(r.row.name, mark=str(r.note) if r.note else ""),
+                *r.group_scores,
+                *r.components,
+                r.bonus,
+                r.total,
+                Cell(r.row.band or "—", css=_band_css(r.row)),
+            ],
+            css="unranked" if r.row.rank is None else "",
+        )
+        for r in rows
+    ]
+    return [
+        grid(
+            columns,
+            [Band([head], 8, 3.9, head=True), Band(body[i : i + RANKING_ROWS], 8.5, 5.4)],
+            css="ranking",
+        )
+        for i in range(0, max(len(body), 1), RANKING_ROWS)
     ]
 
 
@@ -171,7 +192,13 @@ def _ranking_table(doc: ResultDocument, category: DocCategory) -> RankingTable:
             )
         )
     ranked = sum(1 for row in category.rows if row.rank is not None)
-    return RankingTable(category=category, rows=rows, notes=notes, ranked=ranked)
+    return RankingTable(
+        category=category,
+        rows=rows,
+        notes=notes,
+        ranked=ranked,
+        grids=_ranking_grids(doc, rows),
+    )
 
 
 def rank_change_text(row: DocRow) -> str:
@@ -186,48 +213,100 @@ def rank_change_text(row: DocRow) -> str:
     return _("上年第 %(previous)s 名，名次不变") % values
 
 
-def _card(doc: ResultDocument, category: DocCategory, ranked: int, row: DocRow) -> Card:
-    groups = []
+def _facts(row: DocRow, ranked: int, total: str, review: str, share: str) -> SafeString:
+    rank = _("第 %(rank)s 名 / %(n)s") % {"rank": row.rank, "n": ranked} if row.rank else "—"
+    rule = _("依据：%(rule)s") % {"rule": row.band_rule} if row.band_rule else ""
+    share_text = _("“好”票占比 %(share)s") % {"share": share} if share else ""
+    return grid(
+        [Column(CONTENT_WIDTH / 4, "center")] * 4,
+        [
+            Band(
+                [_head([_("排名"), _("总分"), _("等次"), _("综合评议得分")])], 9.5, 5.8, head=True
+            ),
+            Band(
+                [
+                    Row(
+                        [
+                            rank,
+                            total or "—",
+                            Cell(row.band or "—", css=_band_css(row)),
+                            review or "—",
+                        ]
+                    )
+                ],
+                15,
+                10.0,
+            ),
+            Band([Row([rank_change_text(row), "", rule, share_text])], 8.5, 5.2, css="sub"),
+        ],
+        css="facts",
+    )
+
+
+def _votes(row: DocRow) -> SafeString:
     notes_column = any(not cell.has_data or cell.trimmed for cell in row.groups)
-    # Seven fields of 11 figures (5.3 pt each at 9.5 pt) fill the 145 mm beside the group
-    # names; beside a 40 mm 说明 column only 7 figures fit (table.votes in result_pdf.css).
-    field = 7 if notes_column else 11
+    group_width, note_width = 30.0, 40.0
+    numbers = len(GRADE_COLUMNS) + 2  # and 有效票, 组得分
+    number_width = (CONTENT_WIDTH - group_width - (note_width if notes_column else 0)) / numbers
+    columns = [Column(group_width), *[Column(number_width, "right")] * numbers]
+    labels = [_("评议组"), *[label for _grade, label in GRADE_COLUMNS], _("有效票"), _("组得分")]
+    if notes_column:
+        columns.append(Column(note_width))
+        labels.append(_("说明"))
+    body = []
     for cell in row.groups:
-        notes = []
-        if not cell.has_data:
-            notes.append(_("有效票不足，不计入"))
-        if cell.trimmed:
-            notes.append(_("去掉一个最高值和一个最低值"))
-        counts = [cell.counts.get(grade, 0) for grade, _label in GRADE_COLUMNS]
-        score = score_text(cell.score)
-        groups.append(
-            CardGroup(
-                name=cell.name,
-                counts=counts,
-                votes=cell.votes,
-                score=score,
-                note=_("；").join(notes),
-                line=aligned_run([str(n) for n in [*counts, cell.votes]] + [score or "—"], field),
-            )
-        )
+        counts = [str(cell.counts.get(grade, 0)) for grade, _label in GRADE_COLUMNS]
+        cells = [cell.name, *counts, str(cell.votes), score_text(cell.score) or "—"]
+        if notes_column:
+            notes = []
+            if not cell.has_data:
+                notes.append(_("有效票不足，不计入"))
+            if cell.trimmed:
+                notes.append(_("去掉一个最高值和一个最低值"))
+            cells.append(Cell(_("；").join(notes), css="note"))
+        body.append(Row(cells))
+    return grid(
+        columns,
+        [Band([_head(labels)], 9.5, 5.8, head=True), Band(body, 9.5, 5.8)],
+        css="votes",
+    )
+
+
+def _components(doc: ResultDocument, row: DocRow, bonus: str, total: str) -> SafeString:
+    rows = [
+        Row([label, score_text(row.components.get(key)) or "—"]) for key, label in doc.components
+    ]
+    if bonus:
+        rows.append(Row([_("加减分"), bonus]))
+    rows.append(Row([_("总分"), total or "—"], fill=TOTAL_FILL))
+    width = CONTENT_WIDTH * 0.6
+    return grid(
+        [Column(width * 0.6, fill=HEAD_FILL), Column(width * 0.4, "right")],
+        [Band(rows, 9.5, 5.8)],
+        css="components",
+    )
+
+
+def _card(doc: ResultDocument, category: DocCategory, ranked: int, row: DocRow) -> Card:
     share = ""
     if row.valid_votes:
         share = f"{row.good_votes * 100 / row.valid_votes:.1f}%"
+    review, bonus, total = score_text(row.review), bonus_text(row.bonus), score_text(row.total)
     return Card(
         row=row,
         category=category,
         ranked=ranked,
-        groups=groups,
-        components=[(label, score_text(row.components.get(key))) for key, label in doc.components],
-        review=score_text(row.review),
-        bonus=bonus_text(row.bonus),
-        total=score_text(row.total),
+        review=review,
+        bonus=bonus,
+        total=total,
         good_share=share,
         rank_change=rank_change_text(row),
-        components_table=len(doc.components) > 1 or bool(row.bonus),
-        group_notes=any(group.note for group in groups),
-        votes_head=aligned_run(
-            [str(label) for _grade, label in GRADE_COLUMNS] + [_("有效票"), _("组得分")], field
+        facts=_facts(row, ranked, total, review, share),
+        votes=_votes(row),
+        components=(
+            _components(doc, row, bonus, total)
+            if len(doc.components) > 1 or bool(row.bonus)
+            else None
         ),
     )
 
@@ -246,7 +325,6 @@ def render_html(doc: ResultDocument, *, cards: bool = True) -> str:
             "title": report_title(doc),
             "tables": tables,
             "cards": unit_cards,
-            "grade_labels": [str(label) for _grade, label in GRADE_COLUMNS],
             "font_url": FONT_FILE.as_uri(),
             "stylesheet_url": STYLESHEET.as_uri(),
             "page_footer": css_content(_("第 %(page)s 页，共 %(pages)s 页")),
