@@ -7,7 +7,9 @@ import subprocess
 from html import unescape
 
 import pytest
+from django.utils import translation
 
+from core.textgrid import PT, text_width
 from scoring import document, services
 from scoring.exports import download_name, pdf, report_title
 from scoring.models import ExternalScore
@@ -233,6 +235,28 @@ def test_card_shows_components_with_a_bonus_and_notes_where_a_group_has_one():
     assert votes[0] == "评议组 好 较好 一般 差 弃权 有效票 组得分 说明"
     assert votes[1].startswith("县级领导") and votes[1].endswith("— 有效票不足，不计入")
     assert "<h3>说明</h3>" in card  # flagged: groups without data
+
+
+def test_every_line_of_the_card_tables_stays_inside_its_table_in_english():
+    """A wrapped cell is lines of its own (no template step may join them): in English the
+    说明 "Too few valid votes, left out" wraps in its 40 mm column."""
+    w = world()
+    RaterGroup.objects.filter(pk=w.leaders.pk).update(min_sample=4)  # 3 ballots: no data
+    with translation.override("en"):
+        html = pdf.render_html(document.build(w.session))
+
+    checked = 0
+    for band in re.finditer(
+        r'<div class="band[^"]*" style="font-size:([\d.]+)pt;[^"]*">(.*?)</div>', html, re.S
+    ):
+        width = re.findall(r'class="text-grid[^"]*" style="width:([\d.]+)mm', html[: band.start()])[
+            -1
+        ]
+        for line in unescape(re.sub(r"<[^>]+>", "", band.group(2))).split("\n"):
+            assert text_width(line) <= float(width) / (float(band.group(1)) * PT), line
+            checked += 1
+    assert "Too few valid votes, left out" not in html and "Too few valid votes, left<" in html
+    assert checked > 40  # every line of 2 ranking tables and 5 cards
 
 
 @needs_poppler

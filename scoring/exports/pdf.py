@@ -132,7 +132,7 @@ def _head(labels: list) -> Row:
 
 def _ranking_grids(doc: ResultDocument, rows: list[RankingRow]) -> list[SafeString]:
     numbers = len(doc.groups) + len(doc.components) + 2  # and 加减分, 总分
-    rank_width, unit_width, band_width = 9.0, 30.0, 10.0
+    rank_width, unit_width, band_width = 10.0, 30.0, 12.0
     number_width = (CONTENT_WIDTH - rank_width - unit_width - band_width) / numbers
     columns = [
         Column(rank_width, "center"),
