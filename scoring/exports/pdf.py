@@ -10,6 +10,10 @@
   the score by group and by component, the votes per grade and group, rank, band and the rule
   that gave it, the flags and the change in rank against last year's published result.
 
+Every table is drawn by core/textgrid.py as lines of text over one SVG of its rules: a
+table cell of its own cost WeasyPrint about a millisecond, most of the render time
+(docs/benchmarks.md, "The results PDF with 40 report cards").
+
 A4 portrait, page numbers in the footer; before publication a large 预览（未发布） watermark
 and a header on every page.
 
