@@ -54,7 +54,8 @@ def build():
     """The annual session in rating, as it looks near the end of a real one."""
     from django.contrib.auth.models import Group, User
 
-    from sessions import credentials, roles, services
+    from core import roles
+    from sessions import credentials, services
     from sessions.models import Ballot, BallotGrade, Credential, Grade, ReviewSession
 
     roles.ensure_role_groups()

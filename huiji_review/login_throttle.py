@@ -10,7 +10,7 @@ from axes.helpers import get_cool_off
 from django.conf import settings
 from django.shortcuts import render
 
-from sessions.throttle import client_address
+from core.throttle import client_address
 
 
 def client_ip(request) -> str | None:

@@ -206,7 +206,7 @@ if TRUSTED_PROXY_HEADER and (
         "such as HTTP_X_FORWARDED_FOR, and TRUSTED_PROXY_COUNT at least 1."
     )
 
-# Raters' wrong codes (sessions/throttle.py): after this many from one address within the
+# Raters' wrong codes (core/throttle.py): after this many from one address within the
 # window, that address's wrong codes get a 429 page until the window ends. Valid codes are
 # never refused.
 WRONG_CODE_LIMIT = envint("WRONG_CODE_LIMIT", "30")
@@ -217,6 +217,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
+# The model core/audit.py writes the audit trail to (the sessions app keeps its table).
+AUDIT_LOG_MODEL = "review.AuditLog"
 LOGIN_REDIRECT_URL = "review:session_list"
 LOGOUT_REDIRECT_URL = "login"
 

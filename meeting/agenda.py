@@ -26,11 +26,13 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit
+from core.colours import Colour
 from scoring.models import ResultSnapshot
 from sessions.models import ReviewSession
-from sessions.services import audit, lock_session
+from sessions.services import lock_session
 
-from .models import SEGMENT_LIMIT_FIELDS, AgendaItem, Colour, Stage, new_screen_token
+from .models import SEGMENT_LIMIT_FIELDS, AgendaItem, Stage, new_screen_token
 from .stage import stage_lock, stage_touch
 
 Status = ReviewSession.Status

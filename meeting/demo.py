@@ -12,11 +12,12 @@ import datetime
 
 from django.utils import timezone
 
+from core.colours import Colour
 from sessions import services as session_services
 from sessions.models import Credential, ReviewSession
 
 from . import agenda, followups, questions
-from .models import Colour, Satisfaction
+from .models import Satisfaction
 
 # (unit, question) asked from the public panel's tablets before the meeting (会前征集).
 QUESTIONS_BEFORE = [

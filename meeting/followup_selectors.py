@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from core.colours import Colour
 from sessions.models import ReviewSession, Unit
 
-from .models import Colour, FollowUp, FollowUpUpdate
+from .models import FollowUp, FollowUpUpdate
 
 DONE_OPEN = "open"
 DONE_DONE = "done"

@@ -28,10 +28,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit
+from core.colours import Colour
 from sessions.models import ReviewSession, Unit
-from sessions.services import ATTACHMENT_TYPES, attachment_check, audit
+from sessions.services import ATTACHMENT_TYPES, attachment_check
 
-from .models import Colour, FollowUp, FollowUpUpdate, Question
+from .models import FollowUp, FollowUpUpdate, Question
 
 FOLLOW_UP_FILE_MAX_BYTES = 10 * 1024 * 1024
 FOLLOW_UP_FILE_TYPES = ATTACHMENT_TYPES

@@ -21,16 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.colours import Colour
 from sessions.models import Credential, Participant, ReviewSession, Unit
-
-
-class Colour(models.TextChoices):
-    """The four status colours of 督办事项 and 重点项目 (DESIGN.md section 1)."""
-
-    GREEN = "green", _("绿")
-    BLUE = "blue", _("蓝")
-    YELLOW = "yellow", _("黄")
-    RED = "red", _("红")
 
 
 def new_screen_token() -> str:

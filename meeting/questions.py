@@ -27,8 +27,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.audit import audit
 from sessions.models import Credential, Participant, ReviewSession, Unit
-from sessions.services import audit, lock_session
+from sessions.services import lock_session
 
 from .models import FollowUp, Question, Satisfaction, SatisfactionVote, Stage
 from .selectors import NO_VOTES, Tally, tallies

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from meeting.models import Colour
+from core.colours import Colour
 from sessions.forms import WorkbookUploadForm
 from sessions.models import Unit
 

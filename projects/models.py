@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from meeting.models import Colour
+from core.colours import Colour
 from sessions.models import ReviewSession, Unit
 
 ZERO, HUNDRED = Decimal("0"), Decimal("100")

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Max
 
-from meeting.models import Colour
+from core.colours import Colour
 from sessions.models import ReviewSession
 
 from .models import KeyProject

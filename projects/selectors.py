@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from meeting.models import Colour
+from core.colours import Colour
 from sessions.models import ReviewSession, Unit
 
 from . import rules

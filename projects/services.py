@@ -29,9 +29,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meeting.models import Colour
+from core.audit import audit
+from core.colours import Colour
 from sessions.models import ReviewSession
-from sessions.services import audit, lock_session
+from sessions.services import lock_session
 from sessions.workbook import Problem, WorkbookError
 
 from . import rules

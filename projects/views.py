@@ -18,7 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from meeting.models import Colour
+from core.colours import Colour
 from sessions.forms import XLSX_TYPE
 from sessions.models import ReviewSession
 from sessions.views.access import (

@@ -22,10 +22,10 @@ from meeting.followup_selectors import follow_ups_by_unit
 from meeting.selectors import Tally, satisfaction_by_unit
 from sessions.ballots import flag_labels, participation
 from sessions.models import Ballot, ReviewSession, ScoringScheme
+from sessions.words import scheme_in_words
 
 from . import engine, selectors, services
 from .models import LeaderComment, ResultSnapshot
-from .words import scheme_in_words
 
 COMPONENT_LABELS = {
     "review": gettext_lazy("综合评议得分"),

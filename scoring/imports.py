@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from core.audit import audit
 from core.spreadsheet import (
     INPUT_FORMULA_STARTS,
     ZERO_WIDTH,
@@ -33,7 +34,6 @@ from core.spreadsheet import (
     put,
 )
 from sessions.models import ReviewSession
-from sessions.services import audit
 from sessions.workbook import (
     MAX_ROWS,
     SHEET_HELP,

@@ -21,10 +21,10 @@ from sessions.models import (
     ScoringScheme,
     UnitCategory,
 )
+from sessions.words import LEADERS_GROUP_NAME
 
 from . import engine
 from .models import ExternalScore, LeaderComment, ResultSnapshot
-from .words import LEADERS_GROUP_NAME
 
 # The engine's component keys (review, target, …) are the scheme's weight fields without
 # their prefix.

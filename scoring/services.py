@@ -13,12 +13,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.audit import audit
 from sessions.models import ReviewSession, ScoringScheme, Unit
-from sessions.services import audit, lock_session
+from sessions.services import lock_session
+from sessions.words import scheme_in_words
 
 from . import engine, selectors
 from .models import ExternalScore, LeaderComment, ResultSnapshot
-from .words import scheme_in_words
 
 Status = ReviewSession.Status
 

@@ -27,16 +27,16 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.roles import can_organise, can_supervise
 from sessions.forms import XLSX_TYPE
 from sessions.models import ReviewSession, Unit
-from sessions.roles import can_organise, can_supervise
 from sessions.views.access import get_session_for_user, supervision_context
+from sessions.words import component_labels, number
 from sessions.workbook import problems_of
 
 from . import document, imports, selectors, services
 from .forms import CorrectionForm, ScoreRowForm, ScoresUploadForm
 from .models import ExternalScore, LeaderComment
-from .words import component_labels, number
 
 Status = ReviewSession.Status
 PDF_TYPE = "application/pdf"

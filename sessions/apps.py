@@ -11,7 +11,7 @@ class ReviewConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from .roles import ensure_role_groups
+        from core.roles import ensure_role_groups
 
         # Permissions exist only after post_migrate has created them, hence not a data migration.
         post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="review_role_groups")

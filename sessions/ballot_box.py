@@ -34,8 +34,9 @@ from dataclasses import dataclass
 from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
+from core.audit import audit
+
 from .models import Ballot, BallotGrade, Credential, DraftGrade, RaterGroup, ReviewSession
-from .services import audit
 
 logger = logging.getLogger(__name__)
 

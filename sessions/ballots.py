@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.audit import audit
+
 from .models import (
     Ballot,
     BallotGrade,
@@ -29,7 +31,6 @@ from .models import (
     ReviewSession,
     Unit,
 )
-from .services import audit
 
 Status = ReviewSession.Status
 

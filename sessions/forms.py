@@ -355,7 +355,7 @@ class WorkbookUploadForm(forms.Form):
         return upload
 
 
-# Kinds of audited action, by the part of the action code before the dot (services.audit).
+# Kinds of audited action, by the part of the action code before the dot (core/audit.py).
 AUDIT_KINDS = [
     ("session", _("评议会与状态")),
     ("unit", _("单位")),

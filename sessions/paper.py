@@ -24,12 +24,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.audit import audit
 from core.spreadsheet import put, write_row
 
 from .ballots import flag_labels
 from .models import Ballot, BallotGrade, Credential, Grade, ReviewSession, Unit
 from .rating import ballot_rule_results, rateable_units
-from .services import audit, lock_session
+from .services import lock_session
 from .workbook import (
     COL_GROUP,
     COL_UNIT,

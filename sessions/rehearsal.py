@@ -33,9 +33,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit
+
 from .credentials import _create_with_unique_code
 from .models import AuditLog, Ballot, Credential, DraftGrade, Rehearsal, ReviewSession
-from .services import audit, lock_session
+from .services import lock_session
 
 Status = ReviewSession.Status
 

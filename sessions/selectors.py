@@ -84,7 +84,7 @@ def recent_draws(session: ReviewSession):
     return session.draws.select_related("created_by").order_by("-created_at", "-id")
 
 
-# The actor_label services.audit writes when no person acted (commands, automatic steps).
+# The actor_label core.audit writes when no person acted (commands, automatic steps).
 SYSTEM_ACTOR = "system"
 
 

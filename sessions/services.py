@@ -13,12 +13,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from scoring.words import LEADERS_GROUP_NAME, number
+from core.audit import audit
 
 from . import draws, presets
 from .models import (
     Attachment,
-    AuditLog,
     Ballot,
     Credential,
     Criterion,
@@ -32,6 +31,7 @@ from .models import (
     UnitCategory,
 )
 from .presets import PRESETS, default_title
+from .words import LEADERS_GROUP_NAME, number
 
 Status = ReviewSession.Status
 
@@ -45,31 +45,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     Status.CLOSED: (Status.PUBLISHED,),
     Status.PUBLISHED: (),
 }
-
-
-# ---------------------------------------------------------------- audit
-
-
-def audit(*, session: ReviewSession | None, actor, action: str, message: str, **detail) -> AuditLog:
-    label = getattr(actor, "username", None) or (str(actor) if actor else "system")
-    return AuditLog.objects.create(
-        session=session,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=label,
-        action=action,
-        message=message[:500],
-        detail=_jsonable(detail),
-    )
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Decimal | datetime.date | datetime.datetime):
-        return str(value)
-    return value
 
 
 def _require_draft(session: ReviewSession) -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from sessions import roles
+from core import roles
 from tests.factories import UserFactory
 
 

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from sessions import roles
+from core import roles
 from sessions.models import (
     Credential,
     Participant,

@@ -6,7 +6,8 @@ import datetime
 import factory
 from django.utils import timezone
 
-from meeting.models import Colour, FollowUp, Question
+from core.colours import Colour
+from meeting.models import FollowUp, Question
 from sessions.models import ReviewSession
 from tests.factories import ReviewSessionFactory, UnitFactory
 

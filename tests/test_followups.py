@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from core.colours import Colour
 from meeting import followup_selectors as selectors
 from meeting import followups
-from meeting.models import Colour, FollowUp, FollowUpUpdate, Question
+from meeting.models import FollowUp, FollowUpUpdate, Question
 from sessions.models import AuditLog, ReviewSession
 from tests.factories import ReviewSessionFactory, UnitFactory, UserFactory
 from tests.followup_factories import FollowUpFactory, QuestionFactory

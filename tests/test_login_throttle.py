@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
 
+from core import roles
 from huiji_review.login_throttle import client_ip
-from sessions import roles
 from tests.factories import UserFactory
 
 PASSWORD = "pw-for-tests-123"

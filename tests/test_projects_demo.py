@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from meeting.models import Colour
+from core.colours import Colour
 from projects import demo, screen, services
 from projects.models import ColourChange, KeyProject, ProjectUpdate
 from projects.workbook import parse_projects_workbook

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from meeting.models import Colour
+from core.colours import Colour
 from projects import rules
 from projects.rules import MilestoneFacts, Thresholds
 

@@ -479,7 +479,7 @@ def test_projects_milestone_done_refusal_is_shown_and_changes_nothing(organiser_
 
 
 def test_projects_milestone_done_is_for_organisers_of_this_session(moderator_client, world):
-    from sessions import roles
+    from core import roles
     from tests.factories import UserFactory
 
     project = world["A-1"]

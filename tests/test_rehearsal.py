@@ -11,6 +11,8 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from core import roles
+from core.audit import audit
 from meeting import agenda, followups, questions
 from meeting.models import FollowUpUpdate, Stage
 from projects.models import ColourChange, ProjectRule, ProjectUpdate
@@ -18,7 +20,7 @@ from scoring import document
 from scoring import services as scoring_services
 from scoring.exports import pdf, xlsx
 from scoring.models import ExternalScore, LeaderComment, ResultSnapshot
-from sessions import cards, credentials, rating, rehearsal, roles
+from sessions import cards, credentials, rating, rehearsal
 from sessions.models import (
     Attachment,
     AuditLog,
@@ -32,7 +34,7 @@ from sessions.models import (
     Report,
     ReviewSession,
 )
-from sessions.services import attachment_delete, audit, session_transition
+from sessions.services import attachment_delete, session_transition
 from tests.factories import UserFactory
 from tests.projects_factories import KeyProjectFactory, MilestoneFactory
 from tests.questions_factories import make_hall

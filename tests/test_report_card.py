@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from meeting.models import Colour
+from core.colours import Colour
 from scoring import document, services
 from scoring.exports import pdf
 from scoring.models import LeaderComment

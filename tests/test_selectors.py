@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 
+from core.audit import audit
 from sessions import selectors, services
 from sessions.models import Participant, RaterGroup, Report
 from tests.factories import (
@@ -249,8 +250,8 @@ def test_recent_draws_newest_first_and_only_this_session():
 @pytest.mark.django_db
 def test_audit_entries_only_this_session_newest_first():
     session = ReviewSessionFactory()
-    first = services.audit(session=session, actor=None, action="a", message="一")
-    second = services.audit(session=session, actor=None, action="b", message="二")
-    services.audit(session=ReviewSessionFactory(), actor=None, action="c", message="三")
+    first = audit(session=session, actor=None, action="a", message="一")
+    second = audit(session=session, actor=None, action="b", message="二")
+    audit(session=ReviewSessionFactory(), actor=None, action="c", message="三")
 
     assert list(selectors.audit_entries(session)) == [second, first]

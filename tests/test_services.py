@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.audit import audit
 from sessions import draws, services
 from sessions.models import (
     Attachment,
@@ -1863,7 +1864,7 @@ def test_attachment_delete_refused_once_rating_closed(actor, media):
 def test_audit_without_actor_is_labelled_system():
     session = ReviewSessionFactory()
 
-    entry = services.audit(
+    entry = audit(
         session=session,
         actor=None,
         action="test",

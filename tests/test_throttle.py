@@ -1,4 +1,4 @@
-"""sessions/throttle.py, the raters' wrong-code throttle (docs/deployment.md, "Client address
+"""core/throttle.py, the raters' wrong-code throttle (docs/deployment.md, "Client address
 behind a proxy" and "Wrong-code throttle"): which address is counted, counting and expiry in
 every cache it runs on, the registry of blocks and lifting one, the 429 page, and the hall that
 keeps rating while one address sends 1,000 wrong codes to two gunicorn workers."""
@@ -21,7 +21,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
 
-from sessions import throttle
+from core import throttle
 from sessions.models import AuditLog, ReviewSession
 from tests.factories import (
     CredentialFactory,

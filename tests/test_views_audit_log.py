@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from sessions import services
+from core.audit import audit
 from sessions.models import AuditLog
 from tests.factories import ReviewSessionFactory, UserFactory
 
@@ -31,7 +31,7 @@ def _url(session, **query) -> str:
 
 
 def _entry(session, *, actor=None, action="unit.add", message="记录", at=None) -> AuditLog:
-    entry = services.audit(session=session, actor=actor, action=action, message=message)
+    entry = audit(session=session, actor=actor, action=action, message=message)
     if at:
         AuditLog.objects.filter(pk=entry.pk).update(created_at=at)
     return entry

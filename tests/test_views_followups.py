@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from core.colours import Colour
 from meeting import followups
-from meeting.models import Colour, FollowUp, FollowUpUpdate, Question
+from meeting.models import FollowUp, FollowUpUpdate, Question
 from sessions.models import ReviewSession
 from tests.factories import ReviewSessionFactory, UnitFactory, UserFactory
 from tests.followup_factories import FollowUpFactory, QuestionFactory

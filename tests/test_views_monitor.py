@@ -1,6 +1,6 @@
 """sessions/views/monitor.py: the live participation monitor, its polled fragment (ETag / 304),
 and the flagged and void ballots pages with voiding; the wrong-code blocks it
-lists and lifting one (sessions/throttle.py)."""
+lists and lifting one (core/throttle.py)."""
 
 import re
 from urllib.parse import quote
@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timezone import localtime
 
-from sessions import ballots, rating, throttle
+from core import throttle
+from sessions import ballots, rating
 from sessions.models import AuditLog, Ballot, Grade, ReviewSession, ScoringScheme
 from tests.factories import (
     BallotFactory,

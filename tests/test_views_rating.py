@@ -874,7 +874,7 @@ def _block(client, address: str) -> None:
 
 def test_a_card_keeps_rating_from_an_address_the_throttle_blocks(client):
     # A venue NAT puts a whole hall behind one address: others' typos must not lock a rater
-    # out, neither while entering the code nor mid-form (sessions/throttle.py).
+    # out, neither while entering the code nor mid-form (core/throttle.py).
     form = make_form()
     _block(Client(), "10.0.0.7")
     fill(form.credential, dict.fromkeys(form.units[1:], Grade.GOOD))

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.audit import audit
 from sessions import draws, services
 from sessions.models import (
     Attachment,
@@ -468,8 +469,8 @@ def test_session_edit_published_session_shows_refusal(organiser_client, world):
 
 
 def test_audit_log_lists_entries_newest_first(organiser_client, world):
-    services.audit(session=world.session, actor=None, action="test.first", message="第一条记录")
-    services.audit(session=world.session, actor=None, action="test.second", message="第二条记录")
+    audit(session=world.session, actor=None, action="test.first", message="第一条记录")
+    audit(session=world.session, actor=None, action="test.second", message="第二条记录")
 
     response = organiser_client.get(_url("audit_log", world.slug))
 

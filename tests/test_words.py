@@ -1,4 +1,4 @@
-"""scoring/words.py: the 计分办法 in plain words, exact sentences (DESIGN.md section 4)."""
+"""sessions/words.py: the 计分办法 in plain words, exact sentences (DESIGN.md section 4)."""
 
 from decimal import Decimal
 from types import SimpleNamespace
@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import pytest
 from django.utils import translation
 
-from scoring.words import number, scheme_in_words
 from sessions import services
 from sessions.models import ScoringScheme
+from sessions.words import number, scheme_in_words
 
 
 def _scheme(**changes) -> ScoringScheme:

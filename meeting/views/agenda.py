@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.colours import Colour
+from core.roles import can_moderate
 from scoring.models import ResultSnapshot
-from sessions.roles import can_moderate
 from sessions.views.access import (
     confirm_delete,
     form_error,
@@ -31,7 +32,7 @@ from sessions.views.access import (
 )
 
 from .. import agenda
-from ..models import AgendaItem, Colour, Question, Stage
+from ..models import AgendaItem, Question, Stage
 from ..screen import countdown
 from ..selectors import tally
 from ..stage import segment_limits, stage_for

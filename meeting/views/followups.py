@@ -27,8 +27,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.colours import Colour
+from core.roles import can_moderate, can_organise
 from sessions.models import ReviewSession, Unit
-from sessions.roles import can_moderate, can_organise
 from sessions.views.access import (
     form_error,
     get_session_for_moderator,
@@ -39,7 +40,7 @@ from sessions.views.access import (
 
 from .. import followup_selectors as selectors
 from .. import followups
-from ..models import Colour, FollowUp, FollowUpUpdate, Question
+from ..models import FollowUp, FollowUpUpdate, Question
 
 _FIELD = FollowUp._meta.get_field
 

@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from sessions.roles import can_moderate
+from core.roles import can_moderate
 from sessions.views.access import (
     form_error,
     get_session_for_moderator,

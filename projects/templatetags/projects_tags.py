@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from meeting.models import Colour
+from core.colours import Colour
 
 register = template.Library()
 

@@ -5,8 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from core.roles import can_moderate, can_organise, can_supervise, can_view
+
 from ..models import ReviewSession
-from ..roles import can_moderate, can_organise, can_supervise, can_view
 
 
 def get_session_for_user(request, slug: str, *, organise: bool = False) -> ReviewSession:

@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.roles import can_organise
+
 from .. import cards, selectors
 from .. import credentials as credential_services
 from ..models import Credential, ReviewSession
-from ..roles import can_organise
 from .access import form_error, get_session_for_user
 
 # ---------------------------------------------------------------- forms

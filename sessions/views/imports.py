@@ -12,9 +12,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.roles import can_organise
+
 from .. import imports, services
 from ..forms import XLSX_TYPE, SessionImportIntoForm, WorkbookUploadForm
-from ..roles import can_organise
 from ..workbook import (
     Problem,
     parse_session_workbook,

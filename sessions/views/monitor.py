@@ -8,7 +8,7 @@
 - ``ballots/`` organisers and observers: flagged ballots and void ballots;
 - ``ballots/<id>/`` one ballot's grades; organisers void it there, with a confirmation step.
 - ``monitor/blocks/<address>/lift/`` organisers lift a wrong-code block listed on the monitor
-  (sessions/throttle.py), after a confirmation page.
+  (core/throttle.py), after a confirmation page.
 
 Anonymity: no page here shows a credential, a holder's name or a time next to
 a ballot; a ballot is named by the first 8 hex digits of its random id.
@@ -30,9 +30,11 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import ballots, services, throttle
+from core import throttle
+from core.roles import can_organise, can_supervise
+
+from .. import ballots, services
 from ..models import Ballot, ReviewSession
-from ..roles import can_organise, can_supervise
 from .access import form_error, get_session_for_user, require_organiser, supervision_context
 
 Status = ReviewSession.Status

@@ -11,8 +11,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.roles import can_organise
+
 from .. import paper
-from ..roles import can_organise
 from ..workbook import Problem, problems_of
 from .access import get_session_for_user
 from .imports import XLSX_TYPE, WorkbookUploadForm, _upload_form

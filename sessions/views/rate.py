@@ -31,7 +31,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import rater_sql, rating, throttle
+from core import throttle
+
+from .. import rater_sql, rating
 from ..credentials import CODE_LENGTH, normalise_code
 from ..models import Credential, Grade
 from . import card
@@ -94,7 +96,7 @@ def _entry_page(request, form: CodeForm, *, status: int = 200, unknown: bool = F
 def entry(request):
     """GET: the code form. POST: look the code up; a valid one becomes this device's card.
 
-    The wrong-code throttle (sessions/throttle.py) only ever answers a code that does not
+    The wrong-code throttle (core/throttle.py) only ever answers a code that does not
     exist: a valid code is never refused because of what others typed from the same address
     (a venue NAT puts a whole hall behind one)."""
     if request.method == "GET":

@@ -14,11 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from scoring.words import scheme_in_words
-
 from .. import selectors, services
 from ..forms import CriterionForm, SchemeForm
 from ..models import ReviewSession
+from ..words import scheme_in_words
 from .access import confirm_delete, get_session_for_user, page_context
 
 

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.roles import can_organise
+
 from .. import ballot_box, selectors, services
 from ..forms import (
     AttachmentForm,
@@ -28,7 +30,6 @@ from ..forms import (
     UnitForm,
 )
 from ..models import Attachment, Draw, Participant, Report, ReviewSession
-from ..roles import can_organise
 from .access import (
     confirm_delete,
     form_error,

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from core import roles
 from meeting import agenda
 from meeting.models import Question, SatisfactionVote
 from meeting.stage import stage_for, stage_touch
 from scoring.models import ResultSnapshot
-from sessions import roles
 from sessions.models import ReviewSession
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import (

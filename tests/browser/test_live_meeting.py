@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from core import roles
 from meeting import agenda
 from meeting.models import Question, SatisfactionVote
 from meeting.stage import stage_for
-from sessions import roles
 from sessions.models import ReviewSession
 from tests.browser.conftest import PHONE, TABLET
 from tests.browser.raters import csrf_token, scan

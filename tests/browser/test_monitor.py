@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from sessions import roles
+from core import roles
 from sessions.models import ReviewSession
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import (

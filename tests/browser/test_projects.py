@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from core import roles
 from projects import demo
-from sessions import roles
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import ReviewSessionFactory, UnitFactory, UserFactory
 

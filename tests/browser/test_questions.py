@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from core import roles
 from meeting import questions
 from meeting.models import SatisfactionVote
-from sessions import roles
 from tests.browser.conftest import PHONE, TABLET
 from tests.browser.raters import scan
 from tests.browser.staff import PASSWORD, log_in

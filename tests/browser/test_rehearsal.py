@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from core import roles
+from core.audit import audit
 from meeting import agenda
-from sessions import cards, roles
+from sessions import cards
 from sessions.models import AuditLog, Ballot, Credential, ReviewSession
-from sessions.services import audit
 from tests.browser.conftest import PHONE, TABLET
 from tests.browser.raters import scan
 from tests.browser.staff import PASSWORD, log_in

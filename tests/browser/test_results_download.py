@@ -4,7 +4,7 @@ and a status line says so (static/js/download.js); both clear when the download 
 import pytest
 from playwright.sync_api import expect
 
-from sessions import roles
+from core import roles
 from sessions.models import ReviewSession
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import UserFactory

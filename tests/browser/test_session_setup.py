@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from sessions import draws, roles, services
+from core import roles
+from sessions import draws, services
 from sessions.models import Draw, ReviewSession
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import UserFactory

@@ -15,10 +15,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
+from core import roles
 from meeting.demo import load_demo_meeting
 from meeting.stage import stage_for
 from projects.demo import load_demo_projects
-from sessions import rating, roles, services
+from sessions import rating, services
 from sessions.credentials import credentials_generate
 from sessions.models import DraftGrade, ReviewSession
 

@@ -45,7 +45,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
-from . import services
+from core.audit import audit
 
 logger = logging.getLogger(__name__)
 
@@ -271,7 +271,7 @@ def block_lift(*, session, address: str, actor) -> Block | None:
         else:
             cache.delete(REGISTRY_KEY)
         cache.delete_many([_count_key(address), _ends_key(address)])
-    services.audit(
+    audit(
         session=session,
         actor=actor,
         action="rate.unblock",

@@ -1,0 +1,14 @@
+"""The four status colours (DESIGN.md section 1) that 督办事项 (meeting) and 重点项目 (projects)
+both use: one enum below both apps, so neither imports the other for it."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Colour(models.TextChoices):
+    """The four status colours of 督办事项 and 重点项目 (DESIGN.md section 1)."""
+
+    GREEN = "green", _("绿")
+    BLUE = "blue", _("蓝")
+    YELLOW = "yellow", _("黄")
+    RED = "red", _("红")
