@@ -116,6 +116,10 @@ INSTALLED_APPS = [
     "scoring.apps.ScoringConfig",
     "meeting.apps.MeetingConfig",
     "projects.apps.ProjectsConfig",
+    "screen.apps.ScreenConfig",
+    # The project package, last: its seed_demo command loads every app's demo data
+    # (docs/architecture.md).
+    "huiji_review",
 ]
 
 MIDDLEWARE = [

@@ -28,7 +28,7 @@ urlpatterns = [
     path("sessions/", include("projects.urls")),  # 重点项目
     path("r/", include("sessions.urls_rate")),
     path("r/", include("meeting.urls_tablet")),  # a representative asks and votes
-    path("screen/", include("meeting.urls_screen")),  # the projector, by its token
+    path("screen/", include("screen.urls")),  # the projector, by its token
 ]
 
 # A database outage or a lock timeout answers 503 with Retry-After, anything else the 500 page;

@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit
 from core.colours import Colour
-from scoring.models import ResultSnapshot
 from sessions.models import ReviewSession
 from sessions.services import lock_session
 
@@ -512,7 +511,9 @@ def screen_mode_set(*, session: ReviewSession, actor, mode: str, project_colour:
         raise ValidationError(_("未知的项目颜色。"))
     if mode != Stage.Mode.PROJECTS:
         project_colour = ""
-    if mode == Stage.Mode.RANKING and not ResultSnapshot.objects.filter(session=session).exists():
+    # The scoring app sits above this one (docs/architecture.md): its snapshots are read
+    # through their reverse relation to the session, not imported.
+    if mode == Stage.Mode.RANKING and not session.result_snapshots.exists():
         raise ValidationError(_("评议结果尚未发布，大屏不能显示评议结果。"))
     stage_lock(session)
     stage = stage_touch(session, mode=mode, project_colour=project_colour)

@@ -1,4 +1,4 @@
-"""The big screen's project slideshow (meeting/screen.py renders it).
+"""The big screen's project slideshow (screen/content.py renders it).
 
 - ``slides(session, colour)``: the projects a slideshow shows, one colour or all, ordered by
   colour (绿, 蓝, 黄, 红) then code, each with what a slide prints. One query.

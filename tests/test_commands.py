@@ -5,8 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from huiji_review.management.commands import seed_demo
 from sessions import ballots, draws
-from sessions.management.commands import seed_demo
 from sessions.models import AuditLog, Credential, Draw, Participant, ReviewSession, Unit
 from tests.factories import ParticipantFactory, RaterGroupFactory
 

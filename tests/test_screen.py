@@ -1,4 +1,4 @@
-"""meeting/screen.py: what the big screen shows, its one-query read and its ETag
+"""screen/content.py (and meeting/countdown.py): what the big screen shows, its one-query read and its ETag
 (DESIGN.md section 8)."""
 
 import datetime
@@ -7,10 +7,12 @@ import pytest
 from django.utils import timezone
 from django.utils.translation import override
 
-from meeting import agenda, screen
+from meeting import agenda
+from meeting import countdown as timer
 from meeting.models import AgendaItem, Question, SatisfactionVote, Stage
 from meeting.stage import stage_for, stage_touch
 from scoring.models import ResultSnapshot
+from screen import content
 from sessions.models import Credential, ReviewSession
 from tests.factories import (
     BallotFactory,
@@ -49,15 +51,15 @@ def group(session):
 
 
 def signature(session):
-    return screen.screen_signature(stage_for(session).screen_token)
+    return content.screen_signature(stage_for(session).screen_token)
 
 
 def read(session):
-    return screen.stage_for_render(signature(session))
+    return content.stage_for_render(signature(session))
 
 
 def etag(session):
-    return screen.screen_etag(signature(session))
+    return content.screen_etag(signature(session))
 
 
 def question_on_screen(session, group, *, vote=Question.Vote.OPEN, **kwargs):
@@ -130,8 +132,8 @@ def test_screen_signature_is_one_query(session, group, django_assert_num_queries
     stage = stage_for(session)
 
     with django_assert_num_queries(1):
-        read = screen.screen_signature(stage.screen_token)
-        screen.screen_etag(read)
+        read = content.screen_signature(stage.screen_token)
+        content.screen_etag(read)
 
     # version, status, updated_at, question status and vote, issued, submitted, votes, snapshot
     assert (read.stage_id, read.session_id, read.mode) == (stage.pk, session.pk, "question")
@@ -142,7 +144,7 @@ def test_screen_signature_is_one_query(session, group, django_assert_num_queries
 def test_screen_signature_unknown_token_is_none(session):
     stage_for(session)
 
-    assert screen.screen_signature("not-a-token") is None
+    assert content.screen_signature("not-a-token") is None
 
 
 def test_screen_signature_counts_only_what_the_mode_shows(session, group):
@@ -161,7 +163,7 @@ def test_stage_for_render_reads_stage_and_session(session, django_assert_num_que
     read = signature(session)
 
     with django_assert_num_queries(1):
-        stage = screen.stage_for_render(read)
+        stage = content.stage_for_render(read)
         title = stage.session.title
 
     assert (stage.pk, title) == (read.stage_id, "2026年年中述职讲评会")
@@ -244,7 +246,7 @@ def test_screen_etag_depends_on_the_language(session):
     ],
 )
 def test_countdown_text_and_colour(remaining, text, state):
-    countdown = screen.Countdown(remaining=remaining, running=True)
+    countdown = timer.Countdown(remaining=remaining, running=True)
 
     assert (countdown.text, countdown.state) == (text, state)
 
@@ -255,7 +257,7 @@ def test_countdown_of_a_running_item_at_a_given_time(session, actor):
     item.refresh_from_db()
 
     later = item.started_at + datetime.timedelta(seconds=250)
-    countdown = screen.countdown(item, later)
+    countdown = timer.countdown(item, later)
 
     assert (countdown.remaining, countdown.running, countdown.text, countdown.state) == (
         50.0,
@@ -272,7 +274,7 @@ def test_screen_context_speaker_shows_the_current_and_the_next_item(session, act
     agenda.agenda_generate(session=session, actor=actor, limit_seconds=300)
     current = agenda.agenda_next(session=session, actor=actor)
 
-    context = screen.screen_context(read(session))
+    context = content.screen_context(read(session))
 
     assert (context["mode"], context["item"], context["next_item"].label) == (
         "speaker",
@@ -286,7 +288,7 @@ def test_screen_context_speaker_before_the_first_item(session, actor):
     agenda.agenda_generate(session=session, actor=actor, limit_seconds=300)
     agenda.screen_mode_set(session=session, actor=actor, mode="speaker")
 
-    context = screen.screen_context(read(session))
+    context = content.screen_context(read(session))
 
     assert (context["item"], context["countdown"], context["next_item"].label) == (
         None,
@@ -301,7 +303,7 @@ def test_screen_context_question_with_its_tally(session, group):
     vote(question, group, "basically_satisfied", 1)
     vote(question, group, "dissatisfied", 1)
 
-    context = screen.screen_context(read(session))
+    context = content.screen_context(read(session))
 
     assert (context["question"], context["asker"], context["tally"].counts) == (
         question,
@@ -319,7 +321,7 @@ def test_screen_context_question_with_its_tally(session, group):
 def test_screen_context_question_before_its_vote_has_no_tally(session, group):
     question_on_screen(session, group, vote=Question.Vote.NONE, asker="人大代表 李某")
 
-    context = screen.screen_context(read(session))
+    context = content.screen_context(read(session))
 
     assert (context["asker"], context["tally"], context["tally_rows"]) == (
         "人大代表 李某",
@@ -334,7 +336,7 @@ def test_screen_context_hides_a_question_taken_back(session, group):
         status=Question.Status.REJECTED, reject_reason="重复"
     )
 
-    assert screen.screen_context(read(session))["question"] is None
+    assert content.screen_context(read(session))["question"] is None
 
 
 def test_screen_context_participation_per_group(session, group):
@@ -346,7 +348,7 @@ def test_screen_context_participation_per_group(session, group):
     CredentialFactory(session=session, group=group, status=Credential.Status.REVOKED)
     agenda.screen_mode_set(session=session, actor=None, mode="participation")
 
-    context = screen.screen_context(read(session))
+    context = content.screen_context(read(session))
 
     assert [(r.group.name, r.submitted, r.issued) for r in context["rows"]] == [
         ("县级领导", 3, 4),
@@ -360,7 +362,7 @@ def test_screen_context_ranking_reads_the_published_snapshot(session):
     ReviewSession.objects.filter(pk=session.pk).update(status=Status.PUBLISHED)
     stage_touch(session, mode=Stage.Mode.RANKING)
 
-    context = screen.screen_context(read(session))
+    context = content.screen_context(read(session))
 
     assert [c.name for c in context["categories"]] == ["镇(街道)"]
     assert [
@@ -376,29 +378,28 @@ def test_screen_context_ranking_reads_the_published_snapshot(session):
 def test_screen_context_ranking_before_publication(session):
     stage_touch(session, mode=Stage.Mode.RANKING)
 
-    context = screen.screen_context(read(session))
+    context = content.screen_context(read(session))
 
     assert (context["snapshot"], context["categories"]) == (None, [])
 
 
-def test_screen_context_projects_follows_the_projects_app(session):
+def test_screen_context_projects_gives_the_slides_of_its_colour(session):
     stage_touch(session, mode=Stage.Mode.PROJECTS, project_colour="red")
 
-    context = screen.screen_context(read(session))
+    context = content.screen_context(read(session))
 
-    assert context["colour"] == "red"
-    assert context["projects_available"] is (screen.projects_screen() is not None)
+    assert (context["colour"], context["slides"]) == ("red", [])
 
 
 def test_asker_label_never_shows_the_credential(session, group):
     question = question_on_screen(session, group, vote=Question.Vote.NONE)
     question.credential.holder_name = "王建国"
 
-    assert screen.asker_label(question) == "两代表一委员"
+    assert content.asker_label(question) == "两代表一委员"
 
 
 def test_countdown_none_without_an_item():
-    assert screen.countdown(None) is None
+    assert timer.countdown(None) is None
 
 
 def test_countdown_of_a_paused_item_does_not_run(session, actor):
@@ -409,7 +410,7 @@ def test_countdown_of_a_paused_item_does_not_run(session, actor):
     )
     paused = agenda.item_pause(item=item, actor=actor)
 
-    countdown = screen.countdown(paused, timezone.now() + datetime.timedelta(minutes=10))
+    countdown = timer.countdown(paused, timezone.now() + datetime.timedelta(minutes=10))
 
     assert (countdown.running, countdown.text) == (False, "03:20")
 
@@ -420,16 +421,16 @@ def test_screen_context_question_tally_percents_add_up_to_100(session, group):
     for choice in ("satisfied", "basically_satisfied", "dissatisfied"):
         vote(question, group, choice, 1)
 
-    context = screen.screen_context(read(session))
+    context = content.screen_context(read(session))
 
     assert [r.percent for r in context["tally_rows"]] == [34, 33, 33]
 
 
 def _categories(*sizes):
     return [
-        screen.RankingCategory(
+        content.RankingCategory(
             name=f"类别{c}",
-            rows=[screen.RankingRow(i, f"单位{c}-{i}", "90.00", None, None) for i in range(n)],
+            rows=[content.RankingRow(i, f"单位{c}-{i}", "90.00", None, None) for i in range(n)],
         )
         for c, n in enumerate(sizes)
     ]
@@ -440,13 +441,13 @@ def _layout(pages):
 
 
 def test_ranking_pages_put_the_mid_year_towns_and_departments_side_by_side():
-    pages = screen.ranking_pages(_categories(8, 12), slots=13, columns=2)
+    pages = content.ranking_pages(_categories(8, 12), slots=13, columns=2)
 
     assert _layout(pages) == [[[("类别0", False, 8)], [("类别1", False, 12)]]]
 
 
 def test_ranking_pages_turn_forty_units_into_two_pages_and_repeat_a_split_heading():
-    pages = screen.ranking_pages(_categories(10, 16, 7, 7), slots=13, columns=2)
+    pages = content.ranking_pages(_categories(10, 16, 7, 7), slots=13, columns=2)
 
     assert _layout(pages) == [
         [[("类别0", False, 10)], [("类别1", False, 12)]],
@@ -455,7 +456,7 @@ def test_ranking_pages_turn_forty_units_into_two_pages_and_repeat_a_split_headin
 
 
 def test_ranking_pages_never_leave_a_heading_alone_at_the_bottom_of_a_column():
-    pages = screen.ranking_pages(_categories(11, 30), slots=13, columns=2)
+    pages = content.ranking_pages(_categories(11, 30), slots=13, columns=2)
 
     columns = [col for page in pages for col in page]
     assert all(len(block.rows) >= 1 for col in columns for block in col)
@@ -464,4 +465,4 @@ def test_ranking_pages_never_leave_a_heading_alone_at_the_bottom_of_a_column():
 
 
 def test_ranking_pages_of_nothing_is_no_page():
-    assert screen.ranking_pages([], slots=13, columns=2) == []
+    assert content.ranking_pages([], slots=13, columns=2) == []

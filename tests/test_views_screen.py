@@ -1,4 +1,4 @@
-"""meeting/views/screen.py: the projector's page and its polled fragment:
+"""screen/views.py: the projector's page and its polled fragment:
 no login, 404 for a wrong token, 304 while nothing changed, nothing private on it."""
 
 import pytest

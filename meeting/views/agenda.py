@@ -23,7 +23,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.colours import Colour
 from core.roles import can_moderate
-from scoring.models import ResultSnapshot
 from sessions.views.access import (
     confirm_delete,
     form_error,
@@ -32,8 +31,8 @@ from sessions.views.access import (
 )
 
 from .. import agenda
+from ..countdown import countdown
 from ..models import AgendaItem, Question, Stage
-from ..screen import countdown
 from ..selectors import tally
 from ..stage import segment_limits, stage_for
 
@@ -395,7 +394,7 @@ def _console_context(request, session, *, error: str = "") -> dict:
         screen_enabled=session.status in agenda.SCREEN_STATUSES,
         modes=Stage.Mode.choices,
         colours=Colour.choices,
-        published=ResultSnapshot.objects.filter(session=session).exists(),
+        published=session.result_snapshots.exists(),  # scoring's snapshots, by the reverse relation
         screen_url=request.build_absolute_uri(screen_path),
         screen_path=screen_path,
         on_screen=stage.question_on_screen,

@@ -1,4 +1,4 @@
-// huiji-review: the big screen (meeting/screen.html) and every countdown (the moderator's
+// huiji-review: the big screen (screen/screen.html) and every countdown (the moderator's
 // console too).
 //
 // Countdown: an element [data-countdown] carries the seconds left at the server's time
@@ -29,7 +29,7 @@
       if (isNaN(remaining)) continue;
       if (el.dataset.running === "1") remaining -= (now - parseFloat(el.dataset.t0)) / 1000;
       var state, text;
-      // The same rounding as meeting/screen.py's Countdown: whole seconds left rounded up,
+      // The same rounding as meeting/countdown.py's Countdown: whole seconds left rounded up,
       // whole seconds over rounded down.
       if (remaining > 0) {
         var left = Math.ceil(remaining);
@@ -87,7 +87,7 @@
     window.setTimeout(poll, every);
   }
 
-  // 评议结果 in pages (meeting/screen.py ranking_pages): show one at a time and turn to the
+  // 评议结果 in pages (screen/content.py ranking_pages): show one at a time and turn to the
   // next every data-interval ms. New content from a poll brings its own pager; the old one
   // stops when its element has left the page.
   function startPager(root) {

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from sessions.management.commands import seed_demo
+from huiji_review.management.commands import seed_demo
 
 from .conftest import PHONE, TABLET
 

@@ -18,29 +18,24 @@ question's asker is the label typed with it, or else the rater group's name.
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
-import math
 from dataclasses import dataclass
-from types import ModuleType
 
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Max, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.http import quote_etag
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
+from meeting.agenda import next_waiting
+from meeting.countdown import countdown
+from meeting.models import Question, Satisfaction, SatisfactionVote, Stage
+from meeting.selectors import Tally, tally
+from projects import screen as project_slides
 from scoring.document import BAND_LABELS
 from scoring.models import ResultSnapshot
 from scoring.selectors import current_snapshot
 from sessions.ballots import bar_step, participation
 from sessions.models import Credential, ReviewSession
-
-from .agenda import mm_ss, next_waiting
-from .models import AgendaItem, Question, Satisfaction, SatisfactionVote, Stage
-from .selectors import Tally, tally
 
 Mode = Stage.Mode
 
@@ -54,56 +49,6 @@ FRAGMENT_VERSION = "3"
 # pages the screen shows in turn.
 RANKING_COLUMN_SLOTS = 13
 RANKING_COLUMNS_PER_PAGE = 2
-
-# The last minute is amber on the countdown.
-AMBER_SECONDS = 60
-
-
-# ---------------------------------------------------------------- the countdown
-
-
-@dataclass(frozen=True)
-class Countdown:
-    """The timer as shown at one moment; screen.js ticks on from ``remaining`` locally."""
-
-    remaining: float  # seconds; negative when over time
-    running: bool
-
-    @property
-    def over(self) -> bool:
-        return self.remaining <= 0
-
-    @property
-    def state(self) -> str:
-        """CSS state: "over" (red), "amber" (last minute) or "normal"."""
-        if self.over:
-            return "over"
-        return "amber" if math.ceil(self.remaining) <= AMBER_SECONDS else "normal"
-
-    @property
-    def text(self) -> str:
-        # Counting down shows whole seconds left rounded up (00:01 until it is really over);
-        # over time counts the whole seconds past the limit. screen.js does the same.
-        if self.over:
-            return self.over_format % {"time": mm_ss(math.floor(-self.remaining))}
-        return mm_ss(math.ceil(self.remaining))
-
-    @property
-    def over_format(self) -> str:
-        """The over-time text with a %(time)s placeholder, for screen.js."""
-        return _("超时 %(time)s")
-
-    @property
-    def remaining_attr(self) -> str:
-        """For the data attribute: a dot decimal whatever the language."""
-        return f"{self.remaining:.2f}"
-
-
-def countdown(item: AgendaItem | None, now=None) -> Countdown | None:
-    if item is None:
-        return None
-    now = now or timezone.now()
-    return Countdown(remaining=item.remaining_at(now), running=item.state == item.State.RUNNING)
 
 
 # ---------------------------------------------------------------- the one query and the ETag
@@ -221,22 +166,12 @@ def stage_for_render(signature: ScreenSignature) -> Stage:
     return Stage.objects.select_related(*related).get(pk=signature.stage_id)
 
 
-def projects_screen() -> ModuleType | None:
-    """``projects.screen`` (the slideshow's contract) if it exists yet."""
-    try:
-        if importlib.util.find_spec("projects.screen") is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return importlib.import_module("projects.screen")
-
-
 def screen_etag(signature: ScreenSignature) -> str:
     """A hash of everything the fragment shows; 304 means exactly "same markup"."""
     projects = None
-    if signature.mode == Mode.PROJECTS and (module := projects_screen()) is not None:
+    if signature.mode == Mode.PROJECTS:
         # The projects' own signature takes a session; its primary key is all it reads.
-        projects = module.signature(ReviewSession(pk=signature.session_id))
+        projects = project_slides.signature(ReviewSession(pk=signature.session_id))
     key = (FRAGMENT_VERSION, get_language(), signature.mode, signature.values, projects)
     return quote_etag(hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest())
 
@@ -386,13 +321,8 @@ def screen_context(stage: Stage, now=None) -> dict:
         rows = participation(session)
         context.update(rows=rows[:-1], total=rows[-1])
     elif stage.mode == Mode.PROJECTS:
-        module = projects_screen()
         colour = stage.project_colour
-        context.update(
-            projects_available=module is not None,
-            slides=module.slides(session, colour) if module else [],
-            colour=colour,
-        )
+        context.update(slides=project_slides.slides(session, colour), colour=colour)
     elif stage.mode == Mode.RANKING:
         snapshot, categories = ranking(session)
         context.update(

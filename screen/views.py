@@ -16,13 +16,7 @@ from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_GET
 
-from ..screen import (
-    projects_screen,
-    screen_context,
-    screen_etag,
-    screen_signature,
-    stage_for_render,
-)
+from .content import screen_context, screen_etag, screen_signature, stage_for_render
 
 POLL_SECONDS = 2
 
@@ -50,11 +44,8 @@ def screen(request, token):
     context.update(
         etag=etag,
         poll_ms=POLL_SECONDS * 1000,
-        # The slideshow's styles and script (the projects app), loaded up front: the
-        # screen may switch to it at any time, and a fetched fragment runs no script.
-        projects_assets=projects_screen() is not None,
     )
-    return _private(render(request, "meeting/screen.html", context), etag)
+    return _private(render(request, "screen/screen.html", context), etag)
 
 
 @require_GET
@@ -65,5 +56,5 @@ def screen_state(request, token):
     response = get_conditional_response(request, etag=etag)
     if response is None:
         context = screen_context(stage_for_render(signature))
-        response = render(request, "meeting/screen.html#content", context)
+        response = render(request, "screen/screen.html#content", context)
     return _private(response, etag)
