@@ -13,6 +13,7 @@ import socket
 import sys
 import threading
 
+import psycopg
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
@@ -20,11 +21,6 @@ from django.http import HttpResponse
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-
-try:
-    import psycopg
-except ImportError:  # SQLite only: the driver is not installed
-    psycopg = None
 
 # How long a client should wait before trying again. The rater's script (static/js/app.js)
 # waits this long before it sends a submission again; the 503 page reloads itself after it.
@@ -35,9 +31,12 @@ RETRY_AFTER_SECONDS = 5
 # statement_timeout) are OperationalErrors, as are a refused connection and a server shutting
 # down; a connection that died under a request is an InterfaceError. The driver's own classes
 # are listed too for what reaches a view unwrapped.
-_UNAVAILABLE: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
-if psycopg is not None:
-    _UNAVAILABLE += (psycopg.OperationalError, psycopg.InterfaceError)
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
 
 # Short answers for htmx requests: the rater's script retries a 5xx and shows its own message,
 # and a whole page would not be swapped in anyway.
