@@ -12,7 +12,7 @@ Decisions (documented here because the pages and the tests rely on them):
 - A done item takes no further progress, but may be reopened (``reopen=True``) with a text
   saying why; the reopening is an update row like any other, and it is the only kind of update a
   done item accepts, so the history shows it unambiguously.
-- Evidence files: the types report attachments accept (sessions.services.ATTACHMENT_TYPES; the
+- Evidence files: the types report attachments accept (core.uploads.ATTACHMENT_TYPES; the
   extension and the file's first bytes must agree), at most 10 MB, stored under a random name
   (meeting.models.follow_up_evidence_path) and served only through a view that checks the role.
 - Links: http and https only.
@@ -30,8 +30,8 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit
 from core.colours import Colour
+from core.uploads import ATTACHMENT_TYPES, attachment_check
 from sessions.models import ReviewSession, Unit
-from sessions.services import ATTACHMENT_TYPES, attachment_check
 
 from .models import FollowUp, FollowUpUpdate, Question
 

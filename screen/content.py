@@ -17,15 +17,14 @@ question's asker is the label typed with it, or else the rater group's name.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Max, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from django.utils.http import quote_etag
 from django.utils.translation import get_language
 
+from core.polling import etag_of
 from meeting.agenda import next_waiting
 from meeting.countdown import countdown
 from meeting.models import Question, Satisfaction, SatisfactionVote, Stage
@@ -173,7 +172,7 @@ def screen_etag(signature: ScreenSignature) -> str:
         # The projects' own signature takes a session; its primary key is all it reads.
         projects = project_slides.signature(ReviewSession(pk=signature.session_id))
     key = (FRAGMENT_VERSION, get_language(), signature.mode, signature.values, projects)
-    return quote_etag(hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest())
+    return etag_of(key)
 
 
 # ---------------------------------------------------------------- what each mode shows

@@ -9,19 +9,16 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import quote_etag
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.polling import etag_of, polled
 from core.roles import can_moderate
 from sessions.views.access import (
     form_error,
@@ -76,7 +73,7 @@ def _board_etag(request, session) -> str:
         can_moderate(request.user),
         questions.queue_key(session),
     )
-    return quote_etag(hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest())
+    return etag_of(key)
 
 
 @login_required
@@ -96,17 +93,10 @@ def question_list(request, slug):
 @login_required
 @require_GET
 def board(request, slug):
-    """The polled board. The browser sends If-None-Match itself (see sessions/views/monitor.py)
-    and gets 304 while the question states, the votes and the question on screen are as they
+    """The polled board. The browser sends If-None-Match itself (core/polling.py) and gets 304 while the question states, the votes and the question on screen are as they
     were."""
     session = get_session_for_user(request, slug)
-    etag = _board_etag(request, session)
-    response = get_conditional_response(request, etag=etag)
-    if response is None:
-        response = _board(request, session)
-    response["ETag"] = etag
-    patch_cache_control(response, private=True, no_cache=True)
-    return response
+    return polled(request, _board_etag(request, session), lambda: _board(request, session))
 
 
 @login_required

@@ -14,19 +14,16 @@ the entry page, so the wrong-code throttle lives there.
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import quote_etag
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.polling import etag_of, polled
 from sessions.models import Credential, ReviewSession
 from sessions.views import card
 from sessions.views.access import form_error
@@ -200,7 +197,7 @@ def _panel_etag(credential: Credential) -> str:
     tablet gets while nothing changed costs no more than that statement."""
     rows = questions.panel_signature(credential)
     key = (PANEL_VERSION, get_language(), credential.session.status, rows)
-    return quote_etag(hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest())
+    return etag_of(key)
 
 
 @require_GET
@@ -209,11 +206,8 @@ def vote_panel(request):
         credential = _credential(request, page=False)
     except Refused as refused:
         return refused.response
-    etag = _panel_etag(credential)
-    response = get_conditional_response(request, etag=etag)
-    if response is None:
-        response = render(request, "meeting/tablet.html#vote-answer", _vote_context(credential))
-    response["ETag"] = etag
-    # Kept by the browser but revalidated on every poll (sessions/views/monitor.py says why).
-    patch_cache_control(response, private=True, no_cache=True)
-    return response
+    return polled(
+        request,
+        _panel_etag(credential),
+        lambda: render(request, "meeting/tablet.html#vote-answer", _vote_context(credential)),
+    )

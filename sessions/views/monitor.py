@@ -16,21 +16,18 @@ a ballot; a ballot is named by the first 8 hex digits of its random id.
 
 from __future__ import annotations
 
-import hashlib
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import quote_etag
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import throttle
+from core.polling import etag_of, polled
 from core.roles import can_organise, can_supervise
 
 from .. import ballots, services
@@ -82,7 +79,7 @@ def _participation_ctx(session: ReviewSession, rows: list[ballots.Participation]
 def _participation_etag(session: ReviewSession, rows: list[ballots.Participation]) -> str:
     """A hash of everything the fragment shows, so 304 means exactly "same markup"."""
     key = (FRAGMENT_VERSION, get_language(), session.status, [row.key() for row in rows])
-    return quote_etag(hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest())
+    return etag_of(key)
 
 
 @login_required
@@ -119,23 +116,18 @@ def monitor_fragment(request, slug):
     """The polled table: three queries of its own (the session, then the counts in two), and
     no rendering at all when the browser already has this version.
 
-    The browser, not htmx, sends If-None-Match (from its cache) and turns our 304 into a 200
-    with the cached body for the page's XHR, so htmx swaps in the same markup again: nothing
-    changes on screen, and no body crosses the venue Wi-Fi."""
+    The browser sends If-None-Match itself (core/polling.py)."""
     session = get_session_for_user(request, slug)
     rows = ballots.participation(session)
-    etag = _participation_etag(session, rows)
-    response = get_conditional_response(request, etag=etag)
-    if response is None:
-        response = render(
+    return polled(
+        request,
+        _participation_etag(session, rows),
+        lambda: render(
             request,
             "sessions/monitor.html#participation",
             supervision_context(request, session, **_participation_ctx(session, rows)),
-        )
-    response["ETag"] = etag
-    # Kept by the browser but revalidated on every poll: it sends If-None-Match itself.
-    patch_cache_control(response, private=True, no_cache=True)
-    return response
+        ),
+    )
 
 
 @login_required
