@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit
 from core.colours import Colour
+from sessions import lifecycle
 from sessions.models import ReviewSession
 from sessions.services import lock_session
 
@@ -40,9 +41,6 @@ State = AgendaItem.State
 
 # 三述 of the annual review; the mid-year review (and a custom one) has 述职 only by default.
 ALL_SEGMENTS = (Segment.WORK, Segment.RESPONSIBILITY, Segment.INTEGRITY)
-TIMER_STATUSES = (Status.LIVE, Status.RATING)
-EDIT_STATUSES = (Status.DRAFT, Status.READY, Status.LIVE, Status.RATING)
-SCREEN_STATUSES = (Status.LIVE, Status.RATING, Status.CLOSED, Status.PUBLISHED)
 
 MIN_LIMIT_SECONDS = 10
 MAX_LIMIT_SECONDS = 2 * 60 * 60
@@ -74,16 +72,16 @@ def _locked(session: ReviewSession) -> ReviewSession:
 
 
 def _require_timer(session: ReviewSession) -> None:
-    if session.status not in TIMER_STATUSES:
+    if not lifecycle.can_run_stage(session):
         raise ValidationError(
             _("会议尚未开始：请先在概览页将评议会状态改为“会议进行中”。")
-            if session.status in (Status.DRAFT, Status.READY)
+            if lifecycle.is_before_meeting(session)
             else _("评议已结束，计时器不能再使用。")
         )
 
 
 def _require_editable(session: ReviewSession) -> None:
-    if session.status not in EDIT_STATUSES:
+    if not lifecycle.can_edit_agenda(session):
         raise ValidationError(_("评议已结束，议程不能再修改。"))
 
 
@@ -503,7 +501,7 @@ def agenda_next(*, session: ReviewSession, actor) -> AgendaItem | None:
 def screen_mode_set(*, session: ReviewSession, actor, mode: str, project_colour: str = "") -> Stage:
     """What the projector shows. 评议结果 only once a result is published (section 3)."""
     session = lock_session(session)
-    if session.status not in SCREEN_STATUSES:
+    if not lifecycle.can_show_screen(session):
         raise ValidationError(_("会议尚未开始：请先在概览页将评议会状态改为“会议进行中”。"))
     if mode not in Stage.Mode.values:
         raise ValidationError(_("未知的大屏显示内容。"))

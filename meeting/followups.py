@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit
 from core.colours import Colour
 from core.uploads import ATTACHMENT_TYPES, attachment_check
+from sessions import lifecycle
 from sessions.models import ReviewSession, Unit
 
 from .models import FollowUp, FollowUpUpdate, Question
@@ -50,7 +51,7 @@ _NAME_MAX = FollowUp._meta.get_field("asked_by").max_length
 
 
 def _require_tracking(session: ReviewSession) -> None:
-    if session.status == ReviewSession.Status.DRAFT:
+    if not lifecycle.can_track_follow_ups(session):
         raise ValidationError(_("评议会还是草稿：就绪后才能登记督办事项。"))
 
 

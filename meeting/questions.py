@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.audit import audit
+from sessions import lifecycle
 from sessions.models import Credential, Participant, ReviewSession, Unit
 from sessions.services import lock_session
 
@@ -47,15 +48,6 @@ ASKER_MAX_LENGTH = 100
 # real panel, and a stuck or playful tablet cannot flood the moderator's queue.
 MAX_PENDING_PER_CREDENTIAL = 5
 
-# When questions may come in: from a tablet, before the meeting (会前征集) and during it; staff
-# may also enter them while the session is still being set up (letters, phone calls).
-TABLET_ASK_STATUSES = (Status.READY, Status.LIVE, Status.RATING)
-STAFF_ADD_STATUSES = (Status.DRAFT, Status.READY, Status.LIVE, Status.RATING)
-# The moderator reviews questions from the time they can arrive until the meeting ends.
-REVIEW_STATUSES = STAFF_ADD_STATUSES
-# What happens on stage: the big screen, answers and votes.
-STAGE_STATUSES = (Status.LIVE, Status.RATING)
-COLLECTED_BEFORE_STATUSES = (Status.DRAFT, Status.READY)
 
 MOVE_UP = "up"
 MOVE_DOWN = "down"
@@ -65,9 +57,11 @@ MOVE_DOWN = "down"
 
 
 def _require_session_status(session: ReviewSession, allowed, *, before: str, after: str) -> None:
-    if session.status in allowed:
+    """``allowed`` a predicate of sessions/lifecycle.py (when questions may come in, be reviewed,
+    go on stage); refused with ``before`` or, once rating has ended, ``after``."""
+    if allowed(session):
         return
-    if session.status in (Status.CLOSED, Status.PUBLISHED):
+    if lifecycle.has_ended(session):
         raise ValidationError(after)
     raise ValidationError(before)
 
@@ -75,7 +69,7 @@ def _require_session_status(session: ReviewSession, allowed, *, before: str, aft
 def _require_review_open(session: ReviewSession) -> None:
     _require_session_status(
         session,
-        REVIEW_STATUSES,
+        lifecycle.can_review_questions,
         before=_("现场问政尚未开放。"),
         after=_("现场问政已结束，问题不能再修改。"),
     )
@@ -84,7 +78,7 @@ def _require_review_open(session: ReviewSession) -> None:
 def _require_on_stage(session: ReviewSession) -> None:
     _require_session_status(
         session,
-        STAGE_STATUSES,
+        lifecycle.can_run_stage,
         before=_("会议开始后（会议进行中或评议中）才能上大屏、记录答复和满意度投票。"),
         after=_("现场问政已结束。"),
     )
@@ -208,7 +202,7 @@ def question_submit(*, credential: Credential, unit_id, text: str) -> Question:
     session = credential.session
     _require_session_status(
         session,
-        TABLET_ASK_STATUSES,
+        lifecycle.can_ask_from_tablet,
         before=_("现场问政尚未开放。"),
         after=_("现场问政已结束。"),
     )
@@ -226,7 +220,7 @@ def question_submit(*, credential: Credential, unit_id, text: str) -> Question:
         asker=asker_label(credential),
         text=text,
         original_text=text,
-        collected_before=session.status in COLLECTED_BEFORE_STATUSES,
+        collected_before=lifecycle.is_before_meeting(session),
     )
 
 
@@ -237,7 +231,7 @@ def question_add(*, session: ReviewSession, actor, unit: Unit, text: str, asker:
     session = lock_session(session)
     _require_session_status(
         session,
-        STAFF_ADD_STATUSES,
+        lifecycle.can_add_questions,
         before=_("现场问政尚未开放。"),
         after=_("现场问政已结束，不能再添加问题。"),
     )
@@ -252,7 +246,7 @@ def question_add(*, session: ReviewSession, actor, unit: Unit, text: str, asker:
         asker=asker,
         text=text,
         original_text=text,
-        collected_before=session.status in COLLECTED_BEFORE_STATUSES,
+        collected_before=lifecycle.is_before_meeting(session),
     )
     _audit(
         question,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.audit import audit
+from sessions import lifecycle
 from sessions.models import ReviewSession, ScoringScheme, Unit
 from sessions.services import lock_session
 from sessions.words import scheme_in_words
@@ -23,9 +24,6 @@ from .models import ExternalScore, LeaderComment, ResultSnapshot
 
 Status = ReviewSession.Status
 
-# Who may see a result before it is published: organisers only, and only once rating is over
-# or while it runs (a preview during rating shows how far the count has got).
-PREVIEW_STATUSES = (Status.RATING, Status.CLOSED, Status.PUBLISHED)
 CORRECTION_REASON_MIN_LENGTH = 5  # the message below says 5 in words
 
 
@@ -86,11 +84,11 @@ def result_publish(*, session: ReviewSession, actor) -> ResultSnapshot:
         raise ValidationError(
             _("正在彩排：彩排数据不计入结果，不能发布。请结束彩排并恢复后在正式评议结束时发布。")
         )
-    if session.status == Status.PUBLISHED or ResultSnapshot.objects.filter(session=session):
+    if lifecycle.is_published(session) or ResultSnapshot.objects.filter(session=session):
         raise ValidationError(
             _("结果已经发布，不能再次发布；如需更正，请使用“更正结果”并写明理由。")
         )
-    if session.status != Status.CLOSED:
+    if not lifecycle.can_publish(session):
         raise ValidationError(
             _("只有评议已结束的评议会才能发布结果；当前状态：%(status)s。")
             % {"status": session.get_status_display()}
@@ -118,7 +116,7 @@ def result_correct(*, session: ReviewSession, actor, reason: str) -> ResultSnaps
     The earlier snapshots stay as they were."""
     session = lock_session(session)
     reason = (reason or "").strip()
-    if session.status != Status.PUBLISHED:
+    if not lifecycle.is_published(session):
         raise ValidationError(_("只有已发布的结果才能更正。"))
     if len(reason) < CORRECTION_REASON_MIN_LENGTH:
         raise ValidationError(_("请写明更正理由（至少 5 个字）。"))

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.roles import can_organise, can_supervise
+from sessions import lifecycle
 from sessions.forms import XLSX_TYPE
 from sessions.models import ReviewSession, Unit
 from sessions.views.access import get_session_for_user, supervision_context
@@ -71,8 +72,10 @@ def _get_session_for_scores(request, slug: str, *, organise: bool = False) -> Re
 
 
 def _preview_refusal(session: ReviewSession) -> str:
-    """Why no result can be shown yet, or "" (services.PREVIEW_STATUSES)."""
-    if session.status in services.PREVIEW_STATUSES:
+    """Why no result can be shown yet, or "": organisers see a result before it is published
+    once rating is over or while it runs (a preview during rating shows how far the count has
+    got; lifecycle.can_preview_result)."""
+    if lifecycle.can_preview_result(session):
         return ""
     return _("评议会状态为“%(status)s”：开始评议后才能预览结果。") % {
         "status": session.get_status_display()
@@ -105,7 +108,7 @@ def _results_page(request, session: ReviewSession, **extra):
             snapshots=selectors.snapshots(session),
             can_publish=organiser
             and doc.preview
-            and session.status == Status.CLOSED
+            and lifecycle.can_publish(session)
             and not session.in_rehearsal,
             can_correct=organiser and not doc.preview,
             can_verify=not doc.preview and can_supervise(request.user),
@@ -258,9 +261,9 @@ class _InputsChanged(Exception):
 def _publish_problem(session: ReviewSession) -> str:
     if session.in_rehearsal:
         return _("正在彩排：彩排数据不计入结果，不能发布。请结束彩排并恢复后在正式评议结束时发布。")
-    if session.status == Status.PUBLISHED or selectors.current_snapshot(session) is not None:
+    if lifecycle.is_published(session) or selectors.current_snapshot(session) is not None:
         return _("结果已经发布，不能再次发布；如需更正，请使用“更正结果”并写明理由。")
-    if session.status != Status.CLOSED:
+    if not lifecycle.can_publish(session):
         return _("只有评议已结束的评议会才能发布结果；当前状态：%(status)s。") % {
             "status": session.get_status_display()
         }
@@ -316,7 +319,7 @@ def publish(request, slug):
 def correct(request, slug):
     """更正: a new snapshot from the inputs as they are now, with a written reason."""
     session = get_session_for_user(request, slug, organise=True)
-    published = session.status == Status.PUBLISHED
+    published = lifecycle.is_published(session)
     form = CorrectionForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -480,7 +483,7 @@ def _scores_page(request, session, *, upload_form=None, problems=(), summary=Non
         summary=summary,
         components=_components_in_words(session),
         apply_bonus=session.scheme.apply_bonus,
-        published=session.status == Status.PUBLISHED,
+        published=lifecycle.is_published(session),
     )
     template = "scoring/scores.html"
     if request.htmx:

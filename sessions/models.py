@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from . import lifecycle
+
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 
@@ -23,13 +25,7 @@ class ReviewSession(models.Model):
         MIDYEAR = "midyear", _("年中述职讲评（述职+问政+评议）")
         CUSTOM = "custom", _("自定义")
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        READY = "ready", _("已就绪")
-        LIVE = "live", _("会议进行中")
-        RATING = "rating", _("评议中")
-        CLOSED = "closed", _("评议已结束")
-        PUBLISHED = "published", _("结果已发布")
+    Status = lifecycle.Status  # and what each state allows: sessions/lifecycle.py
 
     slug = models.SlugField(_("标识"), max_length=80, unique=True)
     title = models.CharField(_("名称"), max_length=200)
@@ -75,7 +71,7 @@ class ReviewSession(models.Model):
     @property
     def is_editable(self) -> bool:
         """Units, categories, groups, weights, scheme and draws change only in draft (section 3)."""
-        return self.status == self.Status.DRAFT
+        return lifecycle.can_edit_configuration(self)
 
 
 class UnitCategory(models.Model):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from . import rater_sql
+from . import lifecycle, rater_sql
 from .credentials import CODE_LENGTH, new_code
 from .models import (
     Ballot,
@@ -25,7 +25,6 @@ from .models import (
     Credential,
     DraftGrade,
     Grade,
-    ReviewSession,
     ScoringScheme,
     Unit,
     UnitCategory,
@@ -139,10 +138,9 @@ def rating_state(credential: Credential | None) -> str:
         return "revoked"
     if credential.submitted_at is not None:
         return "submitted"
-    status = credential.session.status
-    if status in (ReviewSession.Status.CLOSED, ReviewSession.Status.PUBLISHED):
+    if lifecycle.has_ended(credential.session):
         return "ended"
-    if status != ReviewSession.Status.RATING:
+    if not lifecycle.can_rate(credential.session):
         return "not_open"
     return "open"
 

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit
 
+from . import lifecycle
 from .credentials import _create_with_unique_code
 from .models import AuditLog, Ballot, Credential, DraftGrade, Rehearsal, ReviewSession
 from .services import lock_session
@@ -200,7 +201,7 @@ def start_problems(session: ReviewSession) -> list[str]:
     """Why a rehearsal cannot start now; empty when it can."""
     if session.in_rehearsal:
         return [_("彩排已经开始。")]
-    if session.status != Status.READY:
+    if not lifecycle.can_rehearse(session):
         return [
             _("只有“%(ready)s”状态的评议会可以彩排（当前：%(status)s）。")
             % {"ready": Status.READY.label, "status": session.get_status_display()}

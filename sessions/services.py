@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit
 from core.uploads import attachment_check
 
-from . import draws, presets
+from . import draws, lifecycle, presets
 from .models import (
     Attachment,
     Ballot,
@@ -35,17 +35,6 @@ from .presets import PRESETS, default_title
 from .words import LEADERS_GROUP_NAME, number
 
 Status = ReviewSession.Status
-
-# DESIGN.md section 3: draft → ready → live → rating → closed → published; live may be skipped;
-# ready → draft only while no ballot exists.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    Status.DRAFT: (Status.READY,),
-    Status.READY: (Status.DRAFT, Status.LIVE, Status.RATING),
-    Status.LIVE: (Status.RATING,),
-    Status.RATING: (Status.CLOSED,),
-    Status.CLOSED: (Status.PUBLISHED,),
-    Status.PUBLISHED: (),
-}
 
 
 def _require_draft(session: ReviewSession) -> None:
@@ -180,7 +169,7 @@ def session_update(
     venue: str,
 ) -> ReviewSession:
     session = lock_session(session)
-    if session.status == Status.PUBLISHED:
+    if not lifecycle.can_edit_details(session):
         raise ValidationError(_("结果已发布，评议会信息不能再修改。"))
     _require_date_in_year(year=year, date=date)
     before = {
@@ -227,8 +216,10 @@ def transition_problems(session: ReviewSession, target: str) -> list[str]:
         return [_("未知状态“%(status)s”。") % {"status": target}]
     if target == session.status:
         return [_("评议会已经是“%(status)s”状态。") % {"status": session.get_status_display()}]
-    if target not in TRANSITIONS[session.status]:
-        allowed = "、".join(str(Status(s).label) for s in TRANSITIONS[session.status]) or _("无")
+    if target not in lifecycle.TRANSITIONS[session.status]:
+        allowed = "、".join(
+            str(Status(s).label) for s in lifecycle.TRANSITIONS[session.status]
+        ) or _("无")
         return [
             _("不能从“%(from)s”转到“%(to)s”；当前可转到：%(allowed)s。")
             % {
@@ -937,7 +928,7 @@ ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
 
 def _report_editable(session: ReviewSession) -> None:
-    if session.status in (Status.CLOSED, Status.PUBLISHED):
+    if not lifecycle.can_edit_reports(session):
         raise ValidationError(_("评议已结束，述职报告不能再修改。"))
 
 
@@ -1018,10 +1009,6 @@ def attachment_delete(*, attachment: Attachment, actor) -> None:
 
 # ---------------------------------------------------------------- scoring scheme and criteria
 
-# DESIGN.md section 3: from ready on, the scheme is frozen with the unit list, groups and
-# weights; changing it means going back to draft, which is possible only while no ballot exists.
-SCHEME_EDITABLE_STATUSES = (Status.DRAFT,)
-
 # Every field of ScoringScheme a person sets, in the order the page shows them.
 SCHEME_FIELDS = (
     "value_good",
@@ -1068,12 +1055,11 @@ class SchemeFrozen(ValidationError):
     with 409 (the input may be fine; the moment is not), other ValidationErrors with 422."""
 
 
-def scheme_is_editable(session: ReviewSession) -> bool:
-    return session.status in SCHEME_EDITABLE_STATUSES
-
-
 def require_scheme_editable(session: ReviewSession) -> None:
-    if not scheme_is_editable(session):
+    """From ready on the scheme is frozen with the unit list, groups and weights (DESIGN.md
+    section 3; lifecycle.can_edit_scheme); changing it means going back to draft, which is
+    possible only while no ballot exists."""
+    if not lifecycle.can_edit_scheme(session):
         raise SchemeFrozen(
             _(
                 "计分办法已冻结：评议会已离开草稿状态。如需修改，请先退回草稿（尚无评议表时才可以）。"

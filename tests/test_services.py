@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.audit import audit
-from sessions import draws, services
+from sessions import draws, lifecycle, services
 from sessions.models import (
     Attachment,
     AuditLog,
@@ -390,7 +390,7 @@ REFUSED = [(a, b) for a in Status.values for b in Status.values if (a, b) not in
 
 
 def test_transitions_table_matches_design_section_3():
-    allowed = {(a, b) for a, targets in services.TRANSITIONS.items() for b in targets}
+    allowed = {(a, b) for a, targets in lifecycle.TRANSITIONS.items() for b in targets}
 
     # closed → published is listed but always refused here: publishing goes through the snapshot.
     assert allowed == set(ALLOWED) | {(Status.CLOSED, Status.PUBLISHED)}

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.colours import Colour
 from core.roles import can_moderate
+from sessions import lifecycle
 from sessions.views.access import (
     confirm_delete,
     form_error,
@@ -179,7 +180,7 @@ def _agenda_page(
 ):
     items = _items(session)
     stage = Stage.objects.filter(session=session).first()
-    editable = can_moderate(request.user) and session.status in agenda.EDIT_STATUSES
+    editable = can_moderate(request.user) and lifecycle.can_edit_agenda(session)
     started = any(item.state != AgendaItem.State.WAITING for item in items)
     return render(
         request,
@@ -390,8 +391,8 @@ def _console_context(request, session, *, error: str = "") -> dict:
         current=current,
         countdown=countdown(current),
         next_item=following,
-        timer_enabled=session.status in agenda.TIMER_STATUSES,
-        screen_enabled=session.status in agenda.SCREEN_STATUSES,
+        timer_enabled=lifecycle.can_run_stage(session),
+        screen_enabled=lifecycle.can_show_screen(session),
         modes=Stage.Mode.choices,
         colours=Colour.choices,
         published=session.result_snapshots.exists(),  # scoring's snapshots, by the reverse relation

@@ -29,6 +29,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core.colours import Colour
 from core.roles import can_moderate, can_organise
+from sessions import lifecycle
 from sessions.models import ReviewSession, Unit
 from sessions.views.access import (
     form_error,
@@ -208,7 +209,7 @@ def _list_page(request, session: ReviewSession, *, unit: Unit | None = None):
         filtered=form.is_bound,
         list_url=list_url,
         counts=selectors.colour_counts(session, unit=unit),
-        can_create=can_moderate(request.user) and session.status != ReviewSession.Status.DRAFT,
+        can_create=can_moderate(request.user) and lifecycle.can_track_follow_ups(session),
     )
     template = "meeting/follow_ups.html"
     if request.htmx:
@@ -271,7 +272,7 @@ def follow_up_create(request, slug):
     else:
         form = FollowUpFromLeaderForm(data, session=session)
     problem = "" if question is None else _question_problem(question)
-    if session.status == ReviewSession.Status.DRAFT:
+    if not lifecycle.can_track_follow_ups(session):
         problem = _("评议会还是草稿：就绪后才能登记督办事项。")
     status = 409 if problem else 200
     if request.method == "POST" and not problem:
@@ -368,7 +369,7 @@ def follow_up_detail(request, slug, follow_up_id):
         history=selectors.history(follow_up),
         form=form,
         saved=saved,
-        tracking=session.status != ReviewSession.Status.DRAFT,
+        tracking=lifecycle.can_track_follow_ups(session),
     )
     template = "meeting/follow_up_detail.html"
     if request.htmx:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.polling import etag_of, polled
 from core.roles import can_moderate
+from sessions import lifecycle
 from sessions.views.access import (
     form_error,
     get_session_for_moderator,
@@ -42,7 +43,6 @@ from ..models import Question
 # Part of the board's ETag: bump it when the board partial changes, so that browsers holding
 # the old markup get the new one although no question changed.
 BOARD_VERSION = "2"
-POLL_STATUSES = questions.REVIEW_STATUSES
 
 
 def _board_context(request, session, **extra) -> dict:
@@ -51,8 +51,8 @@ def _board_context(request, session, **extra) -> dict:
         session,
         queue=questions.queue(session),
         can_act=can_moderate(request.user),
-        polling=session.status in POLL_STATUSES,
-        on_stage=session.status in questions.STAGE_STATUSES,
+        polling=lifecycle.can_review_questions(session),
+        on_stage=lifecycle.can_run_stage(session),
         **extra,
     )
 
@@ -81,7 +81,7 @@ def _board_etag(request, session) -> str:
 def question_list(request, slug):
     session = get_session_for_user(request, slug)
     add_form = None
-    if can_moderate(request.user) and session.status in questions.STAFF_ADD_STATUSES:
+    if can_moderate(request.user) and lifecycle.can_add_questions(session):
         add_form = QuestionAddForm(session=session)
     return render(
         request,

@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from core.polling import etag_of, polled
+from sessions import lifecycle
 from sessions.models import Credential, ReviewSession
 from sessions.views import card
 from sessions.views.access import form_error
@@ -77,7 +78,7 @@ def _text(message: str, status: int) -> HttpResponse:
 
 
 def _ask_form(credential: Credential, data=None) -> QuestionAskForm | None:
-    if credential.session.status not in questions.TABLET_ASK_STATUSES:
+    if not lifecycle.can_ask_from_tablet(credential.session):
         return None
     return QuestionAskForm(data, session=credential.session)
 
@@ -91,7 +92,7 @@ def _vote_context(credential: Credential, **extra) -> dict:
         "open_vote": questions.open_vote_for(credential),
         "my_questions": questions.credential_questions(credential),
         # The vote part polls while a vote can be opened.
-        "polling": credential.session.status in questions.STAGE_STATUSES,
+        "polling": lifecycle.can_run_stage(credential.session),
         **extra,
     }
 
@@ -121,7 +122,7 @@ def ask(request):
     if form is None:
         message = (
             _("现场问政已结束。")
-            if credential.session.status in (Status.CLOSED, Status.PUBLISHED)
+            if lifecycle.has_ended(credential.session)
             else _("现场问政尚未开放。")
         )
         if request.htmx:

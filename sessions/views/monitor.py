@@ -30,7 +30,7 @@ from core import throttle
 from core.polling import etag_of, polled
 from core.roles import can_organise, can_supervise
 
-from .. import ballots, services
+from .. import ballots, lifecycle, services
 from ..models import Ballot, ReviewSession
 from .access import form_error, get_session_for_user, require_organiser, supervision_context
 
@@ -72,7 +72,7 @@ def _participation_ctx(session: ReviewSession, rows: list[ballots.Participation]
         "rows": rows[:-1],
         "total": rows[-1],
         # A published session can no longer change: nothing to poll for.
-        "polling": session.status != Status.PUBLISHED,
+        "polling": not lifecycle.is_published(session),
     }
 
 
@@ -92,7 +92,7 @@ def monitor(request, slug):
         (target, Status(target).label)
         for target in (Status.RATING, Status.CLOSED)
         if organiser
-        and target in services.TRANSITIONS[session.status]
+        and target in lifecycle.TRANSITIONS[session.status]
         and not services.transition_problems(session, target)
     ]
     rows = ballots.participation(session)

@@ -1,6 +1,6 @@
 """计分办法 page: every option of the session's ScoringScheme, its criteria, and the
 scheme in plain words. Everyone with a staff role reads it; organisers change it while the
-session is draft or ready (services.require_scheme_editable says why). A change refused because
+session is a draft (services.require_scheme_editable says why). A change refused because
 the session has moved on is a 409; bad input is a 422 with the form and nothing stored."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors, services
+from .. import lifecycle, selectors, services
 from ..forms import CriterionForm, SchemeForm
 from ..models import ReviewSession
 from ..words import scheme_in_words
@@ -94,7 +94,7 @@ def _page(
         words=scheme_in_words(session.scheme, groups, criteria),
         weight_lines=selectors.weight_lines(groups),
         criteria=criteria,
-        editable=services.scheme_is_editable(session),
+        editable=lifecycle.can_edit_scheme(session),
         form=form,
         sections=_sections(form, session.scheme),
         criterion_form=criterion_form or CriterionForm(auto_id="criterion-%s"),
@@ -196,7 +196,7 @@ def criterion_edit(request, slug, criterion_id):
         except ValidationError as exc:
             _add_errors(form, exc)
         status = status if refusal else 422
-    elif not services.scheme_is_editable(session):
+    elif not lifecycle.can_edit_scheme(session):
         refusal = _(
             "计分办法已冻结：评议会已离开草稿状态。如需修改，请先退回草稿（尚无评议表时才可以）。"
         )

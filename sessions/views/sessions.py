@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.roles import can_organise
 
-from .. import ballot_box, selectors, services
+from .. import ballot_box, lifecycle, selectors, services
 from ..forms import (
     AttachmentForm,
     AuditFilterForm,
@@ -91,7 +91,7 @@ def session_detail(request, slug):
     groups = list(session.rater_groups.all())
     targets = [
         (status, services.transition_problems(session, status))
-        for status in services.TRANSITIONS[session.status]
+        for status in lifecycle.TRANSITIONS[session.status]
     ]
     return render(
         request,
