@@ -99,6 +99,10 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 # The address printed on credential cards (QR codes) and by seed_demo.
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The district an installation starts with (org.services.default_district); further districts
+# are added in the admin (docs/design.md, "District").
+HUIJI_DISTRICT_CODE = os.getenv("HUIJI_DISTRICT_CODE", "huiji")
+HUIJI_DISTRICT_NAME = os.getenv("HUIJI_DISTRICT_NAME", "惠济区")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -112,6 +116,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "org.apps.OrgConfig",
     "sessions.apps.ReviewConfig",
     "scoring.apps.ScoringConfig",
     "meeting.apps.MeetingConfig",

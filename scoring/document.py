@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from meeting.followup_selectors import follow_ups_by_unit
 from meeting.selectors import Tally, satisfaction_by_unit
 from sessions.ballots import flag_labels, participation
-from sessions.models import Ballot, ReviewSession, ScoringScheme
+from sessions.models import Ballot, ReviewSession, ScoringScheme, Unit
 from sessions.words import scheme_in_words
 
 from . import engine, selectors, services
@@ -210,19 +210,22 @@ class ResultDocument:
         raise KeyError(unit_key)
 
 
-def _previous_ranks(session: ReviewSession) -> dict[str, int]:
-    """Unit name -> rank in the same kind of session the year before (published only)."""
+def _previous_ranks(session: ReviewSession) -> dict[int, int]:
+    """OrgUnit id -> rank in the same kind of session of the same district the year before
+    (published only). Through the OrgUnit, never the name (docs/design.md, "OrgUnit"): a
+    unit renamed since keeps its history, and two districts' 城关镇 are two units."""
     previous = selectors.previous_session(session)
     snapshot = selectors.current_snapshot(previous) if previous else None
     if snapshot is None:
         return {}
-    names = snapshot.labels.get("units", {})
-    return {
-        names.get(row["unit"], row["unit_name"]): row["rank"]
+    ranks = {
+        row["unit"]: row["rank"]
         for category in snapshot.result["categories"]
         for row in category["rows"]
         if row["rank"] is not None
     }
+    org_units = Unit.objects.filter(session=previous, pk__in=ranks).values_list("pk", "org_unit")
+    return {org_unit: ranks[str(pk)] for pk, org_unit in org_units}
 
 
 def _decimal(value) -> Decimal | None:
@@ -255,6 +258,14 @@ def build(session: ReviewSession, *, computed: services.Computed | None = None) 
         components = [k for k, v in computed.inputs.scheme.components.items() if v > 0]
 
     previous = _previous_ranks(session)
+    org_unit_of = (
+        {
+            str(pk): org_unit
+            for pk, org_unit in Unit.objects.filter(session=session).values_list("pk", "org_unit")
+        }
+        if previous
+        else {}
+    )
     comments, follow_ups, satisfaction = card_extras(session)
     group_names = labels.get("groups", {})
     categories = []
@@ -262,7 +273,7 @@ def build(session: ReviewSession, *, computed: services.Computed | None = None) 
         rows = []
         for row in category["rows"]:
             name = labels.get("units", {}).get(row["unit"], row["unit_name"])
-            before = previous.get(name)
+            before = previous.get(org_unit_of.get(row["unit"]))
             rows.append(
                 DocRow(
                     unit=row["unit"],

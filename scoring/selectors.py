@@ -21,7 +21,6 @@ from sessions.models import (
     ScoringScheme,
     UnitCategory,
 )
-from sessions.words import LEADERS_GROUP_NAME
 
 from . import engine
 from .models import ExternalScore, LeaderComment, ResultSnapshot
@@ -130,12 +129,12 @@ def load_inputs(session: ReviewSession) -> engine.Inputs:
             name=g.name,
             weight=g.weight,
             min_sample=g.min_sample,
-            is_leaders=g.name == LEADERS_GROUP_NAME,
+            is_leaders=g.is_leaders,
         )
         for g in RaterGroup.objects.filter(session=session)
     ]
     if scheme.tie_break_leaders and not any(g.is_leaders for g in groups):
-        # The scheme page refuses this; a group renamed afterwards must not crash a preview.
+        # The scheme page refuses this; a flag removed afterwards must not crash a preview.
         scheme.tie_break_leaders = False
 
     grades = _grades_by_ballot(session, by_criterion=bool(criteria))
@@ -195,10 +194,14 @@ def snapshots(session: ReviewSession) -> list[ResultSnapshot]:
 
 
 def previous_session(session: ReviewSession) -> ReviewSession | None:
-    """The published session of the same kind the year before (for the change in rank)."""
+    """The published session of the same kind and district the year before (for the change
+    in rank)."""
     return (
         ReviewSession.objects.filter(
-            kind=session.kind, year=session.year - 1, status=ReviewSession.Status.PUBLISHED
+            district_id=session.district_id,
+            kind=session.kind,
+            year=session.year - 1,
+            status=ReviewSession.Status.PUBLISHED,
         )
         .order_by("-date", "-id")
         .first()

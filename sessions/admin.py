@@ -24,8 +24,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(models.ReviewSession)
 class ReviewSessionAdmin(ReadOnlyAdmin):
-    list_display = ["title", "kind", "year", "date", "status"]
-    list_filter = ["kind", "status", "year"]
+    list_display = ["title", "district", "kind", "year", "date", "status"]
+    list_filter = ["district", "kind", "status", "year"]
     search_fields = ["title", "slug"]
 
 

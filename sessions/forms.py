@@ -74,10 +74,11 @@ class UnitForm(forms.Form):
 class GroupForm(forms.ModelForm):
     class Meta:
         model = RaterGroup
-        fields = ["name", "weight", "min_sample", "side", "can_ask"]
+        fields = ["name", "weight", "min_sample", "side", "can_ask", "is_leaders"]
         help_texts = {
             "weight": _("各组权重按比例计算，不必加总为 100。"),
             "min_sample": _("少于此票数时该组对该单位视为无数据。"),
+            "is_leaders": _("计分办法“同分比较县级领导组得分”比较的评议组；每个评议会至多一个。"),
         }
 
     def clean_weight(self):

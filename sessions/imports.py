@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from .credentials import MAX_PER_CALL, credentials_generate
 from .models import Participant, RaterGroup, ReviewSession, Unit, UnitCategory
-from .presets import asks_by_default
+from .presets import asks_by_default, leads_by_default
 from .services import (
     ANONYMOUS_MIN_SAMPLE,
     _require_draft,
@@ -24,6 +24,7 @@ from .services import (
     lock_session,
     session_create,
     speaking_order_invalidate,
+    unit_org_link,
 )
 from .workbook import (
     COL_CATEGORY,
@@ -167,9 +168,9 @@ def _import(
     for row in workbook.units:
         unit = units.get(row.name)
         if unit is None:
-            unit = Unit.objects.create(
-                session=session, name=row.name, category=categories[row.category]
-            )
+            unit = Unit(session=session, name=row.name, category=categories[row.category])
+            unit_org_link(unit)
+            unit.save()
             units[row.name] = unit
             new_units.append(row.name)
         else:
@@ -202,6 +203,7 @@ def _import(
                 min_sample=row.min_sample or session.scheme.default_min_sample,
                 order=order,
                 can_ask=asks_by_default(row.name),
+                is_leaders=leads_by_default(row.name),
             )
             new_groups.append(row.name)
             order += 1

@@ -27,6 +27,15 @@ class ReviewSession(models.Model):
 
     Status = lifecycle.Status  # and what each state allows: sessions/lifecycle.py
 
+    # The tenant (docs/design.md, "District"): staff see a session only through a role in its
+    # district. session_create puts a session made without naming one in the installation's
+    # (org.services.default_district); no model default, which would query on every instance.
+    district = models.ForeignKey(
+        "org.District",
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        verbose_name=_("区（县）"),
+    )
     slug = models.SlugField(_("标识"), max_length=80, unique=True)
     title = models.CharField(_("名称"), max_length=200)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.CUSTOM)
@@ -108,6 +117,15 @@ class Unit(models.Model):
     session = models.ForeignKey(ReviewSession, on_delete=models.CASCADE, related_name="units")
     category = models.ForeignKey(UnitCategory, on_delete=models.PROTECT, related_name="units")
     name = models.CharField(_("名称"), max_length=100)
+    # The unit as its district knows it across years: last year's rank is found through it
+    # (docs/design.md, "OrgUnit"). Linked by name and category when the unit is made
+    # (sessions.services.unit_org_link).
+    org_unit = models.ForeignKey(
+        "org.OrgUnit",
+        on_delete=models.PROTECT,
+        related_name="session_units",
+        verbose_name=_("单位（常设）"),
+    )
 
     class Meta:
         ordering = ["category__order", "category_id", "name"]
@@ -229,6 +247,8 @@ class RaterGroup(models.Model):
     # 现场问政: this group's credentials may ask questions and vote satisfaction
     # (两代表一委员 and the public panel, not the leaders and departments being reviewed).
     can_ask = models.BooleanField(_("可现场问政和满意度投票"), default=False)
+    # The group the first tie-break compares (section 4.7), as data: never found by its name.
+    is_leaders = models.BooleanField(_("县级领导组（同分比较）"), default=False)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
@@ -237,6 +257,9 @@ class RaterGroup(models.Model):
         verbose_name_plural = _("评议组")
         constraints = [
             models.UniqueConstraint(fields=["session", "name"], name="rater_group_name_unique"),
+            models.UniqueConstraint(
+                fields=["session"], condition=Q(is_leaders=True), name="one_leaders_group"
+            ),
             models.CheckConstraint(condition=Q(weight__gte=0), name="rater_group_weight_gte_0"),
             models.CheckConstraint(
                 condition=Q(min_sample__gte=1), name="rater_group_min_sample_gte_1"

@@ -37,6 +37,13 @@ def asks_by_default(group_name: str) -> bool:
     return any(word in group_name for word in ("代表", "委员", "公众"))
 
 
+def leads_by_default(group_name: str) -> bool:
+    """Whether a new rater group is the 县级领导 group the first tie-break compares (section
+    4.7). A default when a group is made from a template or a workbook, stored in
+    RaterGroup.is_leaders and changed on the groups page; nothing reads the name afterwards."""
+    return group_name == "县级领导"
+
+
 # Section 4.5: default weights 县级领导 40, 区直部门 20, 镇(街道) 20, 两代表一委员 20.
 DEFAULT_GROUPS = [
     ("县级领导", Decimal("40"), OTHER),

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit
 from core.uploads import attachment_check
+from org import services as org_services
+from org.models import District
 
 from . import draws, lifecycle, presets
 from .models import (
@@ -32,7 +34,7 @@ from .models import (
     UnitCategory,
 )
 from .presets import PRESETS, default_title
-from .words import LEADERS_GROUP_NAME, number
+from .words import number
 
 Status = ReviewSession.Status
 
@@ -116,6 +118,7 @@ def session_create(
     actor=None,
     with_preset: bool = True,
     slug: str = "",
+    district: District | None = None,
 ) -> ReviewSession:
     """Create a draft session with the default scheme; pre-fill categories and groups from the
     template of its kind (DESIGN.md sections 1 and 4.5) unless ``with_preset`` is False."""
@@ -124,6 +127,7 @@ def session_create(
     _require_date_in_year(year=year, date=date)
     preset = PRESETS[ReviewSession.Kind(kind)]
     session = ReviewSession(
+        district=district or org_services.default_district(),
         slug=slug or _unique_slug(year, kind),
         title=(title or "").strip() or default_title(preset, year),
         kind=kind,
@@ -146,6 +150,7 @@ def session_create(
                 side=side,
                 order=order,
                 can_ask=presets.asks_by_default(name),
+                is_leaders=presets.leads_by_default(name),
             )
     audit(
         session=session,
@@ -331,7 +336,7 @@ def readiness_check(session: ReviewSession, *, with_warnings: bool = True) -> Re
     # order…): the same rules the scheme page applies, on the values stored. The component
     # total and the anonymous groups are reported above in the checklist's own words.
     stored = {field: getattr(scheme, field) for field in SCHEME_FIELDS}
-    scheme_lines = scheme_problems(stored, group_names=[g.name for g in groups])
+    scheme_lines = scheme_problems(stored, has_leaders=any(g.is_leaders for g in groups))
     for field, messages in scheme_lines.items():
         if field in ("__all__", "anonymous"):
             continue
@@ -505,6 +510,17 @@ def category_delete(*, category: UnitCategory, actor) -> None:
 
 
 @transaction.atomic
+def unit_org_link(unit: Unit) -> None:
+    """Point a new unit at its district's OrgUnit (same name and category), made if new."""
+    unit.org_unit = org_services.org_unit_for(
+        district_id=unit.session.district_id,
+        name=unit.name,
+        category=unit.category.name,
+        kind=unit.category.side,
+        year=unit.session.year,
+    )
+
+
 def unit_save(
     *,
     session: ReviewSession,
@@ -529,6 +545,10 @@ def unit_save(
         unit = Unit(session=session)
     old = (unit.name, unit.category_id)
     unit.name, unit.category = name, category
+    if created or old[1] != category.pk:
+        unit_org_link(unit)  # another category is another unit's line of ranks
+    elif old[0] != name:
+        org_services.record_name(unit=unit.org_unit, name=name, year=session.year)
     unit.save()
     if created or old != (name, category.pk):
         audit(
@@ -641,6 +661,7 @@ def group_save(
     min_sample: int | None = None,
     side: str = UnitCategory.Side.OTHER,
     can_ask: bool | None = None,
+    is_leaders: bool | None = None,
     group: RaterGroup | None = None,
 ) -> RaterGroup:
     _require_draft(session)
@@ -674,8 +695,16 @@ def group_save(
         group.can_ask = can_ask
     elif created:
         group.can_ask = presets.asks_by_default(name)
+    if is_leaders is not None:
+        group.is_leaders = is_leaders
+    elif created:
+        group.is_leaders = presets.leads_by_default(name)
     if min_sample is not None:
         group.min_sample = min_sample
+    if group.is_leaders:
+        # One leaders' group a session (a database constraint too): flagging this one moves
+        # the flag from any other.
+        session.rater_groups.exclude(pk=group.pk).filter(is_leaders=True).update(is_leaders=False)
     group.full_clean()
     group.save()
     audit(
@@ -1115,7 +1144,7 @@ def scheme_value_text(field: str, value) -> str:
 
 
 def scheme_problems(
-    values: dict, *, group_names: Iterable[str], low_sample_groups: Iterable[str] = ()
+    values: dict, *, has_leaders: bool, low_sample_groups: Iterable[str] = ()
 ) -> dict[str, list[str]]:
     """What is wrong with a complete set of scheme ``values``, by field ("__all__" for rules
     across fields); empty when they may be saved. Each message names the field."""
@@ -1208,12 +1237,11 @@ def scheme_problems(
                 % {"total": number(total)},
             )
 
-    # 4.7: the first tie-break needs the group it compares.
-    if values["tie_break_leaders"] is True and LEADERS_GROUP_NAME not in set(group_names):
+    # 4.7: the first tie-break needs the group it compares, flagged as such (never by name).
+    if values["tie_break_leaders"] is True and not has_leaders:
         add(
             "tie_break_leaders",
-            _("同分比较县级领导组得分需要一个名为“%(name)s”的评议组，本评议会还没有。")
-            % {"name": LEADERS_GROUP_NAME},
+            _("同分比较县级领导组得分需要一个标为“县级领导组”的评议组，本评议会还没有。"),
         )
 
     # 4.8: bands descend; a cap of 0 % would allow no 优秀 at all (switch the cap off instead).
@@ -1259,7 +1287,7 @@ def scheme_update(*, session: ReviewSession, actor, **values) -> ScoringScheme:
     after = {**before, **values}
     problems = scheme_problems(
         after,
-        group_names=session.rater_groups.values_list("name", flat=True),
+        has_leaders=session.rater_groups.filter(is_leaders=True).exists(),
         low_sample_groups=session.rater_groups.filter(
             min_sample__lt=ANONYMOUS_MIN_SAMPLE
         ).values_list("name", flat=True),

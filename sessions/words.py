@@ -14,7 +14,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-# The group whose score breaks ties first (section 4.7) is found by this name.
+# The usual name of the group whose score breaks ties first (section 4.7), for the words only:
+# the group itself is the one flagged RaterGroup.is_leaders.
 LEADERS_GROUP_NAME = "县级领导"
 
 CENT = Decimal("0.01")
@@ -53,7 +54,7 @@ def scheme_in_words(scheme: Any, groups: Sequence[Any], criteria: Sequence[Any])
     lines.append(_total(scheme))
     if scheme.weight_satisfaction > 0:
         lines.append(_satisfaction(scheme))
-    lines.append(_ranking(scheme))
+    lines.append(_ranking(scheme, groups))
     lines += _bands(scheme)
     lines.append(_ballot_rules(scheme))
     lines.append(_who_rates_whom(scheme))
@@ -169,10 +170,13 @@ def _satisfaction(scheme) -> str:
 # ---------------------------------------------------------------- 4.7 and 4.8: rank and band
 
 
-def _ranking(scheme) -> str:
+def _ranking(scheme, groups) -> str:
     breakers = []
     if scheme.tie_break_leaders:
-        breakers.append(_("%(group)s组得分") % {"group": LEADERS_GROUP_NAME})
+        # The group flagged is_leaders, by its own name; the scheme page allows the tie-break
+        # only with one, so the fallback is for words written before a group is flagged.
+        leaders = next((g.name for g in groups if getattr(g, "is_leaders", False)), None)
+        breakers.append(_("%(group)s组得分") % {"group": leaders or LEADERS_GROUP_NAME})
     if scheme.tie_break_good_share:
         breakers.append(_("“好”票占比"))
     rounding = _("各组得分、各项得分和总分均四舍五入保留两位小数；在本类别内按总分从高到低排名")

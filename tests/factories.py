@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from core import roles
+from org.services import default_district, org_unit_for
 from sessions.models import (
     Credential,
     Participant,
@@ -16,6 +17,7 @@ from sessions.models import (
     Unit,
     UnitCategory,
 )
+from sessions.presets import leads_by_default
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -40,6 +42,7 @@ class ReviewSessionFactory(factory.django.DjangoModelFactory):
         model = ReviewSession
         skip_postgeneration_save = True
 
+    district = factory.LazyFunction(default_district)
     slug = factory.Sequence(lambda n: f"2026-test-{n}")
     title = factory.Sequence(lambda n: f"测试评议会 {n}")
     kind = ReviewSession.Kind.CUSTOM
@@ -70,6 +73,16 @@ class UnitFactory(factory.django.DjangoModelFactory):
     session = factory.SubFactory(ReviewSessionFactory)
     category = factory.SubFactory(UnitCategoryFactory, session=factory.SelfAttribute("..session"))
     name = factory.Sequence(lambda n: f"单位{n:03d}")
+    # As sessions.services.unit_save links it: the district's unit of that name and category.
+    org_unit = factory.LazyAttribute(
+        lambda unit: org_unit_for(
+            district_id=unit.session.district_id,
+            name=unit.name,
+            category=unit.category.name,
+            kind=unit.category.side,
+            year=unit.session.year,
+        )
+    )
 
 
 class ParticipantFactory(factory.django.DjangoModelFactory):
@@ -88,6 +101,8 @@ class RaterGroupFactory(factory.django.DjangoModelFactory):
     session = factory.SubFactory(ReviewSessionFactory)
     name = factory.Sequence(lambda n: f"评议组{n}")
     weight = Decimal("20")
+    # As a template or a workbook flags it (sessions.presets.leads_by_default).
+    is_leaders = factory.LazyAttribute(lambda group: leads_by_default(group.name))
 
 
 class CredentialFactory(factory.django.DjangoModelFactory):

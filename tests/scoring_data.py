@@ -54,9 +54,11 @@ def scored_session(
     status=ReviewSession.Status.CLOSED,
     year=2026,
     title="2026年度述职评议",
+    district=None,
     **scheme,
 ) -> World:
     session = ReviewSessionFactory(
+        **({"district": district} if district else {}),
         status=status,
         year=year,
         title=title,

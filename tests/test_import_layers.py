@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Lowest first. Packages on one line are siblings: neither may import the other.
 # scoring.engine is pure computation (no Django, no model; STYLE.md point 4) that the meeting's
 # satisfaction tally shares with the results, so it sits below everything and imports nothing
-# of the project. org (districts and persistent units) will sit between core and sessions.
+# of the project. org (districts and persistent units) sits between core and sessions.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("scoring.engine",),
     ("core",),

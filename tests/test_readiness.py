@@ -89,15 +89,16 @@ def test_readiness_component_weights_not_100_block():
 
 
 def test_readiness_scheme_that_cannot_rank_blocks():
-    # The first tie-break compares the 县级领导 group, which was renamed after it was set.
+    # The first tie-break compares the leaders' group, whose flag was taken off after it was
+    # set; a group merely named 县级领导 does not count.
     session = complete()
     ScoringScheme.objects.filter(session=session).update(tie_break_leaders=True)
-    session.rater_groups.update(name="领导")
+    session.rater_groups.update(name="县级领导", is_leaders=False)
     session = ReviewSession.objects.get(pk=session.pk)
 
     assert lines(session)[0] == [
         (
-            "计分办法：同分比较县级领导组得分需要一个名为“县级领导”的评议组，本评议会还没有。",
+            "计分办法：同分比较县级领导组得分需要一个标为“县级领导组”的评议组，本评议会还没有。",
             "review:scheme",
         )
     ]

@@ -213,18 +213,31 @@ def test_scheme_update_bad_values_refused_naming_the_field_and_nothing_changed(
     assert _state(session) == before
 
 
-def test_scheme_update_leaders_tie_break_needs_leaders_group(db):
+@pytest.mark.parametrize(
+    "name, is_leaders", [("区直部门", False), ("县级领导", False)], ids=["none", "named only"]
+)
+def test_scheme_update_leaders_tie_break_needs_a_group_flagged_as_the_leaders(db, name, is_leaders):
+    """The group is found by its flag: one merely named 县级领导 does not count."""
     session = ReviewSessionFactory()
-    RaterGroupFactory(session=session, name="区直部门")
+    RaterGroupFactory(session=session, name=name, is_leaders=is_leaders)
 
     with pytest.raises(ValidationError) as raised:
         services.scheme_update(session=session, actor=None, tie_break_leaders=True)
 
     assert raised.value.message_dict == {
         "tie_break_leaders": [
-            "同分比较县级领导组得分需要一个名为“县级领导”的评议组，本评议会还没有。"
+            "同分比较县级领导组得分需要一个标为“县级领导组”的评议组，本评议会还没有。"
         ]
     }
+
+
+def test_scheme_update_leaders_tie_break_with_a_flagged_group_of_any_name(db):
+    session = ReviewSessionFactory()
+    RaterGroupFactory(session=session, name="区级领导", is_leaders=True)
+
+    services.scheme_update(session=session, actor=None, tie_break_leaders=True)
+
+    assert _stored(session)["tie_break_leaders"] is True
 
 
 def test_scheme_update_leaders_tie_break_with_leaders_group(session):

@@ -451,6 +451,7 @@ def group_edit(request, slug, group_id):
         "min_sample": group.min_sample,
         "side": group.side,
         "can_ask": group.can_ask,
+        "is_leaders": group.is_leaders,
     }
     form = GroupForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
