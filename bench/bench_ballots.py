@@ -159,7 +159,7 @@ def build_rating_session(unit_count: int, seed: str, title: str = "基准测试�
     Returns (session, units, groups)."""
     from django.core.management import call_command
 
-    from sessions import services
+    from sessions import draw_services, services, unit_services
     from sessions.models import ReviewSession
 
     call_command("migrate", verbosity=0)
@@ -167,10 +167,10 @@ def build_rating_session(unit_count: int, seed: str, title: str = "基准测试�
         kind=ReviewSession.Kind.CUSTOM, year=2026, title=title, with_preset=False
     )
     categories = [
-        services.category_save(session=session, actor=None, name=name) for name in CATEGORIES
+        unit_services.category_save(session=session, actor=None, name=name) for name in CATEGORIES
     ]
     units = [
-        services.unit_save(
+        unit_services.unit_save(
             session=session,
             actor=None,
             name=f"{categories[i % 4].name}单位{i + 1:02d}",
@@ -180,10 +180,10 @@ def build_rating_session(unit_count: int, seed: str, title: str = "基准测试�
         for i in range(unit_count)
     ]
     groups = [
-        services.group_save(session=session, actor=None, name=name, weight=weight)
+        unit_services.group_save(session=session, actor=None, name=name, weight=weight)
         for name, weight in GROUPS
     ]
-    services.draw_speaking_order(session=session, actor=None, seed=seed)
+    draw_services.draw_speaking_order(session=session, actor=None, seed=seed)
     session = services.session_transition(session=session, target="ready", actor=None)
     session = services.session_transition(session=session, target="rating", actor=None)
     return session, units, groups

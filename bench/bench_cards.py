@@ -35,7 +35,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
-from sessions import cards, credentials, services  # noqa: E402
+from sessions import cards, credentials, services, unit_services  # noqa: E402
 from sessions.models import ReviewSession  # noqa: E402
 
 SIZE_LIMIT = 3 * 1024 * 1024
@@ -48,7 +48,7 @@ def make_credentials(count: int):
     )
     groups = list(session.rater_groups.all()[:2])
     category = session.categories.first()
-    unit = services.unit_save(session=session, actor=None, name="花园口镇", category=category)
+    unit = unit_services.unit_save(session=session, actor=None, name="花园口镇", category=category)
     names = [f"评议人{i:02d}号张伟" for i in range(count // 2)]
     issued = credentials.credentials_generate(
         session=session, group=groups[0], actor=None, holder_names=names, holder_unit=unit

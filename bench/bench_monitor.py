@@ -55,7 +55,7 @@ def build():
     from django.contrib.auth.models import Group, User
 
     from core import roles
-    from sessions import credentials, services
+    from sessions import credentials, services, unit_services
     from sessions.models import Ballot, BallotGrade, Credential, Grade, ReviewSession
 
     roles.ensure_role_groups()
@@ -66,7 +66,7 @@ def build():
     )
     categories = list(session.categories.all())
     units = [
-        services.unit_save(
+        unit_services.unit_save(
             session=session,
             actor=None,
             name=f"单位{i:02d}",

@@ -93,18 +93,18 @@ def build_session(units: int, ballots: int, rng: random.Random, title: str):
     """A closed session with ``units`` participants and ``ballots`` submitted ballots."""
     from decimal import Decimal
 
-    from sessions import services
+    from sessions import draw_services, services, unit_services
     from sessions.models import Ballot, BallotGrade, ReviewSession
 
     session = services.session_create(
         kind=ReviewSession.Kind.CUSTOM, year=2026, title=title, with_preset=False
     )
     categories = [
-        services.category_save(session=session, actor=None, name=name, side=side)
+        unit_services.category_save(session=session, actor=None, name=name, side=side)
         for name, side in CATEGORIES
     ]
     unit_objects = [
-        services.unit_save(
+        unit_services.unit_save(
             session=session,
             actor=None,
             name=f"{categories[i % 4].name}单位{i + 1:03d}",
@@ -114,10 +114,10 @@ def build_session(units: int, ballots: int, rng: random.Random, title: str):
         for i in range(units)
     ]
     groups = [
-        services.group_save(session=session, actor=None, name=name, weight=Decimal(weight))
+        unit_services.group_save(session=session, actor=None, name=name, weight=Decimal(weight))
         for name, weight in GROUPS
     ]
-    services.draw_speaking_order(session=session, actor=None, seed=title)
+    draw_services.draw_speaking_order(session=session, actor=None, seed=title)
     session = services.session_transition(session=session, target="ready", actor=None)
     session = services.session_transition(session=session, target="rating", actor=None)
 

@@ -54,7 +54,7 @@ def build():
     from meeting import agenda
     from meeting.models import Question, Satisfaction, SatisfactionVote
     from meeting.stage import stage_touch
-    from sessions import credentials, services
+    from sessions import credentials, services, unit_services
     from sessions.models import Credential, Participant, ReviewSession
 
     session = services.session_create(
@@ -62,7 +62,7 @@ def build():
     )
     categories = list(session.categories.all())
     units = [
-        services.unit_save(
+        unit_services.unit_save(
             session=session,
             actor=None,
             name=f"单位{i:02d}",

@@ -29,8 +29,8 @@ from django.utils.translation import gettext as _
 from core.audit import audit
 from core.colours import Colour
 from sessions import lifecycle
+from sessions.guards import lock_session
 from sessions.models import ReviewSession
-from sessions.services import lock_session
 
 from .models import SEGMENT_LIMIT_FIELDS, AgendaItem, Stage, new_screen_token
 from .stage import stage_lock, stage_touch

@@ -29,8 +29,8 @@ from django.utils.translation import gettext_noop
 
 from core.audit import audit
 from sessions import lifecycle
+from sessions.guards import lock_session
 from sessions.models import Credential, Participant, ReviewSession, Unit
-from sessions.services import lock_session
 
 from .models import FollowUp, Question, Satisfaction, SatisfactionVote, Stage
 from .selectors import NO_VOTES, Tally, tallies

@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit
 from core.colours import Colour
+from sessions.guards import lock_session
 from sessions.models import ReviewSession
-from sessions.services import lock_session
 from sessions.workbook import Problem, WorkbookError
 
 from . import rules

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy
 
 from core.audit import audit
 from sessions import lifecycle
+from sessions.guards import lock_session
 from sessions.models import ReviewSession, ScoringScheme, Unit
-from sessions.services import lock_session
 from sessions.words import scheme_in_words
 
 from . import engine, selectors

@@ -188,7 +188,7 @@ def _scheme_label(name: str):
 
 
 def _score(name: str, **kwargs) -> forms.DecimalField:
-    # Ranges and the rules between fields are checked by services.scheme_problems, so that the
+    # Ranges and the rules between fields are checked by scheme_services.scheme_problems, so that the
     # page, the command line and the tests get the same messages, each naming its field.
     return forms.DecimalField(label=_scheme_label(name), max_digits=6, decimal_places=2, **kwargs)
 

@@ -14,18 +14,14 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from core.audit import audit
+
 from .credentials import MAX_PER_CALL, credentials_generate
+from .guards import ANONYMOUS_MIN_SAMPLE, lock_session, require_draft
 from .models import Participant, RaterGroup, ReviewSession, Unit, UnitCategory
 from .presets import asks_by_default, leads_by_default
-from .services import (
-    ANONYMOUS_MIN_SAMPLE,
-    _require_draft,
-    audit,
-    lock_session,
-    session_create,
-    speaking_order_invalidate,
-    unit_org_link,
-)
+from .services import session_create
+from .unit_services import speaking_order_invalidate, unit_org_link
 from .workbook import (
     COL_CATEGORY,
     COL_GROUP,
@@ -107,7 +103,7 @@ def session_import_into(
     Raters for a group that has codes already are refused unless ``add_codes``: importing the
     same file twice must not double the codes without a word."""
     session = lock_session(session)
-    _require_draft(session)
+    require_draft(session)
     return _import(session=session, workbook=workbook, actor=actor, add_codes=add_codes)
 
 

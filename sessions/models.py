@@ -1,6 +1,7 @@
 """The review session and everything configured for it (DESIGN.md sections 2 and 3).
 
-Models hold data and database constraints only; every write goes through sessions/services.py.
+Models hold data and database constraints only; every write goes through a service
+(sessions/services.py and the *_services.py modules beside it).
 """
 
 import uuid

@@ -28,9 +28,9 @@ from core.audit import audit
 from core.spreadsheet import put, write_row
 
 from .ballots import flag_labels
+from .guards import lock_session
 from .models import Ballot, BallotGrade, Credential, Grade, ReviewSession, Unit
 from .rating import ballot_rule_results, rateable_units
-from .services import lock_session
 from .workbook import (
     COL_GROUP,
     COL_UNIT,

@@ -37,8 +37,8 @@ from core.audit import audit
 
 from . import lifecycle
 from .credentials import _create_with_unique_code
+from .guards import lock_session
 from .models import AuditLog, Ballot, Credential, DraftGrade, Rehearsal, ReviewSession
-from .services import lock_session
 
 Status = ReviewSession.Status
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from sessions import credentials, services
+from sessions import credentials, unit_services
 from sessions.models import ReviewSession
 from tests.factories import (
     BallotFactory,
@@ -238,7 +238,7 @@ def test_unit_save_duplicate_error_is_english_when_english_is_active():
     unit = UnitFactory(name="花园口镇")
 
     with translation.override("en"), pytest.raises(ValidationError) as raised:
-        services.unit_save(
+        unit_services.unit_save(
             session=unit.session, actor=None, name="花园口镇", category=unit.category
         )
 
@@ -250,7 +250,7 @@ def test_unit_save_duplicate_error_is_chinese_by_default():
     unit = UnitFactory(name="花园口镇")
 
     with pytest.raises(ValidationError) as raised:
-        services.unit_save(
+        unit_services.unit_save(
             session=unit.session, actor=None, name="花园口镇", category=unit.category
         )
 
@@ -262,7 +262,7 @@ def test_category_save_on_frozen_session_error_names_status_in_english():
     session = ReviewSessionFactory(status=ReviewSession.Status.READY)
 
     with translation.override("en"), pytest.raises(ValidationError) as raised:
-        services.category_save(session=session, actor=None, name="开发区")
+        unit_services.category_save(session=session, actor=None, name="开发区")
 
     assert raised.value.messages == [
         "Status of the review session: Ready. Units, rater groups, weights and the scoring"
@@ -276,7 +276,7 @@ def test_category_save_empty_name_error_is_english_when_english_is_active():
     session = ReviewSessionFactory()
 
     with translation.override("en"), pytest.raises(ValidationError) as raised:
-        services.category_save(session=session, actor=None, name="  ")
+        unit_services.category_save(session=session, actor=None, name="  ")
 
     assert raised.value.messages == ["Category: the name cannot be empty."]
 
@@ -301,7 +301,7 @@ def test_category_save_audit_message_is_written_in_active_language():
     UnitCategoryFactory(session=session, name="镇(街道)")
 
     with translation.override("en"):
-        services.category_save(session=session, actor=None, name="开发区")
+        unit_services.category_save(session=session, actor=None, name="开发区")
 
     assert session.audit_entries.get(action="category.create").message == (
         "Added unit category “开发区”"

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.exceptions import IrreversibleError
 from django.db.migrations.executor import MigrationExecutor
 
-from sessions import services
+from sessions import draw_services
 from sessions.models import Draw
 
 BEFORE = [("review", "0004_anonymous_ballots_forget_their_unit")]
@@ -44,4 +44,4 @@ def test_draws_recorded_before_pools_still_reproduce_after_the_migration():
 
     draw = Draw.objects.get(session__slug="old-draw")
     assert (draw.pools, draw.drawn_by, draw.count) == ([], "", 3)
-    assert services.draw_reproduce(draw) == draw.result
+    assert draw_services.draw_reproduce(draw) == draw.result

@@ -9,7 +9,7 @@ from org.models import District, OrgUnit
 from org.services import default_district
 from scoring import document
 from scoring import services as scoring
-from sessions import services
+from sessions import scheme_services, unit_services
 from sessions.models import RaterGroup, ReviewSession, Unit
 from tests.factories import RaterGroupFactory, ReviewSessionFactory, UnitCategoryFactory
 from tests.scoring_data import scored_session
@@ -25,7 +25,7 @@ def draft(year: int, district: District | None = None) -> ReviewSession:
 
 
 def add(session: ReviewSession, name: str, category: str) -> Unit:
-    return services.unit_save(
+    return unit_services.unit_save(
         session=session, actor=None, name=name, category=session.categories.get(name=category)
     )
 
@@ -66,7 +66,9 @@ def test_renaming_a_unit_keeps_its_org_unit_and_its_old_name():
     old = add(last, "城关镇", "镇(街道)")
     unit = add(this, "城关镇", "镇(街道)")
 
-    services.unit_save(session=this, actor=None, unit=unit, name="城关街道", category=unit.category)
+    unit_services.unit_save(
+        session=this, actor=None, unit=unit, name="城关街道", category=unit.category
+    )
 
     unit.org_unit.refresh_from_db()
     assert unit.org_unit_id == old.org_unit_id
@@ -116,11 +118,11 @@ def test_another_districts_result_is_never_last_year():
 
 def test_one_group_a_session_is_the_leaders_group():
     session = draft(2026)
-    first = services.group_save(session=session, actor=None, name="县级领导", weight=40)
-    named_otherwise = services.group_save(
+    first = unit_services.group_save(session=session, actor=None, name="县级领导", weight=40)
+    named_otherwise = unit_services.group_save(
         session=session, actor=None, name="区级领导", weight=40, is_leaders=True
     )
-    plain = services.group_save(session=session, actor=None, name="两代表一委员", weight=20)
+    plain = unit_services.group_save(session=session, actor=None, name="两代表一委员", weight=20)
 
     first.refresh_from_db()
     assert [g.name for g in session.rater_groups.filter(is_leaders=True)] == ["区级领导"]
@@ -133,10 +135,10 @@ def test_the_tie_break_compares_the_flagged_group_whatever_its_name():
     session = draft(2026)
     RaterGroupFactory(session=session, name="县级领导", is_leaders=False)
     with pytest.raises(ValidationError):
-        services.scheme_update(session=session, actor=None, tie_break_leaders=True)
+        scheme_services.scheme_update(session=session, actor=None, tie_break_leaders=True)
     RaterGroupFactory(session=session, name="区级领导", is_leaders=True)
 
-    services.scheme_update(session=session, actor=None, tie_break_leaders=True)
+    scheme_services.scheme_update(session=session, actor=None, tie_break_leaders=True)
 
     groups = [g for g in scoring.compute(session).inputs.groups if g.is_leaders]
     assert [g.name for g in groups] == ["区级领导"]

@@ -34,7 +34,8 @@ from sessions.models import (
     Report,
     ReviewSession,
 )
-from sessions.services import attachment_delete, session_transition
+from sessions.report_services import attachment_delete
+from sessions.services import session_transition
 from tests.factories import UserFactory
 from tests.projects_factories import KeyProjectFactory, MilestoneFactory
 from tests.questions_factories import make_hall

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from django.utils import translation
 
-from sessions import services
+from sessions import scheme_services
 from sessions.forms import SchemeForm
 from sessions.models import AuditLog, Criterion, ReviewSession, ScoringScheme
 from tests.factories import CriterionFactory, RaterGroupFactory, ReviewSessionFactory
@@ -26,7 +26,7 @@ def session(db):
 
 def _stored(session) -> dict:
     scheme = ScoringScheme.objects.get(session=session)
-    return model_to_dict(scheme, fields=services.SCHEME_FIELDS)
+    return model_to_dict(scheme, fields=scheme_services.SCHEME_FIELDS)
 
 
 def _state(session) -> tuple:
@@ -41,7 +41,7 @@ def _state(session) -> tuple:
 
 
 def test_scheme_update_changes_fields_and_writes_one_audit_entry(session, organiser):
-    services.scheme_update(
+    scheme_services.scheme_update(
         session=session,
         actor=organiser,
         band_excellent=Decimal("85"),
@@ -81,7 +81,7 @@ def test_scheme_update_changes_fields_and_writes_one_audit_entry(session, organi
 
 
 def test_scheme_update_without_change_writes_no_audit_entry(session):
-    services.scheme_update(session=session, actor=None, band_good=Decimal("80.00"))
+    scheme_services.scheme_update(session=session, actor=None, band_good=Decimal("80.00"))
 
     assert AuditLog.objects.count() == 0
 
@@ -94,8 +94,8 @@ def test_scheme_update_frozen_once_the_session_leaves_draft(session, status):
     session.save()
     before = _state(session)
 
-    with pytest.raises(services.SchemeFrozen) as raised:
-        services.scheme_update(session=session, actor=None, trimmed_mean=True)
+    with pytest.raises(scheme_services.SchemeFrozen) as raised:
+        scheme_services.scheme_update(session=session, actor=None, trimmed_mean=True)
 
     assert raised.value.messages == FROZEN
     assert _state(session) == before
@@ -105,8 +105,8 @@ def test_scheme_update_rereads_status_under_lock(session):
     # The caller's copy still says draft; the database says rating: the database wins.
     ReviewSession.objects.filter(pk=session.pk).update(status=Status.RATING)
 
-    with pytest.raises(services.SchemeFrozen):
-        services.scheme_update(session=session, actor=None, trimmed_mean=True)
+    with pytest.raises(scheme_services.SchemeFrozen):
+        scheme_services.scheme_update(session=session, actor=None, trimmed_mean=True)
 
 
 @pytest.mark.parametrize(
@@ -207,7 +207,7 @@ def test_scheme_update_bad_values_refused_naming_the_field_and_nothing_changed(
     before = _state(session)
 
     with pytest.raises(ValidationError) as raised:
-        services.scheme_update(session=session, actor=None, **changes)
+        scheme_services.scheme_update(session=session, actor=None, **changes)
 
     assert raised.value.message_dict == errors
     assert _state(session) == before
@@ -222,7 +222,7 @@ def test_scheme_update_leaders_tie_break_needs_a_group_flagged_as_the_leaders(db
     RaterGroupFactory(session=session, name=name, is_leaders=is_leaders)
 
     with pytest.raises(ValidationError) as raised:
-        services.scheme_update(session=session, actor=None, tie_break_leaders=True)
+        scheme_services.scheme_update(session=session, actor=None, tie_break_leaders=True)
 
     assert raised.value.message_dict == {
         "tie_break_leaders": [
@@ -235,27 +235,27 @@ def test_scheme_update_leaders_tie_break_with_a_flagged_group_of_any_name(db):
     session = ReviewSessionFactory()
     RaterGroupFactory(session=session, name="区级领导", is_leaders=True)
 
-    services.scheme_update(session=session, actor=None, tie_break_leaders=True)
+    scheme_services.scheme_update(session=session, actor=None, tie_break_leaders=True)
 
     assert _stored(session)["tie_break_leaders"] is True
 
 
 def test_scheme_update_leaders_tie_break_with_leaders_group(session):
-    services.scheme_update(session=session, actor=None, tie_break_leaders=True)
+    scheme_services.scheme_update(session=session, actor=None, tie_break_leaders=True)
 
     assert _stored(session)["tie_break_leaders"] is True
 
 
 def test_scheme_update_unknown_field_is_a_programming_error(session):
     with pytest.raises(TypeError):
-        services.scheme_update(session=session, actor=None, session_id=1)
+        scheme_services.scheme_update(session=session, actor=None, session_id=1)
 
 
 def test_scheme_form_sections_cover_every_scheme_field_once():
     names = [name for _legend, _help, fields in SchemeForm.SECTIONS for name in fields]
 
-    assert names == list(services.SCHEME_FIELDS)
-    assert list(SchemeForm.base_fields) == list(services.SCHEME_FIELDS)
+    assert names == list(scheme_services.SCHEME_FIELDS)
+    assert list(SchemeForm.base_fields) == list(scheme_services.SCHEME_FIELDS)
 
 
 # ---------------------------------------------------------------- criteria
@@ -264,7 +264,7 @@ def test_scheme_form_sections_cover_every_scheme_field_once():
 def test_criterion_save_creates_last_and_audits(session, organiser):
     CriterionFactory(session=session, name="工作实绩", weight=Decimal("50"), order=4)
 
-    criterion = services.criterion_save(
+    criterion = scheme_services.criterion_save(
         session=session, actor=organiser, name=" 工作作风 ", weight=Decimal("30")
     )
 
@@ -277,7 +277,7 @@ def test_criterion_save_creates_last_and_audits(session, organiser):
 
 
 def test_criterion_save_first_criterion_gets_order_zero(session):
-    criterion = services.criterion_save(
+    criterion = scheme_services.criterion_save(
         session=session, actor=None, name="工作实绩", weight=Decimal("50")
     )
 
@@ -287,7 +287,7 @@ def test_criterion_save_first_criterion_gets_order_zero(session):
 def test_criterion_save_update_lists_changes(session):
     criterion = CriterionFactory(session=session, name="工作实绩", weight=Decimal("50"), order=0)
 
-    services.criterion_save(
+    scheme_services.criterion_save(
         session=session,
         actor=None,
         criterion=criterion,
@@ -308,7 +308,7 @@ def test_criterion_save_update_lists_changes(session):
 def test_criterion_save_unchanged_writes_no_audit_entry(session):
     criterion = CriterionFactory(session=session, name="工作实绩", weight=Decimal("50"), order=2)
 
-    services.criterion_save(
+    scheme_services.criterion_save(
         session=session, actor=None, criterion=criterion, name="工作实绩", weight=Decimal("50")
     )
 
@@ -334,7 +334,9 @@ def test_criterion_save_bad_input_refused_and_nothing_changed(
     before = _state(session)
 
     with pytest.raises(ValidationError) as raised:
-        services.criterion_save(session=session, actor=None, name=name, weight=weight, order=order)
+        scheme_services.criterion_save(
+            session=session, actor=None, name=name, weight=weight, order=order
+        )
 
     assert raised.value.messages == [message]
     assert _state(session) == before
@@ -343,7 +345,9 @@ def test_criterion_save_bad_input_refused_and_nothing_changed(
 def test_criterion_save_zero_weight_allowed_while_another_is_positive(session):
     CriterionFactory(session=session, name="工作实绩", weight=Decimal("50"))
 
-    extra = services.criterion_save(session=session, actor=None, name="附加", weight=Decimal("0"))
+    extra = scheme_services.criterion_save(
+        session=session, actor=None, name="附加", weight=Decimal("0")
+    )
 
     assert extra.weight == Decimal("0")
 
@@ -354,7 +358,7 @@ def test_criterion_save_refuses_setting_the_last_positive_weight_to_zero(session
     before = _state(session)
 
     with pytest.raises(ValidationError) as raised:
-        services.criterion_save(
+        scheme_services.criterion_save(
             session=session, actor=None, criterion=only, name="工作实绩", weight=Decimal("0")
         )
 
@@ -366,7 +370,9 @@ def test_criterion_save_refuses_setting_the_last_positive_weight_to_zero(session
 
 def test_criterion_save_first_criterion_with_zero_weight_refused(session):
     with pytest.raises(ValidationError) as raised:
-        services.criterion_save(session=session, actor=None, name="工作实绩", weight=Decimal("0"))
+        scheme_services.criterion_save(
+            session=session, actor=None, name="工作实绩", weight=Decimal("0")
+        )
 
     assert raised.value.messages == [
         "至少要有一个评议指标的权重大于 0：按权重加权平均，权重全为 0 无法计算。"
@@ -377,7 +383,7 @@ def test_criterion_save_first_criterion_with_zero_weight_refused(session):
 def test_criterion_delete_removes_and_audits(session, organiser):
     criterion = CriterionFactory(session=session, name="工作实绩", weight=Decimal("50"))
 
-    services.criterion_delete(criterion=criterion, actor=organiser)
+    scheme_services.criterion_delete(criterion=criterion, actor=organiser)
 
     entry = AuditLog.objects.get()
     assert Criterion.objects.count() == 0
@@ -393,7 +399,7 @@ def test_criterion_delete_refused_when_only_zero_weights_would_remain(session):
     before = _state(session)
 
     with pytest.raises(ValidationError) as raised:
-        services.criterion_delete(criterion=positive, actor=None)
+        scheme_services.criterion_delete(criterion=positive, actor=None)
 
     assert raised.value.messages == [
         "删除“工作实绩”后，其余评议指标的权重都为 0：请先把其中一项的权重改为大于 0，或一并删除。"
@@ -410,14 +416,16 @@ def test_criteria_frozen_from_the_meeting_on(session, status):
     session.save()
     before = _state(session)
 
-    with pytest.raises(services.SchemeFrozen) as added:
-        services.criterion_save(session=session, actor=None, name="新指标", weight=Decimal("5"))
-    with pytest.raises(services.SchemeFrozen) as changed:
-        services.criterion_save(
+    with pytest.raises(scheme_services.SchemeFrozen) as added:
+        scheme_services.criterion_save(
+            session=session, actor=None, name="新指标", weight=Decimal("5")
+        )
+    with pytest.raises(scheme_services.SchemeFrozen) as changed:
+        scheme_services.criterion_save(
             session=session, actor=None, criterion=criterion, name="改名", weight=Decimal("5")
         )
-    with pytest.raises(services.SchemeFrozen) as deleted:
-        services.criterion_delete(criterion=criterion, actor=None)
+    with pytest.raises(scheme_services.SchemeFrozen) as deleted:
+        scheme_services.criterion_delete(criterion=criterion, actor=None)
 
     assert [added.value.messages, changed.value.messages, deleted.value.messages] == [FROZEN] * 3
     assert _state(session) == before
@@ -427,7 +435,7 @@ def test_criterion_save_refuses_criterion_of_another_session(session):
     foreign = CriterionFactory(name="工作实绩", weight=Decimal("50"))
 
     with pytest.raises(ValidationError) as raised:
-        services.criterion_save(
+        scheme_services.criterion_save(
             session=session, actor=None, criterion=foreign, name="改名", weight=Decimal("5")
         )
 
@@ -438,7 +446,7 @@ def test_criterion_save_refuses_criterion_of_another_session(session):
 
 def test_scheme_update_component_sum_error_is_english_when_english_is_active(session):
     with translation.override("en"), pytest.raises(ValidationError) as raised:
-        services.scheme_update(session=session, actor=None, weight_review=Decimal("90"))
+        scheme_services.scheme_update(session=session, actor=None, weight_review=Decimal("90"))
 
     assert raised.value.messages == [
         "The component weights must add up to 100%; they add up to 90%."
@@ -452,24 +460,26 @@ def test_scheme_update_anonymous_default_min_sample_below_3_refused(session):
     before = _stored(session)
 
     with pytest.raises(ValidationError) as raised:
-        services.scheme_update(session=session, actor=None, default_min_sample=2)
+        scheme_services.scheme_update(session=session, actor=None, default_min_sample=2)
 
     assert raised.value.message_dict == {"default_min_sample": [MIN_SAMPLE_RULE]}
     assert _stored(session) == before
 
 
 def test_scheme_update_named_session_may_use_a_minimum_sample_of_1(session):
-    services.scheme_update(session=session, actor=None, anonymous=False, default_min_sample=1)
+    scheme_services.scheme_update(
+        session=session, actor=None, anonymous=False, default_min_sample=1
+    )
 
     assert (_stored(session)["anonymous"], _stored(session)["default_min_sample"]) == (False, 1)
 
 
 def test_scheme_update_turning_anonymous_on_names_groups_below_3(session):
-    services.scheme_update(session=session, actor=None, anonymous=False)
+    scheme_services.scheme_update(session=session, actor=None, anonymous=False)
     session.rater_groups.update(min_sample=1)
 
     with pytest.raises(ValidationError) as raised:
-        services.scheme_update(session=session, actor=None, anonymous=True)
+        scheme_services.scheme_update(session=session, actor=None, anonymous=True)
 
     assert raised.value.message_dict == {"anonymous": [f"评议组“县级领导”：{MIN_SAMPLE_RULE}"]}
     assert _stored(session)["anonymous"] is False

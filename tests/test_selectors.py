@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from core.audit import audit
-from sessions import selectors, services
+from sessions import draw_services, selectors, services
 from sessions.models import Participant, RaterGroup, Report
 from tests.factories import (
     BallotFactory,
@@ -239,10 +239,10 @@ def test_participants_with_reports_prefetches_reports_and_attachments(
 def test_recent_draws_newest_first_and_only_this_session():
     session = ReviewSessionFactory()
     ParticipantFactory.create_batch(2, session=session)
-    first = services.draw_speaking_order(session=session, actor=None, seed="1")
-    second = services.draw_speaking_order(session=session, actor=None, seed="2")
+    first = draw_services.draw_speaking_order(session=session, actor=None, seed="1")
+    second = draw_services.draw_speaking_order(session=session, actor=None, seed="2")
     other = ParticipantFactory().session
-    services.draw_speaking_order(session=other, actor=None, seed="3")
+    draw_services.draw_speaking_order(session=other, actor=None, seed="3")
 
     assert list(selectors.recent_draws(session)) == [second, first]
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.audit import audit
-from sessions import draws, lifecycle, services
+from sessions import draw_services, draws, lifecycle, report_services, services, unit_services
 from sessions.models import (
     Attachment,
     AuditLog,
@@ -566,40 +566,40 @@ def frozen(actor):
 
 
 FROZEN_WRITES = {
-    "category create": lambda f: services.category_save(
+    "category create": lambda f: unit_services.category_save(
         session=f["session"], actor=f["actor"], name="新类别"
     ),
-    "category rename": lambda f: services.category_save(
+    "category rename": lambda f: unit_services.category_save(
         session=f["session"], actor=f["actor"], name="新名", category=f["category"]
     ),
-    "category delete": lambda f: services.category_delete(
+    "category delete": lambda f: unit_services.category_delete(
         category=f["empty_category"], actor=f["actor"]
     ),
-    "unit create": lambda f: services.unit_save(
+    "unit create": lambda f: unit_services.unit_save(
         session=f["session"], actor=f["actor"], name="新单位", category=f["category"]
     ),
-    "unit rename": lambda f: services.unit_save(
+    "unit rename": lambda f: unit_services.unit_save(
         session=f["session"], actor=f["actor"], name="新名", category=f["category"], unit=f["unit"]
     ),
-    "unit delete": lambda f: services.unit_delete(unit=f["unit"], actor=f["actor"]),
-    "participant add": lambda f: services.participant_add(
+    "unit delete": lambda f: unit_services.unit_delete(unit=f["unit"], actor=f["actor"]),
+    "participant add": lambda f: unit_services.participant_add(
         session=f["session"], actor=f["actor"], unit=f["unit"]
     ),
-    "participant remove": lambda f: services.participant_remove(
+    "participant remove": lambda f: unit_services.participant_remove(
         participant=f["participant"], actor=f["actor"]
     ),
-    "group create": lambda f: services.group_save(
+    "group create": lambda f: unit_services.group_save(
         session=f["session"], actor=f["actor"], name="新组", weight=Decimal("10")
     ),
-    "group reweight": lambda f: services.group_save(
+    "group reweight": lambda f: unit_services.group_save(
         session=f["session"],
         actor=f["actor"],
         name=f["group"].name,
         weight=Decimal("99"),
         group=f["group"],
     ),
-    "group delete": lambda f: services.group_delete(group=f["group"], actor=f["actor"]),
-    "draw participants": lambda f: services.draw_participants(
+    "group delete": lambda f: unit_services.group_delete(group=f["group"], actor=f["actor"]),
+    "draw participants": lambda f: draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=f["session"],
         actor=f["actor"],
@@ -607,7 +607,7 @@ FROZEN_WRITES = {
         count=1,
         seed="1",
     ),
-    "draw speaking order": lambda f: services.draw_speaking_order(
+    "draw speaking order": lambda f: draw_services.draw_speaking_order(
         session=f["session"], actor=f["actor"], seed="1"
     ),
 }
@@ -633,7 +633,7 @@ def test_configuration_write_refused_in_every_status_after_draft(actor, status):
     category = UnitCategoryFactory(session=session)
 
     with pytest.raises(ValidationError, match="已冻结"):
-        services.unit_save(session=session, actor=actor, name="新单位", category=category)
+        unit_services.unit_save(session=session, actor=actor, name="新单位", category=category)
 
     assert Unit.objects.filter(session=session).count() == 0
 
@@ -644,8 +644,8 @@ def test_configuration_write_refused_in_every_status_after_draft(actor, status):
 def test_category_save_creates_in_order_and_audits(actor):
     session = ReviewSessionFactory()
 
-    first = services.category_save(session=session, actor=actor, name=" 镇(街道) ", side=TOWN)
-    second = services.category_save(session=session, actor=actor, name="政府部门", side=DEPT)
+    first = unit_services.category_save(session=session, actor=actor, name=" 镇(街道) ", side=TOWN)
+    second = unit_services.category_save(session=session, actor=actor, name="政府部门", side=DEPT)
 
     assert [(c.name, c.side, c.order) for c in (first, second)] == [
         ("镇(街道)", TOWN, 0),
@@ -661,7 +661,7 @@ def test_category_save_renames_and_audits_old_name(actor):
     session = ReviewSessionFactory()
     category = UnitCategoryFactory(session=session, name="旧类别")
 
-    services.category_save(session=session, actor=actor, name="新类别", category=category)
+    unit_services.category_save(session=session, actor=actor, name="新类别", category=category)
 
     category.refresh_from_db()
     assert category.name == "新类别"
@@ -676,9 +676,9 @@ def test_category_save_name_clash_refused(actor):
     other = UnitCategoryFactory(session=session, name="党群服务部门")
 
     with pytest.raises(ValidationError) as on_create:
-        services.category_save(session=session, actor=actor, name="政府部门")
+        unit_services.category_save(session=session, actor=actor, name="政府部门")
     with pytest.raises(ValidationError) as on_rename:
-        services.category_save(session=session, actor=actor, name="政府部门", category=other)
+        unit_services.category_save(session=session, actor=actor, name="政府部门", category=other)
 
     other.refresh_from_db()
     assert on_create.value.messages == ["类别“政府部门”已存在。"]
@@ -692,7 +692,7 @@ def test_category_save_same_name_in_another_session_is_fine(actor):
     UnitCategoryFactory(name="政府部门")
     session = ReviewSessionFactory()
 
-    category = services.category_save(session=session, actor=actor, name="政府部门")
+    category = unit_services.category_save(session=session, actor=actor, name="政府部门")
 
     assert category.session == session
 
@@ -702,7 +702,7 @@ def test_category_save_empty_name_refused(actor, name):
     session = ReviewSessionFactory()
 
     with pytest.raises(ValidationError) as exc_info:
-        services.category_save(session=session, actor=actor, name=name)
+        unit_services.category_save(session=session, actor=actor, name=name)
 
     assert exc_info.value.messages == ["类别名称不能为空。"]
     assert UnitCategory.objects.filter(session=session).count() == 0
@@ -712,7 +712,7 @@ def test_category_save_too_long_name_refused(actor):
     session = ReviewSessionFactory()
 
     with pytest.raises(ValidationError) as exc_info:
-        services.category_save(session=session, actor=actor, name="长" * 101)
+        unit_services.category_save(session=session, actor=actor, name="长" * 101)
 
     assert exc_info.value.messages == ["类别名称不能超过 100 个字符。"]
 
@@ -721,7 +721,7 @@ def test_category_save_unknown_side_refused(actor):
     session = ReviewSessionFactory()
 
     with pytest.raises(ValidationError):
-        services.category_save(session=session, actor=actor, name="开发区", side="moon")
+        unit_services.category_save(session=session, actor=actor, name="开发区", side="moon")
 
     assert UnitCategory.objects.filter(session=session).count() == 0
 
@@ -732,7 +732,7 @@ def test_category_delete_refused_while_it_has_units(actor):
     UnitFactory.create_batch(2, session=session, category=category)
 
     with pytest.raises(ValidationError) as exc_info:
-        services.category_delete(category=category, actor=actor)
+        unit_services.category_delete(category=category, actor=actor)
 
     assert exc_info.value.messages == ["类别“镇(街道)”下还有 2 个单位，请先移走或删除这些单位。"]
     assert UnitCategory.objects.filter(pk=category.pk).exists()
@@ -743,7 +743,7 @@ def test_category_delete_empty_category_deletes_and_audits(actor):
     session = ReviewSessionFactory()
     category = UnitCategoryFactory(session=session, name="开发区")
 
-    services.category_delete(category=category, actor=actor)
+    unit_services.category_delete(category=category, actor=actor)
 
     assert UnitCategory.objects.filter(session=session).count() == 0
     assert [(e.action, e.message) for e in _entries(session)] == [
@@ -758,7 +758,9 @@ def test_unit_save_creates_unit_and_audits(actor):
     session = ReviewSessionFactory()
     category = UnitCategoryFactory(session=session, name="镇(街道)")
 
-    unit = services.unit_save(session=session, actor=actor, name=" 花园口镇 ", category=category)
+    unit = unit_services.unit_save(
+        session=session, actor=actor, name=" 花园口镇 ", category=category
+    )
 
     assert (unit.name, unit.category, unit.session) == ("花园口镇", category, session)
     assert Participant.objects.filter(session=session).count() == 0
@@ -771,7 +773,7 @@ def test_unit_save_participates_adds_a_fixed_participant(actor):
     session = ReviewSessionFactory()
     category = UnitCategoryFactory(session=session)
 
-    unit = services.unit_save(
+    unit = unit_services.unit_save(
         session=session, actor=actor, name="花园口镇", category=category, participates=True
     )
 
@@ -785,7 +787,7 @@ def test_unit_save_participates_false_removes_the_participant(actor):
     participant = ParticipantFactory(session=session)
     unit = participant.unit
 
-    services.unit_save(
+    unit_services.unit_save(
         session=session,
         actor=actor,
         name=unit.name,
@@ -802,7 +804,7 @@ def test_unit_save_unchanged_writes_no_audit_entry(actor):
     session = ReviewSessionFactory()
     unit = UnitFactory(session=session, name="花园口镇")
 
-    services.unit_save(
+    unit_services.unit_save(
         session=session, actor=actor, name="花园口镇", category=unit.category, unit=unit
     )
 
@@ -814,7 +816,9 @@ def test_unit_save_moves_unit_to_another_category(actor):
     unit = UnitFactory(session=session, name="花园口镇")
     other = UnitCategoryFactory(session=session, name="开发区")
 
-    services.unit_save(session=session, actor=actor, name="花园口镇", category=other, unit=unit)
+    unit_services.unit_save(
+        session=session, actor=actor, name="花园口镇", category=other, unit=unit
+    )
 
     unit.refresh_from_db()
     assert unit.category == other
@@ -829,9 +833,11 @@ def test_unit_save_name_clash_refused(actor):
     other = UnitFactory(session=session, name="刘集镇", category=taken.category)
 
     with pytest.raises(ValidationError) as on_create:
-        services.unit_save(session=session, actor=actor, name="花园口镇", category=taken.category)
+        unit_services.unit_save(
+            session=session, actor=actor, name="花园口镇", category=taken.category
+        )
     with pytest.raises(ValidationError) as on_rename:
-        services.unit_save(
+        unit_services.unit_save(
             session=session, actor=actor, name="花园口镇", category=taken.category, unit=other
         )
 
@@ -849,7 +855,7 @@ def test_unit_save_empty_name_refused(actor, name):
     category = UnitCategoryFactory(session=session)
 
     with pytest.raises(ValidationError) as exc_info:
-        services.unit_save(session=session, actor=actor, name=name, category=category)
+        unit_services.unit_save(session=session, actor=actor, name=name, category=category)
 
     assert exc_info.value.messages == ["单位名称不能为空。"]
     assert Unit.objects.filter(session=session).count() == 0
@@ -860,7 +866,7 @@ def test_unit_save_category_of_another_session_refused(actor):
     foreign = UnitCategoryFactory()
 
     with pytest.raises(ValidationError) as exc_info:
-        services.unit_save(session=session, actor=actor, name="花园口镇", category=foreign)
+        unit_services.unit_save(session=session, actor=actor, name="花园口镇", category=foreign)
 
     assert exc_info.value.messages == ["所选类别不属于本评议会。"]
     assert Unit.objects.count() == 0
@@ -870,7 +876,7 @@ def test_unit_delete_deletes_unit_and_its_participation(actor):
     session = ReviewSessionFactory()
     participant = ParticipantFactory(session=session, unit__name="花园口镇")
 
-    services.unit_delete(unit=participant.unit, actor=actor)
+    unit_services.unit_delete(unit=participant.unit, actor=actor)
 
     assert Unit.objects.filter(session=session).count() == 0
     assert Participant.objects.filter(session=session).count() == 0
@@ -885,7 +891,7 @@ def test_unit_delete_refused_while_credentials_name_it_as_holder_unit(actor):
     CredentialFactory(session=session, holder_unit=unit)
 
     with pytest.raises(ValidationError, match="花园口镇"):
-        services.unit_delete(unit=unit, actor=actor)
+        unit_services.unit_delete(unit=unit, actor=actor)
 
     assert Unit.objects.filter(pk=unit.pk).exists()
 
@@ -898,7 +904,7 @@ def test_unit_delete_refused_while_a_key_project_names_it_as_owner(actor):
     KeyProjectFactory(session=session, unit=unit)
 
     with pytest.raises(ValidationError, match="重点项目的责任单位"):
-        services.unit_delete(unit=unit, actor=actor)
+        unit_services.unit_delete(unit=unit, actor=actor)
 
     assert Unit.objects.filter(pk=unit.pk).exists()
 
@@ -911,7 +917,7 @@ def test_unit_delete_refused_while_a_question_names_it(actor):
     Question.objects.create(session=session, unit=unit, text="问题")
 
     with pytest.raises(ValidationError, match="已有现场问政问题或督办事项"):
-        services.unit_delete(unit=unit, actor=actor)
+        unit_services.unit_delete(unit=unit, actor=actor)
 
     assert Unit.objects.filter(pk=unit.pk).exists()
 
@@ -920,10 +926,10 @@ def test_participant_add_and_remove_audit(actor):
     session = ReviewSessionFactory()
     unit = UnitFactory(session=session, name="花园口镇")
 
-    participant = services.participant_add(session=session, actor=actor, unit=unit)
-    again = services.participant_add(session=session, actor=actor, unit=unit)
+    participant = unit_services.participant_add(session=session, actor=actor, unit=unit)
+    again = unit_services.participant_add(session=session, actor=actor, unit=unit)
     participant_pk, again_pk = participant.pk, again.pk
-    services.participant_remove(participant=participant, actor=actor)
+    unit_services.participant_remove(participant=participant, actor=actor)
 
     assert again_pk == participant_pk
     assert Participant.objects.filter(session=session).count() == 0
@@ -937,7 +943,7 @@ def test_participant_add_unit_of_another_session_refused(actor):
     session = ReviewSessionFactory()
 
     with pytest.raises(ValidationError, match="该单位不属于本评议会"):
-        services.participant_add(session=session, actor=actor, unit=UnitFactory())
+        unit_services.participant_add(session=session, actor=actor, unit=UnitFactory())
 
     assert Participant.objects.count() == 0
 
@@ -951,7 +957,7 @@ def test_group_save_creates_with_scheme_default_min_sample_and_audits(actor):
     session = ReviewSession.objects.get(pk=session.pk)
     RaterGroupFactory(session=session, name="县级领导")
 
-    group = services.group_save(
+    group = unit_services.group_save(
         session=session, actor=actor, name=" 区直部门 ", weight=Decimal("20"), side=DEPT
     )
 
@@ -975,7 +981,7 @@ def test_group_save_update_records_before(actor):
     )
     group = RaterGroup.objects.get(pk=created.pk)
 
-    services.group_save(
+    unit_services.group_save(
         session=session,
         actor=actor,
         name="县级领导",
@@ -997,9 +1003,9 @@ def test_group_save_name_clash_refused(actor):
     other = RaterGroupFactory(session=session, name="区直部门")
 
     with pytest.raises(ValidationError) as on_create:
-        services.group_save(session=session, actor=actor, name="县级领导", weight=Decimal("1"))
+        unit_services.group_save(session=session, actor=actor, name="县级领导", weight=Decimal("1"))
     with pytest.raises(ValidationError) as on_rename:
-        services.group_save(
+        unit_services.group_save(
             session=session, actor=actor, name="县级领导", weight=Decimal("1"), group=other
         )
 
@@ -1024,7 +1030,7 @@ def test_group_save_bad_input_refused(actor, fields, message):
     session = ReviewSessionFactory()
 
     with pytest.raises(ValidationError) as exc_info:
-        services.group_save(session=session, actor=actor, **fields)
+        unit_services.group_save(session=session, actor=actor, **fields)
 
     assert exc_info.value.messages == [message]
     assert RaterGroup.objects.filter(session=session).count() == 0
@@ -1036,7 +1042,7 @@ def test_group_delete_refused_while_it_has_credentials(actor):
     CredentialFactory.create_batch(2, session=session, group=group)
 
     with pytest.raises(ValidationError) as exc_info:
-        services.group_delete(group=group, actor=actor)
+        unit_services.group_delete(group=group, actor=actor)
 
     assert exc_info.value.messages == ["评议组“县级领导”已发放 2 个评议码，不能删除。"]
     assert RaterGroup.objects.filter(pk=group.pk).exists()
@@ -1047,7 +1053,7 @@ def test_group_delete_deletes_and_audits(actor):
     session = ReviewSessionFactory()
     group = RaterGroupFactory(session=session, name="县级领导")
 
-    services.group_delete(group=group, actor=actor)
+    unit_services.group_delete(group=group, actor=actor)
 
     assert RaterGroup.objects.filter(session=session).count() == 0
     assert [(e.action, e.message) for e in _entries(session)] == [
@@ -1101,7 +1107,7 @@ def _fixed_names(session) -> list[str]:
 def test_draw_participants_records_pool_seed_and_result(pool):
     session, actor = pool["session"], pool["actor"]
 
-    draw = services.draw_participants(
+    draw = draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=session,
         actor=actor,
@@ -1128,7 +1134,7 @@ def test_draw_participants_records_pool_seed_and_result(pool):
 def test_draw_participants_pool_excludes_fixed_participants_and_other_categories(pool):
     session = pool["session"]
 
-    draw = services.draw_participants(
+    draw = draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=session,
         actor=pool["actor"],
@@ -1145,7 +1151,7 @@ def test_draw_participants_pool_excludes_fixed_participants_and_other_categories
 def test_draw_participants_makes_drawn_participants(pool):
     session = pool["session"]
 
-    draw = services.draw_participants(
+    draw = draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=session,
         actor=pool["actor"],
@@ -1163,7 +1169,7 @@ def test_draw_participants_makes_drawn_participants(pool):
 def test_draw_participants_over_several_categories(pool):
     session = pool["session"]
 
-    draw = services.draw_participants(
+    draw = draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=session,
         actor=pool["actor"],
@@ -1180,7 +1186,7 @@ def test_draw_participants_over_several_categories(pool):
 def test_draw_participants_writes_one_audit_entry(pool):
     session, actor = pool["session"], pool["actor"]
 
-    draw = services.draw_participants(
+    draw = draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=session,
         actor=actor,
@@ -1209,7 +1215,7 @@ def test_draw_participants_writes_one_audit_entry(pool):
 
 
 def test_draw_participants_without_seed_generates_a_twelve_digit_seed(pool):
-    draw = services.draw_participants(
+    draw = draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=pool["session"],
         actor=pool["actor"],
@@ -1222,7 +1228,7 @@ def test_draw_participants_without_seed_generates_a_twelve_digit_seed(pool):
 
 
 def test_draw_participants_strips_the_seed(pool):
-    draw = services.draw_participants(
+    draw = draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=pool["session"],
         actor=pool["actor"],
@@ -1236,7 +1242,7 @@ def test_draw_participants_strips_the_seed(pool):
 
 def test_draw_participants_second_draw_supersedes_the_first(pool):
     session, actor = pool["session"], pool["actor"]
-    first = services.draw_participants(
+    first = draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=session,
         actor=actor,
@@ -1245,7 +1251,7 @@ def test_draw_participants_second_draw_supersedes_the_first(pool):
         seed="1",
     )
 
-    second = services.draw_participants(
+    second = draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=session,
         actor=actor,
@@ -1271,9 +1277,9 @@ def test_draw_participants_second_draw_supersedes_the_first(pool):
 
 def test_draw_participants_clears_the_speaking_order(pool):
     session, actor = pool["session"], pool["actor"]
-    services.draw_speaking_order(session=session, actor=actor, seed="1")
+    draw_services.draw_speaking_order(session=session, actor=actor, seed="1")
 
-    services.draw_participants(
+    draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=session,
         actor=actor,
@@ -1290,7 +1296,7 @@ def test_draw_participants_clears_the_speaking_order(pool):
 @pytest.mark.parametrize("count", [0, -1, 6])
 def test_draw_participants_count_out_of_range_refused_with_nothing_changed(pool, count):
     session, actor = pool["session"], pool["actor"]
-    services.draw_participants(
+    draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=session,
         actor=actor,
@@ -1301,7 +1307,7 @@ def test_draw_participants_count_out_of_range_refused_with_nothing_changed(pool,
     before = _state(session)
 
     with pytest.raises(ValidationError) as exc_info:
-        services.draw_participants(
+        draw_services.draw_participants(
             drawn_by="城关镇党委书记 张三",
             session=session,
             actor=actor,
@@ -1332,7 +1338,7 @@ def test_draw_participants_several_pools_each_with_its_own_quota(actor):
     session = ReviewSessionFactory()
     categories = _three_pools(session)
 
-    draw = services.draw_participants(
+    draw = draw_services.draw_participants(
         session=session,
         actor=actor,
         drawn_by="  城关镇党委书记   张三 ",
@@ -1357,7 +1363,7 @@ def test_draw_participants_several_pools_each_with_its_own_quota(actor):
         "python3-random-sample-pools-v1",
     )
     assert _drawn_names(session) == sorted(draw.result)
-    assert services.draw_reproduce(draw) == draw.result
+    assert draw_services.draw_reproduce(draw) == draw.result
     entry = _entries(session, "draw.participants")[-1]
     assert entry.detail["pools"] == [
         {"label": "党群", "count": 4},
@@ -1375,7 +1381,7 @@ def test_draw_participants_pool_quota_over_its_size_names_the_pool(actor):
     before = _state(session)
 
     with pytest.raises(ValidationError) as exc_info:
-        services.draw_participants(
+        draw_services.draw_participants(
             session=session,
             actor=actor,
             drawn_by="张三",
@@ -1394,7 +1400,7 @@ def test_draw_participants_category_in_two_pools_refused(actor):
     categories = _three_pools(session)
 
     with pytest.raises(ValidationError) as exc_info:
-        services.draw_participants(
+        draw_services.draw_participants(
             session=session,
             actor=actor,
             drawn_by="张三",
@@ -1411,7 +1417,7 @@ def test_draw_participants_without_a_drawing_party_refused(pool, drawn_by):
     before = _state(pool["session"])
 
     with pytest.raises(ValidationError) as exc_info:
-        services.draw_participants(
+        draw_services.draw_participants(
             session=pool["session"],
             actor=pool["actor"],
             drawn_by=drawn_by,
@@ -1442,12 +1448,12 @@ def test_draw_reproduce_a_draw_recorded_before_pools_existed(pool):
     )
 
     assert (old.pools, old.drawn_by) == ([], "")
-    assert services.draw_reproduce(old) == old.result
+    assert draw_services.draw_reproduce(old) == old.result
 
 
 def test_draw_participants_without_categories_refused(pool):
     with pytest.raises(ValidationError) as exc_info:
-        services.draw_participants(
+        draw_services.draw_participants(
             drawn_by="城关镇党委书记 张三",
             session=pool["session"],
             actor=pool["actor"],
@@ -1464,7 +1470,7 @@ def test_draw_participants_category_of_another_session_refused(pool):
     foreign = UnitFactory(name="外单位").category
 
     with pytest.raises(ValidationError) as exc_info:
-        services.draw_participants(
+        draw_services.draw_participants(
             drawn_by="城关镇党委书记 张三",
             session=pool["session"],
             actor=pool["actor"],
@@ -1479,7 +1485,7 @@ def test_draw_participants_category_of_another_session_refused(pool):
 
 def test_draw_participants_seed_longer_than_40_refused(pool):
     with pytest.raises(ValidationError) as exc_info:
-        services.draw_participants(
+        draw_services.draw_participants(
             drawn_by="城关镇党委书记 张三",
             session=pool["session"],
             actor=pool["actor"],
@@ -1494,7 +1500,7 @@ def test_draw_participants_seed_longer_than_40_refused(pool):
 
 def test_draw_reproduce_equals_stored_result(pool):
     session, actor = pool["session"], pool["actor"]
-    participants_draw = services.draw_participants(
+    participants_draw = draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=session,
         actor=actor,
@@ -1502,17 +1508,17 @@ def test_draw_reproduce_equals_stored_result(pool):
         count=3,
         seed="77",
     )
-    order_draw = services.draw_speaking_order(session=session, actor=actor, seed="88")
+    order_draw = draw_services.draw_speaking_order(session=session, actor=actor, seed="88")
 
     stored = Draw.objects.get(pk=participants_draw.pk)
     stored_order = Draw.objects.get(pk=order_draw.pk)
-    assert services.draw_reproduce(stored) == stored.result
-    assert services.draw_reproduce(stored_order) == stored_order.result
+    assert draw_services.draw_reproduce(stored) == stored.result
+    assert draw_services.draw_reproduce(stored_order) == stored_order.result
 
 
 def test_draw_reproduce_survives_renaming_units(pool):
     session, actor = pool["session"], pool["actor"]
-    draw = services.draw_participants(
+    draw = draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=session,
         actor=actor,
@@ -1524,12 +1530,12 @@ def test_draw_reproduce_survives_renaming_units(pool):
         unit.name = f"改名{unit.pk}"
         unit.save()
 
-    assert services.draw_reproduce(Draw.objects.get(pk=draw.pk)) == draw.result
+    assert draw_services.draw_reproduce(Draw.objects.get(pk=draw.pk)) == draw.result
 
 
 def test_draw_speaking_order_orders_participants_one_to_n(pool):
     session, actor = pool["session"], pool["actor"]
-    services.draw_participants(
+    draw_services.draw_participants(
         drawn_by="城关镇党委书记 张三",
         session=session,
         actor=actor,
@@ -1539,7 +1545,7 @@ def test_draw_speaking_order_orders_participants_one_to_n(pool):
     )
     names = sorted(Participant.objects.filter(session=session).values_list("unit__name", flat=True))
 
-    draw = services.draw_speaking_order(session=session, actor=actor, seed="20260715")
+    draw = draw_services.draw_speaking_order(session=session, actor=actor, seed="20260715")
 
     ordered = list(
         Participant.objects.filter(session=session)
@@ -1562,9 +1568,9 @@ def test_draw_speaking_order_orders_participants_one_to_n(pool):
 
 def test_draw_speaking_order_again_supersedes_the_previous_order(pool):
     session, actor = pool["session"], pool["actor"]
-    first = services.draw_speaking_order(session=session, actor=actor, seed="1")
+    first = draw_services.draw_speaking_order(session=session, actor=actor, seed="1")
 
-    second = services.draw_speaking_order(session=session, actor=actor, seed="2")
+    second = draw_services.draw_speaking_order(session=session, actor=actor, seed="2")
 
     first.refresh_from_db()
     assert (first.superseded, second.superseded) == (True, False)
@@ -1578,7 +1584,7 @@ def test_draw_speaking_order_without_participants_refused(actor):
     session = ReviewSessionFactory()
 
     with pytest.raises(ValidationError) as exc_info:
-        services.draw_speaking_order(session=session, actor=actor, seed="1")
+        draw_services.draw_speaking_order(session=session, actor=actor, seed="1")
 
     assert exc_info.value.messages == ["还没有述职单位，无法抽签确定发言顺序。"]
     assert Draw.objects.count() == 0
@@ -1604,7 +1610,7 @@ def _stored_files(root) -> list:
 def test_report_save_saves_text_and_audits(actor):
     participant = ParticipantFactory(unit__name="花园口镇")
 
-    report = services.report_save(
+    report = report_services.report_save(
         participant=participant, kind="work", text="第一段\r\n第二段", actor=actor
     )
 
@@ -1617,9 +1623,9 @@ def test_report_save_saves_text_and_audits(actor):
 
 def test_report_save_same_text_again_writes_no_second_entry(actor):
     participant = ParticipantFactory()
-    services.report_save(participant=participant, kind="integrity", text="廉洁", actor=actor)
+    report_services.report_save(participant=participant, kind="integrity", text="廉洁", actor=actor)
 
-    services.report_save(participant=participant, kind="integrity", text="廉洁", actor=actor)
+    report_services.report_save(participant=participant, kind="integrity", text="廉洁", actor=actor)
 
     assert Report.objects.filter(participant=participant).count() == 1
     assert len(_entries(participant.session)) == 1
@@ -1629,7 +1635,7 @@ def test_report_save_unknown_kind_refused(actor):
     participant = ParticipantFactory()
 
     with pytest.raises(ValidationError) as exc_info:
-        services.report_save(participant=participant, kind="poetry", text="x", actor=actor)
+        report_services.report_save(participant=participant, kind="poetry", text="x", actor=actor)
 
     assert exc_info.value.messages == ["未知的报告类型。"]
     assert Report.objects.count() == 0
@@ -1639,7 +1645,7 @@ def test_report_save_unknown_kind_refused(actor):
 def test_report_save_allowed_until_rating_ends(actor, status):
     participant = ParticipantFactory(session__status=status)
 
-    services.report_save(participant=participant, kind="work", text="正文", actor=actor)
+    report_services.report_save(participant=participant, kind="work", text="正文", actor=actor)
 
     assert Report.objects.get(participant=participant).text == "正文"
 
@@ -1649,7 +1655,7 @@ def test_report_save_refused_once_rating_closed(actor, status):
     participant = ParticipantFactory(session__status=status)
 
     with pytest.raises(ValidationError) as exc_info:
-        services.report_save(participant=participant, kind="work", text="正文", actor=actor)
+        report_services.report_save(participant=participant, kind="work", text="正文", actor=actor)
 
     assert exc_info.value.messages == ["评议已结束，述职报告不能再修改。"]
     assert Report.objects.count() == 0
@@ -1670,7 +1676,7 @@ def test_report_save_refused_once_rating_closed(actor, status):
 def test_attachment_add_stores_file_and_audits(actor, media, name, content, content_type):
     participant = ParticipantFactory(unit__name="花园口镇")
 
-    attachment = services.attachment_add(
+    attachment = report_services.attachment_add(
         participant=participant,
         kind="work",
         upload=SimpleUploadedFile(name, content),
@@ -1720,7 +1726,7 @@ def test_attachment_add_wrong_extension_refused(actor, media, name, message):
     participant = ParticipantFactory()
 
     with pytest.raises(ValidationError) as exc_info:
-        services.attachment_add(
+        report_services.attachment_add(
             participant=participant, kind="work", upload=SimpleUploadedFile(name, PDF), actor=actor
         )
 
@@ -1738,7 +1744,7 @@ def test_attachment_add_content_not_matching_extension_refused(actor, media, nam
     participant = ParticipantFactory()
 
     with pytest.raises(ValidationError) as exc_info:
-        services.attachment_add(
+        report_services.attachment_add(
             participant=participant,
             kind="work",
             upload=SimpleUploadedFile(name, content),
@@ -1758,7 +1764,7 @@ def test_attachment_add_larger_than_20_mb_refused(actor, media):
     content = PDF + b"0" * (20 * 1024 * 1024 + 1 - len(PDF))
 
     with pytest.raises(ValidationError) as exc_info:
-        services.attachment_add(
+        report_services.attachment_add(
             participant=participant,
             kind="work",
             upload=SimpleUploadedFile("大文件.pdf", content),
@@ -1774,7 +1780,7 @@ def test_attachment_add_exactly_20_mb_accepted(actor, media):
     participant = ParticipantFactory()
     content = PDF + b"0" * (20 * 1024 * 1024 - len(PDF))
 
-    attachment = services.attachment_add(
+    attachment = report_services.attachment_add(
         participant=participant,
         kind="work",
         upload=SimpleUploadedFile("刚好.pdf", content),
@@ -1788,7 +1794,7 @@ def test_attachment_add_unknown_kind_refused(actor, media):
     participant = ParticipantFactory()
 
     with pytest.raises(ValidationError) as exc_info:
-        services.attachment_add(
+        report_services.attachment_add(
             participant=participant,
             kind="poetry",
             upload=SimpleUploadedFile("报告.pdf", PDF),
@@ -1806,7 +1812,7 @@ def test_attachment_add_refused_once_rating_closed(actor, media, status):
     participant = ParticipantFactory(session__status=status)
 
     with pytest.raises(ValidationError) as exc_info:
-        services.attachment_add(
+        report_services.attachment_add(
             participant=participant,
             kind="work",
             upload=SimpleUploadedFile("报告.pdf", PDF),
@@ -1822,7 +1828,7 @@ def test_attachment_delete_removes_row_file_and_audits(
     actor, media, django_capture_on_commit_callbacks
 ):
     participant = ParticipantFactory(unit__name="花园口镇")
-    attachment = services.attachment_add(
+    attachment = report_services.attachment_add(
         participant=participant,
         kind="work",
         upload=SimpleUploadedFile("报告.pdf", PDF),
@@ -1830,7 +1836,7 @@ def test_attachment_delete_removes_row_file_and_audits(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.attachment_delete(attachment=attachment, actor=actor)
+        report_services.attachment_delete(attachment=attachment, actor=actor)
 
     assert Attachment.objects.count() == 0
     assert _stored_files(media) == []
@@ -1842,7 +1848,7 @@ def test_attachment_delete_removes_row_file_and_audits(
 
 def test_attachment_delete_refused_once_rating_closed(actor, media):
     participant = ParticipantFactory()
-    attachment = services.attachment_add(
+    attachment = report_services.attachment_add(
         participant=participant,
         kind="work",
         upload=SimpleUploadedFile("报告.pdf", PDF),
@@ -1852,7 +1858,7 @@ def test_attachment_delete_refused_once_rating_closed(actor, media):
     attachment = Attachment.objects.get(pk=attachment.pk)
 
     with pytest.raises(ValidationError, match="评议已结束"):
-        services.attachment_delete(attachment=attachment, actor=actor)
+        report_services.attachment_delete(attachment=attachment, actor=actor)
 
     assert Attachment.objects.count() == 1
     assert len(_stored_files(media)) == 1
@@ -1884,15 +1890,15 @@ def test_audit_without_actor_is_labelled_system():
 def test_participant_list_change_voids_the_speaking_order_and_its_draw(change):
     session = ReviewSessionFactory()
     first, second = ParticipantFactory(session=session), ParticipantFactory(session=session)
-    draw = services.draw_speaking_order(session=session, actor=None, seed="1")
+    draw = draw_services.draw_speaking_order(session=session, actor=None, seed="1")
     spare = UnitFactory(session=session, category=first.unit.category)
 
     if change == "add":
-        services.participant_add(session=session, actor=None, unit=spare)
+        unit_services.participant_add(session=session, actor=None, unit=spare)
     elif change == "remove":
-        services.participant_remove(participant=second, actor=None)
+        unit_services.participant_remove(participant=second, actor=None)
     else:
-        services.unit_delete(unit=second.unit, actor=None)
+        unit_services.unit_delete(unit=second.unit, actor=None)
 
     draw.refresh_from_db()
     assert draw.superseded is True
@@ -1915,11 +1921,13 @@ def test_session_create_lets_only_the_representatives_ask(db):
 def test_group_save_defaults_can_ask_by_name_and_keeps_what_the_organiser_set(db):
     session = ReviewSessionFactory()
 
-    public = services.group_save(
+    public = unit_services.group_save(
         session=session, actor=None, name="社会公众代表", weight=Decimal(10)
     )
-    leaders = services.group_save(session=session, actor=None, name="县级领导", weight=Decimal(40))
-    services.group_save(
+    leaders = unit_services.group_save(
+        session=session, actor=None, name="县级领导", weight=Decimal(40)
+    )
+    unit_services.group_save(
         session=session,
         actor=None,
         name="社会公众代表",
@@ -1930,7 +1938,7 @@ def test_group_save_defaults_can_ask_by_name_and_keeps_what_the_organiser_set(db
 
     public.refresh_from_db()
     assert (public.can_ask, leaders.can_ask) == (False, False)
-    assert services.group_save(
+    assert unit_services.group_save(
         session=session, actor=None, name="人大代表", weight=Decimal(5)
     ).can_ask
 
@@ -1942,7 +1950,7 @@ def test_group_save_refuses_a_minimum_sample_below_3_in_an_anonymous_session(act
     session = ReviewSessionFactory()
 
     with pytest.raises(ValidationError) as refused:
-        services.group_save(
+        unit_services.group_save(
             session=session, actor=actor, name="县级领导", weight=Decimal("40"), min_sample=2
         )
 
@@ -1957,7 +1965,7 @@ def test_group_save_allows_a_minimum_sample_of_1_in_a_named_session(actor):
     ScoringScheme.objects.filter(session=session).update(anonymous=False)
     session.refresh_from_db()
 
-    group = services.group_save(
+    group = unit_services.group_save(
         session=session, actor=actor, name="县级领导", weight=Decimal("40"), min_sample=1
     )
 

@@ -10,7 +10,7 @@ import pytest
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from sessions import services
+from sessions import scheme_services
 from sessions.models import AuditLog, Criterion, ReviewSession, ScoringScheme
 from tests.factories import (
     CriterionFactory,
@@ -55,7 +55,7 @@ def _form_data(session, **changes) -> dict:
     """What the browser posts for the stored scheme with ``changes``: unchecked boxes are left
     out, an empty optional number is ""."""
     scheme = ScoringScheme.objects.get(session=session)
-    values = {**model_to_dict(scheme, fields=services.SCHEME_FIELDS), **changes}
+    values = {**model_to_dict(scheme, fields=scheme_services.SCHEME_FIELDS), **changes}
     data = {}
     for name, value in values.items():
         if value is True:

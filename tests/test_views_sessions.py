@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core.audit import audit
-from sessions import draws, services
+from sessions import draw_services, draws, report_services
 from sessions.models import (
     Attachment,
     AuditLog,
@@ -59,8 +59,8 @@ def _build(slug: str, title: str) -> SimpleNamespace:
     participant = ParticipantFactory(session=session, unit=fixed)
     group = RaterGroupFactory(session=session, name="县级领导", weight=Decimal("40"))
     spare_group = RaterGroupFactory(session=session, name="区直部门", weight=Decimal("20"))
-    draw = services.draw_speaking_order(session=session, actor=None, seed="1")
-    attachment = services.attachment_add(
+    draw = draw_services.draw_speaking_order(session=session, actor=None, seed="1")
+    attachment = report_services.attachment_add(
         participant=participant,
         kind="work",
         upload=SimpleUploadedFile("述职报告.pdf", PDF),

@@ -1,6 +1,6 @@
 """计分办法 page: every option of the session's ScoringScheme, its criteria, and the
 scheme in plain words. Everyone with a staff role reads it; organisers change it while the
-session is a draft (services.require_scheme_editable says why). A change refused because
+session is a draft (scheme_services.require_scheme_editable says why). A change refused because
 the session has moved on is a 409; bad input is a 422 with the form and nothing stored."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import lifecycle, selectors, services
+from .. import lifecycle, scheme_services, selectors
 from ..forms import CriterionForm, SchemeForm
 from ..models import ReviewSession
 from ..words import scheme_in_words
@@ -36,7 +36,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 def _error_summary(form) -> list[str]:
     """Every error of a refused form, each naming its field, for the top of the panel: the
     settings form is long, and a person who pressed 保存 at its foot must see why it failed."""
-    labels = services.scheme_field_labels() if isinstance(form, SchemeForm) else {}
+    labels = scheme_services.scheme_field_labels() if isinstance(form, SchemeForm) else {}
     lines = list(form.non_field_errors())
     for name, errors in form.errors.items():
         if name == NON_FIELD_ERRORS:
@@ -53,19 +53,19 @@ def _error_summary(form) -> list[str]:
 
 
 def _scheme_form(session: ReviewSession) -> SchemeForm:
-    return SchemeForm(initial=model_to_dict(session.scheme, fields=services.SCHEME_FIELDS))
+    return SchemeForm(initial=model_to_dict(session.scheme, fields=scheme_services.SCHEME_FIELDS))
 
 
 def _sections(form: SchemeForm, scheme) -> list[dict]:
     """The form's fields, and the stored values as text for the read-only view, by section."""
-    labels = services.scheme_field_labels()
+    labels = scheme_services.scheme_field_labels()
     return [
         {
             "legend": legend,
             "help": help_text,
             "fields": [form[name] for name in names],
             "facts": [
-                (labels[name], services.scheme_value_text(name, getattr(scheme, name)))
+                (labels[name], scheme_services.scheme_value_text(name, getattr(scheme, name)))
                 for name in names
             ],
         }
@@ -125,11 +125,11 @@ def scheme(request, slug):
     form = SchemeForm(request.POST)
     try:
         # A frozen session refuses any change, however it was filled in: 409 before 422.
-        services.require_scheme_editable(session)
+        scheme_services.require_scheme_editable(session)
         if form.is_valid():
-            services.scheme_update(session=session, actor=request.user, **form.cleaned_data)
+            scheme_services.scheme_update(session=session, actor=request.user, **form.cleaned_data)
             return _done(request, session, _("已保存计分办法。"))
-    except services.SchemeFrozen as exc:
+    except scheme_services.SchemeFrozen as exc:
         return _page(request, session, form=form, refusal=" ".join(exc.messages), status=409)
     except ValidationError as exc:
         _add_errors(form, exc)
@@ -155,15 +155,15 @@ def criterion_add(request, slug):
     session = get_session_for_user(request, slug, organise=True)
     form = CriterionForm(request.POST, auto_id="criterion-%s")
     try:
-        services.require_scheme_editable(session)
+        scheme_services.require_scheme_editable(session)
         if form.is_valid():
-            criterion = services.criterion_save(
+            criterion = scheme_services.criterion_save(
                 session=session, actor=request.user, **form.cleaned_data
             )
             return _done(
                 request, session, _("已添加评议指标“%(name)s”。") % {"name": criterion.name}
             )
-    except services.SchemeFrozen as exc:
+    except scheme_services.SchemeFrozen as exc:
         return _page(
             request, session, criterion_form=form, refusal=" ".join(exc.messages), status=409
         )
@@ -182,16 +182,16 @@ def criterion_edit(request, slug, criterion_id):
     refusal, status = "", 200
     if request.method == "POST":
         try:
-            services.require_scheme_editable(session)
+            scheme_services.require_scheme_editable(session)
             if form.is_valid():
-                services.criterion_save(
+                scheme_services.criterion_save(
                     session=session, actor=request.user, criterion=criterion, **form.cleaned_data
                 )
                 messages.success(
                     request, _("已保存评议指标“%(name)s”。") % {"name": form.cleaned_data["name"]}
                 )
                 return redirect("review:scheme", slug)
-        except services.SchemeFrozen as exc:
+        except scheme_services.SchemeFrozen as exc:
             refusal, status = " ".join(exc.messages), 409
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -219,6 +219,6 @@ def criterion_delete(request, slug, criterion_id):
         thing=criterion,
         what=_("评议指标"),
         back=reverse("review:scheme", args=[slug]),
-        delete=lambda: services.criterion_delete(criterion=criterion, actor=request.user),
+        delete=lambda: scheme_services.criterion_delete(criterion=criterion, actor=request.user),
         done=_("已删除评议指标“%(name)s”。") % {"name": criterion.name},
     )

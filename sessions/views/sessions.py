@@ -15,7 +15,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.roles import can_organise
 
-from .. import ballot_box, lifecycle, selectors, services
+from .. import (
+    ballot_box,
+    draw_services,
+    lifecycle,
+    report_services,
+    selectors,
+    services,
+    unit_services,
+)
 from ..forms import (
     AttachmentForm,
     AuditFilterForm,
@@ -260,7 +268,7 @@ def unit_add(request, slug):
     form = UnitForm(request.POST, session=session)
     if form.is_valid():
         try:
-            unit = services.unit_save(session=session, actor=request.user, **form.cleaned_data)
+            unit = unit_services.unit_save(session=session, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form_error(form, exc)
         else:
@@ -288,7 +296,9 @@ def unit_edit(request, slug, unit_id):
     form = UnitForm(request.POST or None, session=session, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.unit_save(session=session, actor=request.user, unit=unit, **form.cleaned_data)
+            unit_services.unit_save(
+                session=session, actor=request.user, unit=unit, **form.cleaned_data
+            )
         except ValidationError as exc:
             form_error(form, exc)
         else:
@@ -310,7 +320,7 @@ def unit_delete(request, slug, unit_id):
         thing=unit,
         what=_("单位"),
         back=reverse("review:units", args=[slug]),
-        delete=lambda: services.unit_delete(unit=unit, actor=request.user),
+        delete=lambda: unit_services.unit_delete(unit=unit, actor=request.user),
         done=_("已删除单位“%(name)s”。") % {"name": unit.name},
     )
 
@@ -332,9 +342,9 @@ def participant_toggle(request, slug):
     try:
         participant = session.participants.filter(unit=unit).first()
         if participant:
-            services.participant_remove(participant=participant, actor=request.user)
+            unit_services.participant_remove(participant=participant, actor=request.user)
         else:
-            services.participant_add(session=session, actor=request.user, unit=unit)
+            unit_services.participant_add(session=session, actor=request.user, unit=unit)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     if request.htmx:
@@ -349,7 +359,7 @@ def category_add(request, slug):
     form = CategoryForm(request.POST)
     if form.is_valid():
         try:
-            services.category_save(session=session, actor=request.user, **form.cleaned_data)
+            unit_services.category_save(session=session, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form_error(form, exc)
         else:
@@ -369,7 +379,7 @@ def category_edit(request, slug, category_id):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.category_save(
+            unit_services.category_save(
                 session=session, actor=request.user, category=category, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -394,7 +404,7 @@ def category_delete(request, slug, category_id):
         thing=category,
         what=_("单位类别"),
         back=reverse("review:units", args=[slug]),
-        delete=lambda: services.category_delete(category=category, actor=request.user),
+        delete=lambda: unit_services.category_delete(category=category, actor=request.user),
     )
 
 
@@ -430,7 +440,7 @@ def group_add(request, slug):
     form = GroupForm(request.POST)
     if form.is_valid():
         try:
-            services.group_save(session=session, actor=request.user, **form.cleaned_data)
+            unit_services.group_save(session=session, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form_error(form, exc)
         else:
@@ -456,7 +466,7 @@ def group_edit(request, slug, group_id):
     form = GroupForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.group_save(
+            unit_services.group_save(
                 session=session, actor=request.user, group=group, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -482,7 +492,7 @@ def group_delete(request, slug, group_id):
         thing=group,
         what=_("评议组"),
         back=reverse("review:groups", args=[slug]),
-        delete=lambda: services.group_delete(group=group, actor=request.user),
+        delete=lambda: unit_services.group_delete(group=group, actor=request.user),
     )
 
 
@@ -518,7 +528,7 @@ def draw_participants(request, slug):
     form = DrawForm(request.POST, session=session)
     if form.is_valid():
         try:
-            draw = services.draw_participants(
+            draw = draw_services.draw_participants(
                 session=session, actor=request.user, **form.draw_arguments()
             )
         except ValidationError as exc:
@@ -542,7 +552,9 @@ def draw_speaking_order(request, slug):
     form = OrderDrawForm(request.POST, auto_id="order-%s")
     if form.is_valid():
         try:
-            services.draw_speaking_order(session=session, actor=request.user, **form.cleaned_data)
+            draw_services.draw_speaking_order(
+                session=session, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             form_error(form, exc)
         else:
@@ -559,7 +571,7 @@ def draw_detail(request, slug, draw_id):
     """Anyone with access can re-run a recorded draw and see that it gives the same result."""
     session = get_session_for_user(request, slug)
     draw = get_object_or_404(Draw.objects.select_related("created_by"), session=session, pk=draw_id)
-    reproduced = services.draw_reproduce(draw)
+    reproduced = draw_services.draw_reproduce(draw)
     return render(
         request,
         "sessions/draw_detail.html",
@@ -591,7 +603,7 @@ def participant_reports(request, slug, participant_id):
         form = ReportForm(request.POST)
         if form.is_valid():
             try:
-                report = services.report_save(
+                report = report_services.report_save(
                     participant=participant, actor=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
@@ -627,7 +639,7 @@ def attachment_add(request, slug, participant_id):
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.attachment_add(
+            report_services.attachment_add(
                 participant=participant,
                 actor=request.user,
                 kind=form.cleaned_data["kind"],
@@ -675,6 +687,6 @@ def attachment_delete(request, slug, attachment_id):
         thing=attachment,
         what=_("附件"),
         back=reverse("review:participant_reports", args=[slug, attachment.report.participant_id]),
-        delete=lambda: services.attachment_delete(attachment=attachment, actor=request.user),
+        delete=lambda: report_services.attachment_delete(attachment=attachment, actor=request.user),
         done=_("已删除附件“%(name)s”。") % {"name": attachment.original_name},
     )

@@ -47,6 +47,7 @@ django.setup()
 from django.core.management import call_command
 
 from sessions import credentials, services
+from sessions import draw_services, unit_services
 from sessions.models import ReviewSession
 
 call_command("migrate", verbosity=0)
@@ -54,15 +55,15 @@ call_command("createcachetable", verbosity=0)
 session = services.session_create(
     kind=ReviewSession.Kind.CUSTOM, year=2026, title="数据库重启演练", with_preset=False
 )
-category = services.category_save(session=session, actor=None, name="镇(街道)")
+category = unit_services.category_save(session=session, actor=None, name="镇(街道)")
 units = [
-    services.unit_save(
+    unit_services.unit_save(
         session=session, actor=None, name=name, category=category, participates=True
     )
     for name in json.loads(sys.argv[1])
 ]
-group = services.group_save(session=session, actor=None, name="两代表一委员", weight=20)
-services.draw_speaking_order(session=session, actor=None, seed="restart")
+group = unit_services.group_save(session=session, actor=None, name="两代表一委员", weight=20)
+draw_services.draw_speaking_order(session=session, actor=None, seed="restart")
 for target in ("ready", "rating"):
     session = services.session_transition(session=session, target=target, actor=None)
 [card] = credentials.credentials_generate(session=session, group=group, actor=None, count=1)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from core import roles
-from sessions import draws, services
+from sessions import draws, services, unit_services
 from sessions.models import Draw, ReviewSession
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import UserFactory
@@ -116,9 +116,11 @@ def test_session_pages_fit_a_phone_without_sideways_scrolling(phone_page):
     session = services.session_create(kind=ReviewSession.Kind.MIDYEAR, year=2026)
     town, department = session.categories.order_by("order")[:2]
     for name in TOWNS:
-        services.unit_save(session=session, actor=None, name=name, category=town, participates=True)
+        unit_services.unit_save(
+            session=session, actor=None, name=name, category=town, participates=True
+        )
     for name in DEPARTMENTS:
-        services.unit_save(session=session, actor=None, name=name, category=department)
+        unit_services.unit_save(session=session, actor=None, name=name, category=department)
 
     log_in(phone_page, "organiser")
     for path in (session.get_absolute_url(), reverse("review:units", args=[session.slug])):

@@ -19,7 +19,7 @@ from core import roles
 from meeting.demo import load_demo_meeting
 from meeting.stage import stage_for
 from projects.demo import load_demo_projects
-from sessions import rating, services
+from sessions import draw_services, rating, services, unit_services
 from sessions.credentials import credentials_generate
 from sessions.models import DraftGrade, ReviewSession
 
@@ -131,7 +131,7 @@ class Command(BaseCommand):
         categories = {c.name: c for c in session.categories.all()}
         for category_name, names in names_by_category.items():
             for name in names:
-                services.unit_save(
+                unit_services.unit_save(
                     session=session,
                     actor=admin,
                     name=name,
@@ -172,7 +172,7 @@ class Command(BaseCommand):
         # 129 key projects owned by the district's units, coloured by rule as of the meeting.
         load_demo_projects(session, admin)
         # The towns draw 12 departments at random from the three department categories.
-        services.draw_participants(
+        draw_services.draw_participants(
             drawn_by="城关镇党委书记 张三",
             session=session,
             actor=admin,
@@ -180,7 +180,7 @@ class Command(BaseCommand):
             count=12,
             seed=DRAW_SEED,
         )
-        services.draw_speaking_order(session=session, actor=admin, seed=ORDER_SEED)
+        draw_services.draw_speaking_order(session=session, actor=admin, seed=ORDER_SEED)
         self._credentials(session, admin, leaders=15, public=20)
         session = services.session_transition(
             session=session, target=ReviewSession.Status.READY, actor=admin
@@ -205,7 +205,7 @@ class Command(BaseCommand):
             UNITS_BY_CATEGORY,
             participates=lambda category: True,
         )
-        services.draw_speaking_order(session=session, actor=admin, seed="20260120")
+        draw_services.draw_speaking_order(session=session, actor=admin, seed="20260120")
         self._credentials(session, admin, leaders=15, public=15)
         # Open for rating, so that the demo's credential cards lead to a form that can be filled.
         for status in (ReviewSession.Status.READY, ReviewSession.Status.RATING):

@@ -5,7 +5,7 @@ one: ``set_status SLUG live`` refuses a session without it."""
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from sessions import services
+from sessions import draw_services
 from sessions.models import ReviewSession
 
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         if session is None:
             raise CommandError(f"没有标识为“{slug}”的评议会。 No session with slug {slug!r}.")
         try:
-            draw = services.draw_speaking_order(session=session, actor=None, seed=seed)
+            draw = draw_services.draw_speaking_order(session=session, actor=None, seed=seed)
         except ValidationError as exc:
             raise CommandError(
                 "\n".join(exc.messages) + f" Cannot draw the speaking order of {slug!r}."
