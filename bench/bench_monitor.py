@@ -52,15 +52,16 @@ FLAGGED = 12
 
 def build():
     """The annual session in rating, as it looks near the end of a real one."""
-    from django.contrib.auth.models import Group, User
+    from django.contrib.auth.models import User
 
-    from core import roles
+    from org.access import Role
+    from org.models import Membership
+    from org.services import default_district
     from sessions import credentials, services, unit_services
     from sessions.models import Ballot, BallotGrade, Credential, Grade, ReviewSession
 
-    roles.ensure_role_groups()
     organiser = User.objects.create_user("bench-organiser")
-    organiser.groups.add(Group.objects.get(name=roles.ORGANISER))
+    Membership.objects.create(user=organiser, district=default_district(), role=Role.ORGANISER)
     session = services.session_create(
         kind=ReviewSession.Kind.ANNUAL, year=2026, title="2026年度综合考核述职评议会", actor=None
     )

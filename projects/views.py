@@ -202,7 +202,7 @@ def rule_settings(request, slug):
     initial = {"yellow_behind": rule.yellow_behind, "red_behind": rule.red_behind}
     status = 200
     if request.method == "POST":
-        require_organiser(request)
+        require_organiser(request, session)
         form = ProjectRuleForm(request.POST, initial=initial)
         status = 422
         if form.is_valid():

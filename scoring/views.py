@@ -27,7 +27,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.roles import can_organise, can_supervise
+from org.access import can_organise, can_supervise
 from sessions import lifecycle
 from sessions.forms import XLSX_TYPE
 from sessions.models import ReviewSession, Unit
@@ -52,23 +52,28 @@ def _get_session_for_results(request, slug: str) -> ReviewSession:
     """Organisers always; everyone else with a staff role only once a result is published
     (the published snapshot is what they may see, never a preview)."""
     session = get_session_for_user(request, slug)
-    if not can_organise(request.user) and selectors.current_snapshot(session) is None:
+    if (
+        not can_organise(request.user, session.district_id)
+        and selectors.current_snapshot(session) is None
+    ):
         raise PermissionDenied(_("评议结果尚未发布：发布前只有组织者可以查看预览。"))
     return session
 
 
 def _get_session_for_supervision(request, slug: str) -> ReviewSession:
     """Snapshots and verification: organisers and observers (纪委/人大), not moderators."""
-    if not can_supervise(request.user):
+    session = _get_session_for_results(request, slug)
+    if not can_supervise(request.user, session.district_id):
         raise PermissionDenied(_("只有组织者和监督人员可以核验评议结果。"))
-    return _get_session_for_results(request, slug)
+    return session
 
 
 def _get_session_for_scores(request, slug: str, *, organise: bool = False) -> ReviewSession:
     """其他考核: organisers change it, observers read it; moderators do not see scores."""
-    if not organise and not can_supervise(request.user):
+    session = get_session_for_user(request, slug, organise=organise)
+    if not organise and not can_supervise(request.user, session.district_id):
         raise PermissionDenied(_("只有组织者和监督人员可以查看其他考核得分。"))
-    return get_session_for_user(request, slug, organise=organise)
+    return session
 
 
 def _preview_refusal(session: ReviewSession) -> str:
@@ -96,7 +101,7 @@ def _table_columns(doc: document.ResultDocument) -> dict:
 def _results_page(request, session: ReviewSession, **extra):
     """The results page; ``extra`` opens a panel on it (sensitivity, verification) for a
     browser without htmx."""
-    organiser = can_organise(request.user)
+    organiser = can_organise(request.user, session.district_id)
     refusal = _preview_refusal(session) if organiser else ""
     context = supervision_context(request, session, refusal=refusal, **extra)
     if not refusal:
@@ -111,7 +116,7 @@ def _results_page(request, session: ReviewSession, **extra):
             and lifecycle.can_publish(session)
             and not session.in_rehearsal,
             can_correct=organiser and not doc.preview,
-            can_verify=not doc.preview and can_supervise(request.user),
+            can_verify=not doc.preview and can_supervise(request.user, session.district_id),
             **_table_columns(doc),
         )
     return render(request, "scoring/results.html", context)
@@ -362,7 +367,7 @@ def correct(request, slug):
 @require_GET
 def report_card(request, slug, unit_id):
     session = _get_session_for_results(request, slug)
-    refusal = _preview_refusal(session) if can_organise(request.user) else ""
+    refusal = _preview_refusal(session) if can_organise(request.user, session.district_id) else ""
     if refusal:
         return _results_page(request, session)
     doc = document.build(session)
@@ -393,7 +398,7 @@ def report_card(request, slug, unit_id):
 
 def _export(request, slug, *, fmt: str):
     session = _get_session_for_results(request, slug)
-    refusal = _preview_refusal(session) if can_organise(request.user) else ""
+    refusal = _preview_refusal(session) if can_organise(request.user, session.district_id) else ""
     if refusal:
         return HttpResponse(refusal, status=409, content_type="text/plain; charset=utf-8")
     # Imported when a file is asked for: the PDF exporter loads WeasyPrint, which every other

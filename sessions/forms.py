@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from org.models import District
+
 from . import draws
 from .models import (
     Participant,
@@ -18,6 +20,17 @@ from .models import (
     Unit,
     UnitCategory,
 )
+
+
+def add_district_field(form: forms.Form, districts: list) -> None:
+    """An organiser of several districts says where the new session belongs; with one
+    district the form does not ask (docs/design.md, "District")."""
+    if len(districts) > 1:
+        form.fields["district"] = forms.ModelChoiceField(
+            label=_("区（县）"),
+            queryset=District.objects.filter(pk__in=[d.pk for d in districts]),
+            empty_label=None,
+        )
 
 
 class SessionCreateForm(forms.Form):

@@ -76,7 +76,9 @@ def category_side(name: str) -> str:
 
 
 @transaction.atomic
-def session_create_from_workbook(*, workbook: SessionWorkbook, actor) -> ReviewSession:
+def session_create_from_workbook(
+    *, workbook: SessionWorkbook, actor, district=None
+) -> ReviewSession:
     """A new draft session with the default scheme, holding everything in ``workbook``."""
     meta = workbook.meta
     if meta is None:
@@ -89,6 +91,7 @@ def session_create_from_workbook(*, workbook: SessionWorkbook, actor) -> ReviewS
         venue=meta.venue,
         actor=actor,
         with_preset=False,
+        district=district,
     )
     _import(session=session, workbook=workbook, actor=actor)
     return session

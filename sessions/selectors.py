@@ -11,13 +11,20 @@ from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from org import access
+
 from .models import AuditLog, Draw, Participant, RaterGroup, Report, ReviewSession, UnitCategory
 
 
 def sessions_for_user(user):
-    return ReviewSession.objects.annotate(
-        participant_count=Count("participants", distinct=True),
-    ).order_by("-year", "-date", "-id")
+    """The sessions of the districts where the user has a role (docs/design.md, "Users and
+    roles"), newest first."""
+    return (
+        ReviewSession.objects.filter(district__in=access.visible_districts(user))
+        .select_related("district")
+        .annotate(participant_count=Count("participants", distinct=True))
+        .order_by("-year", "-date", "-id")
+    )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 import pytest
 
-from core import roles
+from org.access import Role
 from tests.factories import UserFactory
 
 
@@ -20,17 +20,17 @@ def pytest_configure(config):
 
 @pytest.fixture
 def organiser(db):
-    return UserFactory(username="organiser", role=roles.ORGANISER)
+    return UserFactory(username="organiser", role=Role.ORGANISER)
 
 
 @pytest.fixture
 def moderator(db):
-    return UserFactory(username="moderator", role=roles.MODERATOR)
+    return UserFactory(username="moderator", role=Role.MODERATOR)
 
 
 @pytest.fixture
 def observer(db):
-    return UserFactory(username="observer", role=roles.OBSERVER)
+    return UserFactory(username="observer", role=Role.OBSERVER)
 
 
 @pytest.fixture

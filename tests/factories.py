@@ -3,10 +3,10 @@
 from decimal import Decimal
 
 import factory
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.utils import timezone
 
-from core import roles
+from org.models import Membership
 from org.services import default_district, org_unit_for
 from sessions.models import (
     Credential,
@@ -29,10 +29,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-123")
 
     @factory.post_generation
-    def role(self, create, extracted, **kwargs):
+    def role(self, create, extracted, district=None, **kwargs):
+        """``role=Role.ORGANISER``: that role in the installation's district, or in
+        ``role__district``."""
         if create and extracted:
-            roles.ensure_role_groups()
-            self.groups.add(Group.objects.get(name=extracted))
+            Membership.objects.create(
+                user=self, district=district or default_district(), role=extracted
+            )
         if create:
             self.save()
 

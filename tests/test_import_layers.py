@@ -190,7 +190,7 @@ def test_import_layers_check_names_file_line_and_edge(module, source, edge, line
         ("scoring.services", "from sessions.models import ReviewSession\n"),
         ("meeting.selectors", "from scoring import engine\n"),
         ("screen.content", "from projects import screen\nfrom meeting.models import Stage\n"),
-        ("sessions.views.access", "from ..models import ReviewSession\nfrom core import roles\n"),
+        ("sessions.views.access", "from ..models import ReviewSession\nfrom core import audit\n"),
         ("huiji_review.urls", "from django.urls import include\nimport scoring.views\n"),
     ],
 )

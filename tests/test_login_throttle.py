@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
 
-from core import roles
 from huiji_review.login_throttle import client_ip
+from org.access import Role
 from tests.factories import UserFactory
 
 PASSWORD = "pw-for-tests-123"
@@ -22,7 +22,7 @@ OFFICE = "10.0.0.8"
 
 @pytest.fixture
 def staff(db):
-    return UserFactory(username="organiser", role=roles.ORGANISER)
+    return UserFactory(username="organiser", role=Role.ORGANISER)
 
 
 def log_in(client, password, *, address=HALL, username="organiser"):
@@ -92,7 +92,7 @@ def test_login_locked_at_one_address_still_logs_in_from_another(client, staff):
 
 
 def test_login_locked_user_name_does_not_lock_other_staff_at_that_address(client, staff):
-    UserFactory(username="moderator", role=roles.MODERATOR)
+    UserFactory(username="moderator", role=Role.MODERATOR)
     fail_until_locked(client, address=HALL)
 
     response = log_in(client, PASSWORD, address=HALL, username="moderator")

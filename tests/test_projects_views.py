@@ -479,7 +479,7 @@ def test_projects_milestone_done_refusal_is_shown_and_changes_nothing(organiser_
 
 
 def test_projects_milestone_done_is_for_organisers_of_this_session(moderator_client, world):
-    from core import roles
+    from org.access import Role
     from tests.factories import UserFactory
 
     project = world["A-1"]
@@ -488,6 +488,6 @@ def test_projects_milestone_done_is_for_organisers_of_this_session(moderator_cli
 
     assert moderator_client.post(url("milestone_done", project.pk, milestone.pk)).status_code == 403
     moderator_client.logout()
-    organiser = UserFactory(username="org2", role=roles.ORGANISER)
+    organiser = UserFactory(username="org2", role=Role.ORGANISER)
     moderator_client.force_login(organiser)
     assert moderator_client.post(url("milestone_done", project.pk, stranger.pk)).status_code == 404

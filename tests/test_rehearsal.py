@@ -11,10 +11,10 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from core import roles
 from core.audit import audit
 from meeting import agenda, followups, questions
 from meeting.models import FollowUpUpdate, Stage
+from org.access import Role
 from projects.models import ColourChange, ProjectRule, ProjectUpdate
 from scoring import document
 from scoring import services as scoring_services
@@ -50,7 +50,7 @@ def hall(db):
     session = hall.session
     # What a session looks like the day before: an agenda, a question collected before the
     # meeting, reports, other scores, a key project, an audit trail.
-    organiser = UserFactory(username="zuzhi", role=roles.ORGANISER)
+    organiser = UserFactory(username="zuzhi", role=Role.ORGANISER)
     agenda.agenda_generate(session=session, actor=organiser, segments=["work"], limit_seconds=300)
     questions.question_add(
         session=session, actor=organiser, unit=hall.units[0], text="会前征集的问题", asker="群众"
@@ -272,7 +272,7 @@ def test_after_the_reset_the_rehearsal_codes_are_gone_and_real_codes_work(hall):
 @pytest.mark.parametrize("status", [Status.DRAFT, Status.LIVE, Status.RATING, Status.CLOSED])
 def test_a_rehearsal_starts_only_from_ready(db, status):
     hall = make_hall(status=status)
-    organiser = UserFactory(role=roles.ORGANISER)
+    organiser = UserFactory(role=Role.ORGANISER)
     with pytest.raises(ValidationError, match="已就绪"):
         rehearsal.rehearsal_start(session=hall.session, actor=organiser)
     assert not Credential.objects.filter(rehearsal=True).exists()
@@ -409,7 +409,7 @@ def test_every_export_made_in_rehearsal_says_so(hall):
 @pytest.mark.django_db(transaction=True)
 def test_the_storage_rewrite_after_the_reset_leaves_the_log_as_before_plus_the_reset():
     hall = make_hall(status=Status.READY, slug="2026-scrub", code_prefix="SCR")
-    organiser = UserFactory(role=roles.ORGANISER)
+    organiser = UserFactory(role=Role.ORGANISER)
     session = hall.session
     audit(session=session, actor=organiser, action="session.note", message="彩排前")
     before = list(

@@ -3,9 +3,10 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import User
 
 from core.audit import audit
+from org.access import Role
+from org.models import District
 from sessions import draw_services, selectors, services
 from sessions.models import Participant, RaterGroup, Report
 from tests.factories import (
@@ -16,6 +17,7 @@ from tests.factories import (
     ReviewSessionFactory,
     UnitCategoryFactory,
     UnitFactory,
+    UserFactory,
 )
 
 
@@ -186,10 +188,13 @@ def test_sessions_for_user_counts_participants_and_orders_newest_first():
     ParticipantFactory.create_batch(3, session=newer)
     # Credentials and groups must not multiply the participant count.
     CredentialFactory.create_batch(2, session=newer)
+    # Another district's session is not the user's.
+    ReviewSessionFactory(year=2026, district=District.objects.create(code="other", name="别区"))
 
-    rows = list(selectors.sessions_for_user(User()))
+    rows = list(selectors.sessions_for_user(UserFactory(role=Role.OBSERVER)))
 
     assert [(s.pk, s.participant_count) for s in rows] == [(newer.pk, 3), (older.pk, 0)]
+    assert list(selectors.sessions_for_user(UserFactory())) == []
 
 
 @pytest.mark.django_db

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.colours import Colour
-from core.roles import can_moderate
+from org.access import can_moderate
 from sessions import lifecycle
 from sessions.views.access import (
     confirm_delete,
@@ -180,7 +180,9 @@ def _agenda_page(
 ):
     items = _items(session)
     stage = Stage.objects.filter(session=session).first()
-    editable = can_moderate(request.user) and lifecycle.can_edit_agenda(session)
+    editable = can_moderate(request.user, session.district_id) and lifecycle.can_edit_agenda(
+        session
+    )
     started = any(item.state != AgendaItem.State.WAITING for item in items)
     return render(
         request,
@@ -189,7 +191,7 @@ def _agenda_page(
             session,
             items=items,
             current_id=stage.current_item_id if stage else None,
-            can_moderate=can_moderate(request.user),
+            can_moderate=can_moderate(request.user, session.district_id),
             editable=editable,
             started=started,
             generate_form=generate_form

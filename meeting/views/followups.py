@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from core.colours import Colour
-from core.roles import can_moderate, can_organise
+from org.access import can_moderate, can_organise
 from sessions import lifecycle
 from sessions.models import ReviewSession, Unit
 from sessions.views.access import (
@@ -209,7 +209,8 @@ def _list_page(request, session: ReviewSession, *, unit: Unit | None = None):
         filtered=form.is_bound,
         list_url=list_url,
         counts=selectors.colour_counts(session, unit=unit),
-        can_create=can_moderate(request.user) and lifecycle.can_track_follow_ups(session),
+        can_create=can_moderate(request.user, session.district_id)
+        and lifecycle.can_track_follow_ups(session),
     )
     template = "meeting/follow_ups.html"
     if request.htmx:
@@ -321,13 +322,13 @@ def follow_up_create(request, slug):
 def follow_up_detail(request, slug, follow_up_id):
     session = get_session_for_user(request, slug)
     if request.method == "POST":
-        require_organiser(request)
+        require_organiser(request, session)
     try:
         follow_up = selectors.follow_up_for_session(session, follow_up_id)
     except FollowUp.DoesNotExist:
         raise Http404 from None
     done = follow_up.done_at is not None
-    organiser = can_organise(request.user)
+    organiser = can_organise(request.user, session.district_id)
     form = None
     if organiser:
         form = UpdateForm(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.polling import etag_of, polled
-from core.roles import can_moderate
+from org.access import can_moderate
 from sessions import lifecycle
 from sessions.views.access import (
     form_error,
@@ -50,7 +50,7 @@ def _board_context(request, session, **extra) -> dict:
         request,
         session,
         queue=questions.queue(session),
-        can_act=can_moderate(request.user),
+        can_act=can_moderate(request.user, session.district_id),
         polling=lifecycle.can_review_questions(session),
         on_stage=lifecycle.can_run_stage(session),
         **extra,
@@ -70,7 +70,7 @@ def _board_etag(request, session) -> str:
     key = (
         BOARD_VERSION,
         get_language(),
-        can_moderate(request.user),
+        can_moderate(request.user, session.district_id),
         questions.queue_key(session),
     )
     return etag_of(key)
@@ -81,7 +81,7 @@ def _board_etag(request, session) -> str:
 def question_list(request, slug):
     session = get_session_for_user(request, slug)
     add_form = None
-    if can_moderate(request.user) and lifecycle.can_add_questions(session):
+    if can_moderate(request.user, session.district_id) and lifecycle.can_add_questions(session):
         add_form = QuestionAddForm(session=session)
     return render(
         request,

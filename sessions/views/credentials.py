@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.roles import can_organise
+from org.access import can_organise
 
 from .. import cards, selectors
 from .. import credentials as credential_services
@@ -128,7 +128,7 @@ class CardsForm(forms.Form):
 
 
 def _list_context(request, session, *, group=None, form=None, filter_form=None, generated=0):
-    organiser = can_organise(request.user)
+    organiser = can_organise(request.user, session.district_id)
     context = {
         "session": session,
         "can_organise": organiser,

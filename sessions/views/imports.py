@@ -12,17 +12,22 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.roles import can_organise
+from org.access import can_organise
 
 from .. import imports, services
-from ..forms import XLSX_TYPE, SessionImportIntoForm, WorkbookUploadForm
+from ..forms import XLSX_TYPE, SessionImportIntoForm, WorkbookUploadForm, add_district_field
 from ..workbook import (
     Problem,
     parse_session_workbook,
     problems_of,
     template_workbook_bytes,
 )
-from .access import get_session_for_user, require_organiser, require_staff_role
+from .access import (
+    get_session_for_user,
+    organised_districts,
+    require_organiser,
+    require_staff_role,
+)
 
 
 def _upload_form(request) -> WorkbookUploadForm:
@@ -36,12 +41,18 @@ def _upload_form(request) -> WorkbookUploadForm:
 @require_http_methods(["GET", "POST"])
 def session_import(request):
     require_organiser(request)
+    districts = organised_districts(request.user)
     form = _upload_form(request)
+    add_district_field(form, districts)
     problems: list[Problem] = []
     if request.method == "POST" and form.is_valid():
         try:
             workbook = parse_session_workbook(form.cleaned_data["file"])
-            session = imports.session_create_from_workbook(workbook=workbook, actor=request.user)
+            session = imports.session_create_from_workbook(
+                workbook=workbook,
+                actor=request.user,
+                district=form.cleaned_data.get("district") or districts[0],
+            )
         except ValidationError as exc:
             problems = problems_of(exc)
         else:
@@ -102,7 +113,7 @@ def session_import_into(request, slug):
         "sessions/import_into.html",
         {
             "session": session,
-            "can_organise": can_organise(request.user),
+            "can_organise": can_organise(request.user, session.district_id),
             "form": form,
             "problems": problems,
         },

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core import throttle
 from core.polling import etag_of, polled
-from core.roles import can_organise, can_supervise
+from org.access import can_organise, can_supervise
 
 from .. import ballots, lifecycle, services
 from ..models import Ballot, ReviewSession
@@ -59,9 +59,10 @@ class BallotVoidForm(forms.Form):
 
 def _get_session_for_ballots(request, slug: str) -> ReviewSession:
     """Ballots are for organisers and observers (纪委/人大 supervision), not moderators."""
-    if not can_supervise(request.user):
+    session = get_session_for_user(request, slug)
+    if not can_supervise(request.user, session.district_id):
         raise PermissionDenied(_("只有组织者和监督人员可以查看评议票。"))
-    return get_session_for_user(request, slug)
+    return session
 
 
 # ---------------------------------------------------------------- monitor
@@ -86,7 +87,7 @@ def _participation_etag(session: ReviewSession, rows: list[ballots.Participation
 @require_GET
 def monitor(request, slug):
     session = get_session_for_user(request, slug)
-    organiser = can_organise(request.user)
+    organiser = can_organise(request.user, session.district_id)
     # Only the moves this page is about, and only when they are allowed right now.
     transitions = [
         (target, Status(target).label)
@@ -104,7 +105,9 @@ def monitor(request, slug):
             session,
             transitions=transitions,
             # Addresses are for the supervising roles, as the ballots are; not the moderator.
-            wrong_code_blocks=throttle.blocks() if can_supervise(request.user) else None,
+            wrong_code_blocks=throttle.blocks()
+            if can_supervise(request.user, session.district_id)
+            else None,
             **_participation_ctx(session, rows),
         ),
     )
@@ -183,12 +186,12 @@ def ballot_detail(request, slug, ballot_id):
     checked and the consequences shown; POST with ``confirmed``: the ballot is voided."""
     session = _get_session_for_ballots(request, slug)
     if request.method == "POST":
-        require_organiser(request)
+        require_organiser(request, session)
     try:
         ballot = ballots.ballot_for_session(session, ballot_id)
     except Ballot.DoesNotExist:
         raise Http404 from None
-    organiser = can_organise(request.user)
+    organiser = can_organise(request.user, session.district_id)
     form = BallotVoidForm(request.POST or None) if organiser else None
     confirming, status = False, 200
     if request.method == "POST":

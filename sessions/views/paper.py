@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.roles import can_organise
+from org.access import can_organise
 
 from .. import paper
 from ..workbook import Problem, problems_of
@@ -53,7 +53,7 @@ def paper_ballots(request, slug):
         template,
         {
             "session": session,
-            "can_organise": can_organise(request.user),
+            "can_organise": can_organise(request.user, session.district_id),
             "form": form,
             "problems": problems,
             "refused": bool(refusal),

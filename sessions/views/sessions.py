@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.roles import can_organise
+from org import access
 
 from .. import (
     ballot_box,
@@ -36,12 +36,14 @@ from ..forms import (
     SessionForm,
     UnitChoiceForm,
     UnitForm,
+    add_district_field,
 )
 from ..models import Attachment, Draw, Participant, Report, ReviewSession
 from .access import (
     confirm_delete,
     form_error,
     get_session_for_user,
+    organised_districts,
     page_context,
     require_organiser,
     require_staff_role,
@@ -63,7 +65,12 @@ def session_list(request):
     return render(
         request,
         "sessions/session_list.html",
-        {"sessions": sessions, "can_organise": can_organise(request.user)},
+        {
+            "sessions": sessions,
+            "can_organise": access.organises_anywhere(request.user),
+            # The district is named where the user works in more than one.
+            "several_districts": len({s.district_id for s in sessions}) > 1,
+        },
     )
 
 
@@ -71,10 +78,15 @@ def session_list(request):
 @require_http_methods(["GET", "POST"])
 def session_create(request):
     require_organiser(request)
+    districts = organised_districts(request.user)
     form = SessionCreateForm(request.POST or None)
+    add_district_field(form, districts)
     if request.method == "POST" and form.is_valid():
+        district = form.cleaned_data.pop("district", None) or districts[0]
         try:
-            session = services.session_create(actor=request.user, **form.cleaned_data)
+            session = services.session_create(
+                actor=request.user, district=district, **form.cleaned_data
+            )
         except ValidationError as exc:
             form_error(form, exc)
         else:
@@ -599,7 +611,7 @@ def participant_reports(request, slug, participant_id):
     saved_kind = None
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        require_organiser(request)
+        require_organiser(request, session)
         form = ReportForm(request.POST)
         if form.is_valid():
             try:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from core import roles
 from meeting import agenda
 from meeting.models import Question, SatisfactionVote
 from meeting.stage import stage_for, stage_touch
+from org.access import Role
 from scoring.models import ResultSnapshot
 from sessions.models import ReviewSession
 from tests.browser.staff import PASSWORD, log_in
@@ -95,7 +95,7 @@ def session():
 
 @pytest.fixture
 def moderator_page(open_page):
-    UserFactory(username="moderator", role=roles.MODERATOR, password=PASSWORD)
+    UserFactory(username="moderator", role=Role.MODERATOR, password=PASSWORD)
     page = open_page(TABLET)
     log_in(page, "moderator")
     return page
@@ -180,7 +180,7 @@ def test_console_fits_a_tablet_and_a_laptop(moderator_page, open_page, session):
     moderator_page.screenshot(path=str(SHOTS / "agenda-1024.png"), full_page=True)
 
     laptop = open_page(LAPTOP)
-    UserFactory(username="organiser", role=roles.ORGANISER, password=PASSWORD)
+    UserFactory(username="organiser", role=Role.ORGANISER, password=PASSWORD)
     log_in(laptop, "organiser")
     laptop.goto("/sessions/2026-mid/console/")
     expect(laptop.locator(".console-current .countdown")).to_be_visible()

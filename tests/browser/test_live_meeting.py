@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from core import roles
 from meeting import agenda
 from meeting.models import Question, SatisfactionVote
 from meeting.stage import stage_for
+from org.access import Role
 from sessions.models import ReviewSession
 from tests.browser.conftest import PHONE, TABLET
 from tests.browser.raters import csrf_token, scan
@@ -85,7 +85,7 @@ def hall():
     agenda.agenda_generate(session=session, actor=None, limit_seconds=300)
     asking = RaterGroupFactory(session=session, name="两代表一委员", can_ask=True, order=1)
     leaders = RaterGroupFactory(session=session, name="县级领导", can_ask=False, order=0)
-    UserFactory(username="moderator", role=roles.MODERATOR, password=PASSWORD)
+    UserFactory(username="moderator", role=Role.MODERATOR, password=PASSWORD)
     return {
         "session": session,
         "deputy": CredentialFactory(session=session, group=asking, code="LIVEASK1"),

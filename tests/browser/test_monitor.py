@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from core import roles
+from org.access import Role
 from sessions.models import ReviewSession
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import (
@@ -59,7 +59,7 @@ def session():
 
 
 def test_monitor_table_updates_when_a_ballot_arrives(page, session):
-    UserFactory(username="organiser", role=roles.ORGANISER, password=PASSWORD)
+    UserFactory(username="organiser", role=Role.ORGANISER, password=PASSWORD)
     log_in(page, "organiser")
     statuses = fragment_statuses(page)
     page.goto("/sessions/2026-mid/monitor/")
@@ -77,7 +77,7 @@ def test_monitor_table_updates_when_a_ballot_arrives(page, session):
 
 
 def test_monitor_fits_a_phone(phone_page, session):
-    UserFactory(username="observer", role=roles.OBSERVER, password=PASSWORD)
+    UserFactory(username="observer", role=Role.OBSERVER, password=PASSWORD)
     log_in(phone_page, "observer")
 
     phone_page.goto("/sessions/2026-mid/monitor/")

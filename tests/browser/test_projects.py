@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from core import roles
+from org.access import Role
 from projects import demo
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import ReviewSessionFactory, UnitFactory, UserFactory
@@ -36,7 +36,7 @@ def session():
     for name in ["迎宾路街道", "古荥镇", "花园口镇", "区发改委", "区住建局", "区城管局"]:
         UnitFactory(session=session, name=name)
     demo.load_demo_projects(session, None)
-    UserFactory(username="organiser", role=roles.ORGANISER, password=PASSWORD)
+    UserFactory(username="organiser", role=Role.ORGANISER, password=PASSWORD)
     return session
 
 

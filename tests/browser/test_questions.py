@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from core import roles
 from meeting import questions
 from meeting.models import SatisfactionVote
+from org.access import Role
 from tests.browser.conftest import PHONE, TABLET
 from tests.browser.raters import scan
 from tests.browser.staff import PASSWORD, log_in
@@ -40,7 +40,7 @@ def shot(page, name):
 
 def test_question_from_a_tablet_to_a_satisfaction_vote(open_page):
     hall = make_hall()
-    UserFactory(username="moderator", role=roles.MODERATOR, password=PASSWORD)
+    UserFactory(username="moderator", role=Role.MODERATOR, password=PASSWORD)
     deputy = open_page(TABLET)
     member = open_page(PHONE)
     moderator = open_page(TABLET)
@@ -125,7 +125,7 @@ def test_question_from_a_tablet_to_a_satisfaction_vote(open_page):
 
 def test_queue_with_every_column_fits_a_tablet(page):
     hall = make_hall()
-    UserFactory(username="moderator", role=roles.MODERATOR, password=PASSWORD)
+    UserFactory(username="moderator", role=Role.MODERATOR, password=PASSWORD)
     for n, unit in enumerate(hall.units):
         QuestionFactory(
             session=hall.session, unit=unit, asker=f"人大代表 {n}", text=f"{unit.name}的问题" * 4
@@ -161,7 +161,7 @@ def test_queue_with_every_column_fits_a_tablet(page):
 
 def test_queue_poll_waits_while_the_moderator_types_a_reason(page):
     hall = make_hall()
-    UserFactory(username="moderator", role=roles.MODERATOR, password=PASSWORD)
+    UserFactory(username="moderator", role=Role.MODERATOR, password=PASSWORD)
     QuestionFactory(session=hall.session, unit=hall.units[0], text="第一个问题")
     log_in(page, "moderator")
     page.goto("/sessions/2026-mid/questions/")
@@ -194,7 +194,7 @@ DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 def test_moderator_rewords_a_question_before_the_screen_and_the_original_stays(open_page):
     hall = make_hall()
-    UserFactory(username="moderator", role=roles.MODERATOR, password=PASSWORD)
+    UserFactory(username="moderator", role=Role.MODERATOR, password=PASSWORD)
     asked = questions.question_submit(
         credential=hall.deputy, unit_id=hall.units[0].pk, text="<b>请具体说明</b>"
     )
@@ -228,7 +228,7 @@ def test_moderator_rewords_a_question_before_the_screen_and_the_original_stays(o
 
 def test_opening_a_vote_that_closes_another_asks_first(open_page):
     hall = make_hall()
-    UserFactory(username="moderator", role=roles.MODERATOR, password=PASSWORD)
+    UserFactory(username="moderator", role=Role.MODERATOR, password=PASSWORD)
     first = QuestionFactory(session=hall.session, unit=hall.units[0], text="修路何时完工？")
     second = QuestionFactory(session=hall.session, unit=hall.units[1], text="学校何时建成？")
     for question in (first, second):

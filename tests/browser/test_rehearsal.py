@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from core import roles
 from core.audit import audit
 from meeting import agenda
+from org.access import Role
 from sessions import cards
 from sessions.models import AuditLog, Ballot, Credential, ReviewSession
 from tests.browser.conftest import PHONE, TABLET
@@ -61,7 +61,7 @@ def ready_session():
     leaders = RaterGroupFactory(session=session, name="县级领导", can_ask=False, order=0)
     real = CredentialFactory(session=session, group=asking, code="REALASK1")
     CredentialFactory(session=session, group=leaders, code="REALLDR1")
-    organiser = UserFactory(username="zuzhi", role=roles.ORGANISER, password=PASSWORD)
+    organiser = UserFactory(username="zuzhi", role=Role.ORGANISER, password=PASSWORD)
     audit(session=session, actor=organiser, action="session.status", message="状态：草稿 → 已就绪")
     return {"session": session, "units": units, "asking": asking, "real": real}
 

@@ -4,7 +4,7 @@ and a status line says so (static/js/download.js); both clear when the download 
 import pytest
 from playwright.sync_api import expect
 
-from core import roles
+from org.access import Role
 from sessions.models import ReviewSession
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import UserFactory
@@ -19,7 +19,7 @@ BUSY = "正在生成 PDF（通报和 5 份成绩单），请稍候……"
 def results_page(page):
     world = scored_session(leaders=["GFGAP", "GGFAA", "FGGPA"], departments=["GGFFA", "FGGAP"])
     ReviewSession.objects.filter(pk=world.session.pk).update(slug="2026-results")
-    UserFactory(username="organiser", role=roles.ORGANISER, password=PASSWORD)
+    UserFactory(username="organiser", role=Role.ORGANISER, password=PASSWORD)
     log_in(page, "organiser")
     page.goto("/sessions/2026-results/results/")
     return page

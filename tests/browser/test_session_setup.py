@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from core import roles
+from org.access import Role
 from sessions import draws, services, unit_services
 from sessions.models import Draw, ReviewSession
 from tests.browser.staff import PASSWORD, log_in
@@ -48,7 +48,7 @@ def add_unit(page, name, category, *, fixed):
 
 
 def test_organiser_creates_session_from_template_and_runs_draw(page):
-    UserFactory(username="organiser", role=roles.ORGANISER, password=PASSWORD)
+    UserFactory(username="organiser", role=Role.ORGANISER, password=PASSWORD)
     confirmations = []
 
     def accept(dialog):  # hx-confirm asks before each draw
@@ -112,7 +112,7 @@ def test_organiser_creates_session_from_template_and_runs_draw(page):
 
 
 def test_session_pages_fit_a_phone_without_sideways_scrolling(phone_page):
-    UserFactory(username="organiser", role=roles.ORGANISER, password=PASSWORD)
+    UserFactory(username="organiser", role=Role.ORGANISER, password=PASSWORD)
     session = services.session_create(kind=ReviewSession.Kind.MIDYEAR, year=2026)
     town, department = session.categories.order_by("order")[:2]
     for name in TOWNS:

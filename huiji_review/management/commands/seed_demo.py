@@ -10,14 +10,16 @@ import datetime
 import random
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
-from core import roles
 from meeting.demo import load_demo_meeting
 from meeting.stage import stage_for
+from org.access import Role
+from org.models import District, Membership
+from org.services import default_district
 from projects.demo import load_demo_projects
 from sessions import draw_services, rating, services, unit_services
 from sessions.credentials import credentials_generate
@@ -73,10 +75,24 @@ UNITS_BY_CATEGORY = {
 # Demo logins; printed at the end. Refused outside DEBUG unless --force (see handle()).
 DEMO_PASSWORD = "huiji-demo-2026"  # noqa: S105
 ACCOUNTS = [
-    ("organiser", roles.ORGANISER, "组织部 王组织"),
-    ("moderator", roles.MODERATOR, "主持人 李主持"),
-    ("observer", roles.OBSERVER, "纪委监督 赵观察"),
+    ("organiser", Role.ORGANISER, "组织部 王组织"),
+    ("moderator", Role.MODERATOR, "主持人 李主持"),
+    ("observer", Role.OBSERVER, "纪委监督 赵观察"),
 ]
+
+# A second, smaller district on the same installation (docs/design.md, "District"): its own
+# staff, who see nothing of Huiji's sessions, and Huiji's staff nothing of its.
+SECOND_DISTRICT = ("guancheng", "管城回族区")
+SECOND_SLUG = "guancheng-2026-midyear"
+SECOND_ACCOUNTS = [
+    ("gc-organiser", Role.ORGANISER, "管城区委组织部 陈组织"),
+    ("gc-moderator", Role.MODERATOR, "管城主持人 周主持"),
+    ("gc-observer", Role.OBSERVER, "管城纪委监督 吴观察"),
+]
+SECOND_UNITS = {
+    "镇(街道)": ["北下街街道", "西大街街道", "南关街道", "城东路街道"],
+    "政府部门": ["管城区财政局", "管城区教育局", "管城区民政局"],
+}
 
 
 class Command(BaseCommand):
@@ -94,7 +110,6 @@ class Command(BaseCommand):
                 "确需运行请加 --force。 seed_demo creates accounts with a public demo password and "
                 "refuses to run with DEBUG off unless --force is given."
             )
-        roles.ensure_role_groups()
         with transaction.atomic():
             admin = self._accounts()
             midyear = ReviewSession.objects.filter(slug=MIDYEAR_SLUG).first()
@@ -109,7 +124,14 @@ class Command(BaseCommand):
                 self.stdout.write(f"created {annual.slug}")
             else:
                 self.stdout.write(f"exists  {annual.slug} (unchanged)")
+            second = ReviewSession.objects.filter(slug=SECOND_SLUG).first()
+            if second is None:
+                second = self._second_district(admin)
+                self.stdout.write(f"created {second.slug} ({second.district})")
+            else:
+                self.stdout.write(f"exists  {second.slug} (unchanged)")
         self._print_summary(midyear, annual)
+        self._print_second(second)
 
     def _accounts(self) -> User:
         admin, created = User.objects.get_or_create(
@@ -124,8 +146,41 @@ class Command(BaseCommand):
                 user.first_name = full_name
                 user.set_password(DEMO_PASSWORD)
                 user.save()
-            user.groups.add(Group.objects.get(name=role))
+            Membership.objects.get_or_create(user=user, district=default_district(), role=role)
         return admin
+
+    def _second_district(self, admin) -> ReviewSession:
+        code, name = SECOND_DISTRICT
+        district, _created = District.objects.get_or_create(code=code, defaults={"name": name})
+        for username, role, full_name in SECOND_ACCOUNTS:
+            user, created = User.objects.get_or_create(username=username)
+            if created:
+                user.first_name = full_name
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            Membership.objects.get_or_create(user=user, district=district, role=role)
+        session = services.session_create(
+            kind=ReviewSession.Kind.MIDYEAR,
+            year=2026,
+            title="管城回族区2026年年中述职讲评会",
+            date=datetime.date(2026, 7, 22),
+            venue="管城回族区行政中心会议室",
+            actor=admin,
+            slug=SECOND_SLUG,
+            district=district,
+        )
+        self._add_units(session, admin, SECOND_UNITS, participates=lambda category: True)
+        services.draw_speaking_order(session=session, actor=admin, seed=ORDER_SEED)
+        groups = {g.name: g for g in session.rater_groups.all()}
+        credentials_generate(session=session, group=groups["县级领导"], actor=admin, count=5)
+        return session
+
+    def _print_second(self, session) -> None:
+        self.stdout.write(
+            f"  {session.district}: {session.title} ({session.participants.count()} 个述职单位)"
+        )
+        for username, role, _full_name in SECOND_ACCOUNTS:
+            self.stdout.write(f"    {Role(role).label:<4} {username} / {DEMO_PASSWORD}")
 
     def _add_units(self, session, admin, names_by_category, *, participates):
         categories = {c.name: c for c in session.categories.all()}
@@ -246,7 +301,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"  登录 / login: {base}/login/")
         for username, role, _full_name in ACCOUNTS:
-            self.stdout.write(f"    {role:<4} {username} / {DEMO_PASSWORD}")
+            self.stdout.write(f"    {Role(role).label:<4} {username} / {DEMO_PASSWORD}")
         self.stdout.write(f"    管理员 admin / {DEMO_PASSWORD}  ({base}/admin/)")
         rating = [s for s in sessions if s.status == ReviewSession.Status.RATING]
         credential = (
