@@ -120,7 +120,7 @@ class Unit(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     # The unit as its district knows it across years: last year's rank is found through it
     # (docs/design.md, "OrgUnit"). Linked by name and category when the unit is made
-    # (sessions.services.unit_org_link).
+    # (sessions.unit_services.unit_org_link).
     org_unit = models.ForeignKey(
         "org.OrgUnit",
         on_delete=models.PROTECT,

@@ -76,7 +76,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
     session = factory.SubFactory(ReviewSessionFactory)
     category = factory.SubFactory(UnitCategoryFactory, session=factory.SelfAttribute("..session"))
     name = factory.Sequence(lambda n: f"单位{n:03d}")
-    # As sessions.services.unit_save links it: the district's unit of that name and category.
+    # As sessions.unit_services.unit_save links it: the district's unit of that name and category.
     org_unit = factory.LazyAttribute(
         lambda unit: org_unit_for(
             district_id=unit.session.district_id,

@@ -170,7 +170,7 @@ class Command(BaseCommand):
             district=district,
         )
         self._add_units(session, admin, SECOND_UNITS, participates=lambda category: True)
-        services.draw_speaking_order(session=session, actor=admin, seed=ORDER_SEED)
+        draw_services.draw_speaking_order(session=session, actor=admin, seed=ORDER_SEED)
         groups = {g.name: g for g in session.rater_groups.all()}
         credentials_generate(session=session, group=groups["县级领导"], actor=admin, count=5)
         return session
