@@ -449,3 +449,27 @@ class SessionImportIntoForm(WorkbookUploadForm):
             "不勾选则此类导入被拒绝，避免重复导入同一文件使评议码翻倍。"
         ),
     )
+
+
+class SessionTemplateForm(forms.Form):
+    """A district's template as its organisers edit it (sessions/template_services.py)."""
+
+    title = forms.CharField(
+        label=_("模板名称"),
+        max_length=200,
+        help_text=_("新评议会未填名称时，以“年度 + 模板名称”命名，如“2026年年中述职讲评会”。"),
+    )
+    categories = forms.CharField(
+        label=_("单位类别"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("每行一个：名称 | 交叉评议归属（镇(街道)、部门或其他）。"),
+    )
+    groups = forms.CharField(
+        label=_("评议组"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "每行一个：名称 | 权重 | 交叉评议归属 | 可现场问政（是/否） | 县级领导组（是/否）。"
+        ),
+    )

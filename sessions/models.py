@@ -693,3 +693,36 @@ class Rehearsal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} 彩排 {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class SessionTemplate(models.Model):
+    """A district's 年度 / 年中 / 自定义 template: the title a new session gets after its year
+    and the categories and rater groups it starts with (docs/design.md, "District"). Made from
+    the built-in presets (sessions/presets.py) the first time a district needs one; its
+    organisers change it on the templates page."""
+
+    district = models.ForeignKey(
+        "org.District", on_delete=models.CASCADE, related_name="session_templates"
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=ReviewSession.Kind.choices)
+    title = models.CharField(_("名称"), max_length=200)
+    # [{"name": "镇(街道)", "side": "town"}, …] in order.
+    categories = models.JSONField(_("单位类别"), default=list)
+    # [{"name": "县级领导", "weight": "40", "side": "other", "can_ask": false,
+    #   "is_leaders": true}, …] in order.
+    groups = models.JSONField(_("评议组"), default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["district_id", "kind"]
+        verbose_name = _("评议会模板")
+        verbose_name_plural = _("评议会模板")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "kind"], name="session_template_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district} {self.get_kind_display()}"

@@ -1,4 +1,5 @@
-"""Templates a session can be created from, with DESIGN.md sections 1 and 4 defaults."""
+"""The built-in templates (DESIGN.md sections 1 and 4 defaults): what a district's own session
+templates start as (sessions/template_services.py), and the defaults a new rater group takes."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,11 +17,6 @@ class Preset:
     title: str
     categories: list[tuple[str, str]] = field(default_factory=list)  # (name, side)
     groups: list[tuple[str, Decimal, str]] = field(default_factory=list)  # (name, weight, side)
-
-
-def default_title(preset: Preset, year: int) -> str:
-    """The title a session gets when none is typed: the year, then the template's name."""
-    return year_prefixed(preset.title, year)
 
 
 def year_prefixed(title: str, year: int) -> str:

@@ -20,10 +20,10 @@ from core.audit import audit
 from org import services as org_services
 from org.models import District
 
-from . import lifecycle, presets
+from . import lifecycle, template_services
 from .guards import ANONYMOUS_MIN_SAMPLE, anonymous_min_sample_message, lock_session
 from .models import Ballot, Credential, RaterGroup, ReviewSession, ScoringScheme, UnitCategory
-from .presets import PRESETS, default_title
+from .presets import year_prefixed
 from .scheme_services import SCHEME_FIELDS, scheme_problems
 
 Status = ReviewSession.Status
@@ -82,16 +82,19 @@ def session_create(
     slug: str = "",
     district: District | None = None,
 ) -> ReviewSession:
-    """Create a draft session with the default scheme; pre-fill categories and groups from the
-    template of its kind (DESIGN.md sections 1 and 4.5) unless ``with_preset`` is False."""
+    """Create a draft session with the default scheme in ``district`` (the installation's when
+    none is named); pre-fill categories and groups from the district's template of its kind
+    (sessions/template_services.py; DESIGN.md sections 1 and 4.5) unless ``with_preset`` is
+    False."""
     if kind not in ReviewSession.Kind.values:
         raise ValidationError(_("未知的评议会类型“%(kind)s”。") % {"kind": kind})
     _require_date_in_year(year=year, date=date)
-    preset = PRESETS[ReviewSession.Kind(kind)]
+    district = district or org_services.default_district()
+    template = template_services.template_for(district, kind)
     session = ReviewSession(
-        district=district or org_services.default_district(),
+        district=district,
         slug=slug or _unique_slug(year, kind),
-        title=(title or "").strip() or default_title(preset, year),
+        title=(title or "").strip() or year_prefixed(template.title, year),
         kind=kind,
         year=year,
         date=date,
@@ -102,17 +105,19 @@ def session_create(
     session.save()
     ScoringScheme.objects.create(session=session)
     if with_preset:
-        for order, (name, side) in enumerate(preset.categories):
-            UnitCategory.objects.create(session=session, name=name, side=side, order=order)
-        for order, (name, weight, side) in enumerate(preset.groups):
+        for order, category in enumerate(template.categories):
+            UnitCategory.objects.create(
+                session=session, name=category["name"], side=category["side"], order=order
+            )
+        for order, group in enumerate(template.groups):
             RaterGroup.objects.create(
                 session=session,
-                name=name,
-                weight=weight,
-                side=side,
+                name=group["name"],
+                weight=Decimal(group["weight"]),
+                side=group["side"],
                 order=order,
-                can_ask=presets.asks_by_default(name),
-                is_leaders=presets.leads_by_default(name),
+                can_ask=group["can_ask"],
+                is_leaders=group["is_leaders"],
             )
     audit(
         session=session,

@@ -7,6 +7,7 @@ from .views import paper as paper_views
 from .views import rehearsal as rehearsal_views
 from .views import scheme as scheme_views
 from .views import sessions as views
+from .views import templates as template_views
 
 app_name = "review"
 
@@ -14,6 +15,13 @@ urlpatterns = [
     path("", views.session_list, name="session_list"),
     path("new/", views.session_create, name="session_create"),
     path("import/", import_views.session_import, name="session_import"),
+    # Under new/ so that no session slug can shadow them.
+    path("new/templates/", template_views.template_list, name="template_list"),
+    path(
+        "new/templates/<slug:district>/<str:kind>/",
+        template_views.template_edit,
+        name="template_edit",
+    ),
     path("import/template.xlsx", import_views.import_template, name="import_template"),
     path("<slug:slug>/", views.session_detail, name="session_detail"),
     path("<slug:slug>/edit/", views.session_edit, name="session_edit"),
