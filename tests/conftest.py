@@ -1,3 +1,6 @@
+import os
+from urllib.parse import urlparse
+
 import pytest
 
 from org.access import Role
@@ -16,6 +19,27 @@ def pytest_configure(config):
 
     # A deliberately slow password hash is the point in production and pure waste in tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _redis_database_per_worker(settings)
+
+
+def _redis_database_per_worker(settings):
+    """Under pytest-xdist (`make test` runs the suite in parallel), each worker uses its own
+    Redis database, numbered from REDIS_URL's: Django's ``cache.clear()`` empties the whole
+    database (FLUSHDB), whatever the key prefix, so workers sharing one would wipe each other's
+    counters mid-test. pytest-django gives each worker its own test database the same way.
+    The environment changes too, for the gunicorn servers some tests start."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("REDIS_URL", "")
+    if not (worker.startswith("gw") and url):
+        return
+    parsed = urlparse(url)
+    base = int(parsed.path.strip("/") or 0)
+    # Redis has 16 databases unless configured otherwise.
+    database = (base + int(worker.removeprefix("gw"))) % 16
+    url = parsed._replace(path=f"/{database}").geturl()
+    os.environ["REDIS_URL"] = url
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": url}}
 
 
 @pytest.fixture
