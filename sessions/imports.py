@@ -7,6 +7,7 @@ what is checked here is how it fits the session it goes into.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -15,7 +16,9 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from core.audit import audit
+from org.models import OrgUnit
 
+from . import template_services
 from .credentials import MAX_PER_CALL, credentials_generate
 from .guards import ANONYMOUS_MIN_SAMPLE, lock_session, require_draft
 from .models import Participant, RaterGroup, ReviewSession, Unit, UnitCategory
@@ -65,14 +68,19 @@ class ImportSummary:
         }
 
 
-def category_side(name: str) -> str:
-    """Which side of 交叉评议 (section 4.2) a category named in a workbook is on; staff can
-    change it on the units page when the name says nothing."""
-    if "镇" in name or "街道" in name:
-        return Side.TOWN
-    if any(word in name for word in ("部门", "局", "委")):
-        return Side.DEPARTMENT
-    return Side.OTHER
+def category_side(district, name: str) -> str:
+    """Which side of 交叉评议 (section 4.2) a category named in a workbook is on, from what
+    the district already knows, never from the words in the name: a category of that name in
+    its session templates, else the kind most of its units ranked in that category have;
+    else 其他, which staff change on the units page."""
+    for template in template_services.templates_of(district):
+        for category in template.categories:
+            if category["name"] == name:
+                return category["side"]
+    kinds = Counter(
+        OrgUnit.objects.filter(district=district, category=name).values_list("kind", flat=True)
+    )
+    return kinds.most_common(1)[0][0] if kinds else Side.OTHER
 
 
 @transaction.atomic
@@ -157,7 +165,10 @@ def _import(
     for row in workbook.units:
         if row.category not in categories:
             categories[row.category] = UnitCategory.objects.create(
-                session=session, name=row.category, side=category_side(row.category), order=order
+                session=session,
+                name=row.category,
+                side=category_side(session.district, row.category),
+                order=order,
             )
             new_categories.append(row.category)
             order += 1

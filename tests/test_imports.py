@@ -4,6 +4,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from org.models import OrgUnit
+from org.services import default_district
 from sessions.imports import (
     ImportSummary,
     category_side,
@@ -67,19 +69,22 @@ def credential_rows(session) -> list[tuple]:
     ]
 
 
-@pytest.mark.parametrize(
-    ("name", "side"),
-    [
-        ("镇(街道)", TOWN),
-        ("街道办事处", TOWN),
-        ("政府部门", DEPT),
-        ("区直单位（局）", DEPT),
-        ("区委工作机关", DEPT),
-        ("开发区", OTHER),
-    ],
-)
-def test_category_side_follows_the_name(name, side):
-    assert category_side(name) == side
+@pytest.mark.django_db
+def test_category_side_comes_from_the_districts_data_never_the_words_of_the_name():
+    district = default_district()
+    # Known from the district's templates (made from the built-in presets).
+    assert category_side(district, "镇(街道)") == TOWN
+    assert category_side(district, "政府部门") == DEPT
+    assert category_side(district, "开发区") == OTHER
+    # Unknown: 其他, whatever the name says.
+    assert category_side(district, "街道办事处") == OTHER
+    assert category_side(district, "区直单位（局）") == OTHER
+    # Known from the kind of the units usually ranked in it.
+    for name in ("甲街道", "乙街道"):
+        OrgUnit.objects.create(
+            district=district, code=name, name=name, kind=TOWN, category="街道办事处"
+        )
+    assert category_side(district, "街道办事处") == TOWN
 
 
 # ---------------------------------------------------------------- a new session
