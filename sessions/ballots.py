@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from core.audit import audit
 
+from . import lifecycle
 from .models import (
     Ballot,
     BallotGrade,
@@ -36,7 +37,6 @@ Status = ReviewSession.Status
 
 # A ballot can be voided while it can still change the result: not before rating (there is
 # none), not after publication (the snapshot is frozen, section 3).
-VOIDABLE = (Status.RATING, Status.CLOSED)
 REASON_MIN_LENGTH = 4
 REASON_MAX_LENGTH = 500
 
@@ -85,7 +85,7 @@ def void_problem(ballot: Ballot, session: ReviewSession | None = None) -> str | 
             "id": short_id(ballot),
             "when": timezone.localtime(ballot.voided_at).strftime("%Y-%m-%d %H:%M"),
         }
-    if session.status not in VOIDABLE:
+    if not lifecycle.can_void_ballots(session):
         return _(
             "评议会状态为“%(status)s”，只有在评议中或评议结束后、结果发布前才能作废评议票。"
         ) % {"status": session.get_status_display()}

@@ -16,19 +16,12 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit
 
+from . import lifecycle
 from .models import Credential, RaterGroup, ReviewSession, Unit, UnitCategory
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 MAX_PER_CALL = 2000
-
-# Credentials can be issued until rating ends; afterwards no new rater may join.
-ISSUABLE = (
-    ReviewSession.Status.DRAFT,
-    ReviewSession.Status.READY,
-    ReviewSession.Status.LIVE,
-    ReviewSession.Status.RATING,
-)
 
 
 def new_code() -> str:
@@ -44,7 +37,7 @@ def _require_issuable(session: ReviewSession) -> None:
     if session.in_rehearsal:
         # A code issued now would be deleted by the reset (docs/rehearsal.md).
         raise ValidationError(_("正在彩排：彩排期间不能发放评议码，请在结束彩排并恢复后发放。"))
-    if session.status not in ISSUABLE:
+    if not lifecycle.can_issue_credentials(session):
         raise ValidationError(
             _("评议会状态为“%(status)s”，不能再发放评议码。")
             % {"status": session.get_status_display()}
@@ -183,14 +176,11 @@ def credentials_generate_per_unit(
 
 # ---------------------------------------------------------------- revoke, reissue, print
 
-# Once rating has ended the set of valid codes is part of the record the results rest on.
-ENDED = (ReviewSession.Status.CLOSED, ReviewSession.Status.PUBLISHED)
-
 
 def _require_not_ended(session: ReviewSession, credential: Credential | None = None) -> None:
     if session.in_rehearsal and credential is not None and not credential.rehearsal:
         raise ValidationError(_("正在彩排：正式评议码在彩排期间不能作废或补发。"))
-    if session.status in ENDED:
+    if lifecycle.has_ended(session):
         raise ValidationError(
             _("评议会状态为“%(status)s”，评议码不能再作废或补发。")
             % {"status": session.get_status_display()}

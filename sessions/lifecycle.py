@@ -58,7 +58,14 @@ RULES: dict[str, frozenset[str]] = {
     # A question that comes in now was collected before the meeting (会前征集).
     "before_meeting": frozenset({DRAFT, READY}),
     "rehearse": frozenset({READY}),
+    # Codes are issued until rating ends: afterwards no new rater may join. Once it has ended
+    # the set of valid codes is part of the record the results rest on (``ended``).
+    "issue_credentials": frozenset({DRAFT, READY, LIVE, RATING}),
     "rate": frozenset({RATING}),
+    # Paper ballots are keyed in, and ballots voided, while rating runs or after it, before
+    # the result is published.
+    "enter_paper_ballots": frozenset({RATING, CLOSED}),
+    "void_ballots": frozenset({RATING, CLOSED}),
     # Rating is over: ballots, reports, questions and the agenda are final.
     "ended": frozenset({CLOSED, PUBLISHED}),
     # 督办事项 are tracked once the session is more than a draft.
@@ -68,6 +75,20 @@ RULES: dict[str, frozenset[str]] = {
     "publish": frozenset({CLOSED}),
     "published": frozenset({PUBLISHED}),
 }
+
+
+class Allowed:
+    """What a session's state allows, for templates, which cannot call a predicate with an
+    argument: ``{% if session.allows.edit_reports %}``, one attribute per rule of RULES."""
+
+    def __init__(self, session) -> None:
+        self._status = session.status
+
+    def __getattr__(self, rule: str) -> bool:
+        try:
+            return self._status in RULES[rule]
+        except KeyError:
+            raise AttributeError(rule) from None
 
 
 def _holds(rule: str, session) -> bool:
@@ -120,6 +141,18 @@ def is_before_meeting(session) -> bool:
 
 def can_rehearse(session) -> bool:
     return _holds("rehearse", session)
+
+
+def can_issue_credentials(session) -> bool:
+    return _holds("issue_credentials", session)
+
+
+def can_enter_paper_ballots(session) -> bool:
+    return _holds("enter_paper_ballots", session)
+
+
+def can_void_ballots(session) -> bool:
+    return _holds("void_ballots", session)
 
 
 def can_rate(session) -> bool:

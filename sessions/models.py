@@ -79,6 +79,11 @@ class ReviewSession(models.Model):
         return self.rehearsal_started_at is not None
 
     @property
+    def allows(self) -> lifecycle.Allowed:
+        """What the state allows, for templates (sessions/lifecycle.py)."""
+        return lifecycle.Allowed(self)
+
+    @property
     def is_editable(self) -> bool:
         """Units, categories, groups, weights, scheme and draws change only in draft (section 3)."""
         return lifecycle.can_edit_configuration(self)

@@ -27,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from core.audit import audit
 from core.spreadsheet import put, write_row
 
+from . import lifecycle
 from .ballots import flag_labels
 from .guards import lock_session
 from .models import Ballot, BallotGrade, Credential, Grade, ReviewSession, Unit
@@ -65,13 +66,12 @@ GRADE_TEXT = {
 }
 GRADE_LIST = "/".join(GRADE_TEXT)
 
-IMPORTABLE = (ReviewSession.Status.RATING, ReviewSession.Status.CLOSED)
 OWN_UNIT, CROSS_RATING = "own_unit", "cross_rating"
 
 
 def paper_import_refusal(session: ReviewSession) -> str | None:
     """Why paper ballots cannot go into ``session`` now, or None when they can."""
-    if session.status not in IMPORTABLE:
+    if not lifecycle.can_enter_paper_ballots(session):
         return _("评议会状态为“%(status)s”：纸质票只能在“评议中”或“评议已结束”状态下录入。") % {
             "status": session.get_status_display()
         }

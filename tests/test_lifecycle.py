@@ -24,6 +24,9 @@ TABLE = {
     lifecycle.can_show_screen: "..xxxx",
     lifecycle.is_before_meeting: "xx....",
     lifecycle.can_rehearse: ".x....",
+    lifecycle.can_issue_credentials: "xxxx..",
+    lifecycle.can_enter_paper_ballots: "...xx.",
+    lifecycle.can_void_ballots: "...xx.",
     lifecycle.can_rate: "...x..",
     lifecycle.has_ended: "....xx",
     lifecycle.can_track_follow_ups: ".xxxxx",
@@ -52,3 +55,14 @@ def test_lifecycle_every_predicate_and_rule_is_in_the_table():
 
 def test_lifecycle_is_editable_is_the_configuration_rule():
     assert [ReviewSession(status=s).is_editable for s in ORDER] == [True] + [False] * 5
+
+
+@pytest.mark.parametrize("status", ORDER)
+def test_lifecycle_allows_gives_templates_every_rule(status):
+    allows = ReviewSession(status=status).allows
+
+    assert {rule: getattr(allows, rule) for rule in lifecycle.RULES} == {
+        rule: status in states for rule, states in lifecycle.RULES.items()
+    }
+    with pytest.raises(AttributeError):
+        allows.edit_everything  # noqa: B018

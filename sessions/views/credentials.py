@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from org.access import can_organise
 
-from .. import cards, selectors
+from .. import cards, lifecycle, selectors
 from .. import credentials as credential_services
 from ..models import Credential, ReviewSession
 from .access import form_error, get_session_for_user
@@ -135,8 +135,8 @@ def _list_context(request, session, *, group=None, form=None, filter_form=None, 
         "counts": selectors.credential_counts(session, group),
         "group": group,
         "filter_form": filter_form or CredentialFilterForm(session=session),
-        "issuable": session.status in credential_services.ISSUABLE and not session.in_rehearsal,
-        "changeable": session.status not in credential_services.ENDED,
+        "issuable": lifecycle.can_issue_credentials(session) and not session.in_rehearsal,
+        "changeable": not lifecycle.has_ended(session),
         "generated": generated,
     }
     if organiser:
