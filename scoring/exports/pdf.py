@@ -50,7 +50,7 @@ FONT_FILE = settings.BASE_DIR / "static" / "fonts" / "NotoSansSC-subset.otf"
 STYLESHEET = settings.BASE_DIR / "static" / "css" / "result_pdf.css"
 TEMPLATE = "scoring/result_pdf.html"
 DOWNLOAD_CACHE_SECONDS = 3600
-CACHE_ERRORS = (DatabaseError, RedisError)  # as sessions/throttle.py: database or Redis cache
+CACHE_ERRORS = (DatabaseError, RedisError)  # as core/throttle.py: database or Redis cache
 
 logger = logging.getLogger(__name__)
 
