@@ -112,24 +112,9 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             admin = self._accounts()
-            midyear = ReviewSession.objects.filter(slug=MIDYEAR_SLUG).first()
-            if midyear is None:
-                midyear = self._midyear(admin)
-                self.stdout.write(f"created {midyear.slug}")
-            else:
-                self.stdout.write(f"exists  {midyear.slug} (unchanged)")
-            annual = ReviewSession.objects.filter(slug=ANNUAL_SLUG).first()
-            if annual is None:
-                annual = self._annual(admin)
-                self.stdout.write(f"created {annual.slug}")
-            else:
-                self.stdout.write(f"exists  {annual.slug} (unchanged)")
-            second = ReviewSession.objects.filter(slug=SECOND_SLUG).first()
-            if second is None:
-                second = self._second_district(admin)
-                self.stdout.write(f"created {second.slug} ({second.district})")
-            else:
-                self.stdout.write(f"exists  {second.slug} (unchanged)")
+            midyear = self._once(MIDYEAR_SLUG, lambda: self._midyear(admin))
+            annual = self._once(ANNUAL_SLUG, lambda: self._annual(admin))
+            second = self._once(SECOND_SLUG, lambda: self._second_district(admin))
         self._print_summary(midyear, annual)
         self._print_second(second)
 
@@ -140,25 +125,32 @@ class Command(BaseCommand):
         if created:
             admin.set_password(DEMO_PASSWORD)
             admin.save()
-        for username, role, full_name in ACCOUNTS:
-            user, created = User.objects.get_or_create(username=username)
-            if created:
-                user.first_name = full_name
-                user.set_password(DEMO_PASSWORD)
-                user.save()
-            Membership.objects.get_or_create(user=user, district=default_district(), role=role)
+        self._staff(default_district(), ACCOUNTS)
         return admin
 
-    def _second_district(self, admin) -> ReviewSession:
-        code, name = SECOND_DISTRICT
-        district, _created = District.objects.get_or_create(code=code, defaults={"name": name})
-        for username, role, full_name in SECOND_ACCOUNTS:
+    def _once(self, slug: str, make) -> ReviewSession:
+        """The demo session ``slug``, made by ``make()`` the first time only."""
+        session = ReviewSession.objects.filter(slug=slug).first()
+        if session is None:
+            session = make()
+            self.stdout.write(f"created {session.slug} ({session.district})")
+        else:
+            self.stdout.write(f"exists  {session.slug} (unchanged)")
+        return session
+
+    def _staff(self, district, accounts) -> None:
+        for username, role, full_name in accounts:
             user, created = User.objects.get_or_create(username=username)
             if created:
                 user.first_name = full_name
                 user.set_password(DEMO_PASSWORD)
                 user.save()
             Membership.objects.get_or_create(user=user, district=district, role=role)
+
+    def _second_district(self, admin) -> ReviewSession:
+        code, name = SECOND_DISTRICT
+        district, _created = District.objects.get_or_create(code=code, defaults={"name": name})
+        self._staff(district, SECOND_ACCOUNTS)
         session = services.session_create(
             kind=ReviewSession.Kind.MIDYEAR,
             year=2026,
