@@ -1,4 +1,4 @@
-"""Benchmark ballot submission on tablets (DESIGN.md section 8).
+"""Benchmark ballot submission on tablets (docs/design.md §8).
 
     .venv/bin/python bench/bench_ballots.py [--raters 100] [--units 40] [--ballots 2000]
                                             [--workers N] [--threads N] (see --help)
@@ -1078,7 +1078,7 @@ def main() -> int:
         for seconds in values
     ]
     rate = len(main_phase.rec.done) / main_phase.wall
-    print("\nSummary (DESIGN.md section 8)")
+    print("\nSummary (docs/design.md §8)")
     print(
         f"  submission: {rate:.1f} ballots/s (target ≥ {TARGET_BALLOTS_PER_S}),"
         f" p99 of every request {ms(pct(every, 99)).strip()} ms,"

@@ -1,4 +1,4 @@
-"""Benchmark the credential-card PDF (DESIGN.md section 8: a font strategy for Chinese PDFs).
+"""Benchmark the credential-card PDF (docs/design.md §8: a font strategy for Chinese PDFs).
 
     .venv/bin/python bench/bench_cards.py [--cards 40] [--runs 5]
 
@@ -10,7 +10,7 @@ the PDF size. Not a test: numbers depend on the machine (and on what else runs o
 
 With libharfbuzz-subset (Debian 12 has it) the font choice costs little time; the subset font
 makes the PDF a third of the size. Without it WeasyPrint subsets with fontTools, and the
-system font is where DESIGN.md's 5.6 s went: ``--fonttools`` shows that case.
+system font is where the 5.6 s the original design contract measured went: ``--fonttools`` shows that case.
 """
 
 from __future__ import annotations

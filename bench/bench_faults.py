@@ -1,5 +1,5 @@
 """Ballot submission under faults: a PostgreSQL restart, a killed gunicorn worker, and the close
-of rating while tablets are still submitting (DESIGN.md sections 3, 4.13 and 8).
+of rating while tablets are still submitting (docs/design.md §3, 4.13 and 8).
 
     .venv/bin/python bench/bench_faults.py [--credentials 10000] [--tablets 100]
                                            [--seconds 1800] [--no-restart] [--no-kill]

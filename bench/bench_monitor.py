@@ -1,4 +1,4 @@
-"""Benchmark the participation monitor's polled fragment (DESIGN.md section 8: live polling
+"""Benchmark the participation monitor's polled fragment (docs/design.md §8: live polling
 < 5 ms server time, 304 when unchanged).
 
     .venv/bin/python bench/bench_monitor.py [--runs 500]

@@ -1,4 +1,4 @@
-"""Benchmark computing and exporting results (DESIGN.md section 8).
+"""Benchmark computing and exporting results (docs/design.md §8).
 
     .venv/bin/python bench/bench_results.py [--runs 3] [--export-runs 5] [--skip-large]
 

@@ -1,4 +1,4 @@
-"""Benchmark the big screen's polled fragment (DESIGN.md section 8: live polling < 5 ms server
+"""Benchmark the big screen's polled fragment (docs/design.md §8: live polling < 5 ms server
 time, 304 when unchanged).
 
     .venv/bin/python bench/bench_screen.py [--runs 1000]

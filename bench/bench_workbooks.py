@@ -1,4 +1,4 @@
-"""Benchmark reading workbooks (docs/workbooks.md, "Size and speed"; DESIGN.md section 8).
+"""Benchmark reading workbooks (docs/workbooks.md, "Size and speed"; docs/design.md §8).
 
     .venv/bin/python bench/bench_workbooks.py [--repeat 5]
 
@@ -6,7 +6,7 @@ Prints, for each file, the wall time (best and median of ``--repeat`` runs) and 
 Python memory (tracemalloc) of parsing it as a session workbook, and the process's peak
 resident size at the end:
 
-- far-cell.xlsx: the issue's case, a small workbook with one formatted empty cell at
+- far-cell.xlsx: the reported case, a small workbook with one formatted empty cell at
   XFD1048576 (target: under 1 s and under 200 MB; it took 97 s and ran out of memory when
   the reader built every cell up to the last formatted one);
 - session-libreoffice.xlsx and session.xls: an office's workbook as LibreOffice writes it;

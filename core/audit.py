@@ -1,4 +1,4 @@
-"""The audit trail's write API (DESIGN.md section 3: who did what, when).
+"""The audit trail's write API (docs/design.md §3: who did what, when).
 
 Every app records its changes here. The log's model stays ``review.AuditLog`` in the sessions
 app: its table, migrations and the foreign key to the session an entry belongs to are there

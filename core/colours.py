@@ -1,4 +1,4 @@
-"""The four status colours (DESIGN.md section 1) that 督办事项 (meeting) and 重点项目 (projects)
+"""The four status colours (docs/design.md §1) that 督办事项 (meeting) and 重点项目 (projects)
 both use: one enum below both apps, so neither imports the other for it."""
 
 from django.db import models
@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Colour(models.TextChoices):
-    """The four status colours of 督办事项 and 重点项目 (DESIGN.md section 1)."""
+    """The four status colours of 督办事项 and 重点项目 (docs/design.md §1)."""
 
     GREEN = "green", _("绿")
     BLUE = "blue", _("蓝")

@@ -1,5 +1,5 @@
 """ETag polling: a page's fragment is fetched every few seconds and answered 304, without
-rendering, while nothing it shows has changed (DESIGN.md section 8; docs/benchmarks.md).
+rendering, while nothing it shows has changed (docs/design.md §8; docs/benchmarks.md).
 
 The browser, not htmx, sends If-None-Match (from its cache) and turns the 304 into a 200 with
 the cached body for the page's XHR, so htmx swaps in the same markup again: nothing changes on

@@ -1,4 +1,4 @@
-"""Agenda and timer (DESIGN.md sections 1 and 6, moderator).
+"""Agenda and timer (docs/design.md §1 and §6, moderator).
 
 Writes only: every function is keyword-only, atomic, audited, and moves the big screen's
 version on (``stage_touch``) in the same transaction, because the screen shows the agenda.

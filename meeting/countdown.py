@@ -1,4 +1,4 @@
-"""The speaker's countdown as the console and the big screen show it (DESIGN.md section 6)."""
+"""The speaker's countdown as the console and the big screen show it (docs/design.md §6)."""
 
 from __future__ import annotations
 

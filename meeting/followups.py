@@ -1,4 +1,4 @@
-"""督办事项: the writes (DESIGN.md sections 1 and 2).
+"""督办事项: the writes (docs/design.md §1 and §2).
 
 A commitment made on stage becomes a FollowUp: from an answered question (one per question), or
 from a leader's on-the-spot question to a leading group. Staff then record its progress as

@@ -1,4 +1,4 @@
-"""The live meeting (DESIGN.md sections 1, 2 and 6).
+"""The live meeting (docs/design.md §1, 2 and 6).
 
 - Stage: what the hall sees right now (one per session): the agenda item on the timer, the
   question on screen, the big screen's mode, and a version the big screen polls against.
@@ -34,7 +34,7 @@ class Stage(models.Model):
 
     ``version`` goes up with every change the big screen shows (timer, question, tally, mode),
     in the same transaction as the change, so the screen's poll can answer 304 from one
-    indexed read (DESIGN.md section 8)."""
+    indexed read (docs/design.md §8)."""
 
     class Mode(models.TextChoices):
         WELCOME = "welcome", _("会标")

@@ -1,4 +1,4 @@
-"""现场问政 (DESIGN.md sections 2 and 6): questions from representatives'
+"""现场问政 (docs/design.md §2 and §6): questions from representatives'
 tablets or entered by staff, the moderator's queue, the question on the big screen, the
 answer, and the satisfaction vote on it (满意 / 基本满意 / 不满意, section 4.11).
 

@@ -1,4 +1,4 @@
-"""The mid-year demo's 129 重点项目 (DESIGN.md section 1): a deterministic workbook, and
+"""The mid-year demo's 129 重点项目 (docs/design.md §1): a deterministic workbook, and
 ``load_demo_projects`` which imports it and recolours by rule as of the session date.
 
 The workbook depends only on the seed and on the unit names given (projects are dealt to the

@@ -1,4 +1,4 @@
-"""重点项目 (DESIGN.md sections 1 and 2).
+"""重点项目 (docs/design.md §1 and §2).
 
 - KeyProject: one project of a session, with its owner unit (责任单位), category, actual
   progress, a 停滞 flag and a status colour, set by the rule (projects/rules.py) or by hand.

@@ -313,7 +313,7 @@ def build(session: ReviewSession, *, computed: services.Computed | None = None) 
         if not rows:
             # A category no unit takes part in (its units were not drawn, or it was set up and
             # never used) has nobody to rank or award: it gets no table, no awards line and no
-            # sheet in any file (DESIGN.md section 5). The snapshot keeps it as computed.
+            # sheet in any file (docs/design.md §5). The snapshot keeps it as computed.
             continue
         categories.append(
             DocCategory(

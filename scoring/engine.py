@@ -1,4 +1,4 @@
-"""The scoring engine: DESIGN.md section 4, in pure Python over plain data.
+"""The scoring engine: docs/design.md §4, in pure Python over plain data.
 
 No Django here (STYLE.md point 4): ``scoring/services.py`` loads the inputs from the database,
 calls :func:`compute` and stores the :class:`Result`; the exports read the stored result. Keeping

@@ -5,7 +5,7 @@
 - LeaderComment: 分管领导书面点评, with an optional score (the 书面点评 component).
 - ResultSnapshot: a published result. It never changes: publishing writes number 1, a
   correction writes the next number with a written reason. It keeps a copy of the scheme, the
-  SHA-256 of the canonical inputs (DESIGN.md section 4.12) and the rows, so that
+  SHA-256 of the canonical inputs (docs/design.md §4.12) and the rows, so that
   ``verify_result`` can recompute from the stored inputs and compare.
 """
 

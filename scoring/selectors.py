@@ -64,7 +64,7 @@ def _grades_by_ballot(session: ReviewSession, *, by_criterion: bool) -> dict[str
     One statement returning one row per ballot, its grades joined into one string by the
     database (``unit:criterion:grade,…``; grades, ids and the empty criterion cannot contain
     either separator): a million grade rows cost about 0.5 s more CPU to fetch one by one
-    (DESIGN.md section 8 allows 2 s for 5,000 ballots of 200 units; bench/bench_results.py).
+    (docs/design.md §8 allows 2 s for 5,000 ballots of 200 units; bench/bench_results.py).
     The ballots are found through their session's index, so other sessions' grades are never
     scanned."""
     quote = connection.ops.quote_name

@@ -187,7 +187,7 @@ class Verification:
 
 def result_verify(*, session: ReviewSession) -> Verification:
     """Recompute the published result from the stored inputs: the hash of the inputs and every
-    row must be what the snapshot holds (DESIGN.md section 4.12)."""
+    row must be what the snapshot holds (docs/design.md §4.12)."""
     snapshot = selectors.current_snapshot(session)
     if snapshot is None:
         raise ValidationError(_("这个评议会还没有发布结果，没有可核验的快照。"))

@@ -3,7 +3,7 @@ sensitivity panel, publication, correction, verification, the per-unit report ca
 downloads. Views parse input with forms, call scoring.services and render; every table reads
 ``scoring.document.build`` so that the pages and the exports cannot disagree.
 
-Who sees what (DESIGN.md sections 3 and 6):
+Who sees what (docs/design.md §3 and §6):
 - organisers: everything; the result as a preview while the session is rating or closed;
 - observers (纪委/人大 supervision): 其他考核 (read only), and the result once published, with
   its snapshots and the 核验 button;

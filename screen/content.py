@@ -1,4 +1,4 @@
-"""What the big screen shows (DESIGN.md sections 6 and 8).
+"""What the big screen shows (docs/design.md §6 and §8).
 
 - ``screen_signature(token)`` one query: the Stage's row (its version moves with every change
   made through meeting/stage.py), its session's status and last change, and the few

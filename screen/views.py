@@ -2,8 +2,8 @@
 
 - ``/screen/<token>/`` the whole page, 1920×1080, large type;
 - ``/screen/<token>/state/`` the content fragment static/js/screen.js polls every 2 s with its
-  own If-None-Match: 304 without rendering while nothing it shows has changed (DESIGN.md
-  section 8: < 5 ms server time; bench/bench_screen.py).
+  own If-None-Match: 304 without rendering while nothing it shows has changed (docs/design.md
+  §8: < 5 ms server time; bench/bench_screen.py).
 
 Both say noindex and are never stored by a cache: the page is a live view, and its address is
 a secret shared with the projector only.

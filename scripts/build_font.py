@@ -6,10 +6,10 @@ from the Simplified Chinese face of Debian's Noto Sans CJK Regular collection:
 - printable ASCII, Latin-1 punctuation, general punctuation, CJK symbols and punctuation and the
   full-width forms;
 - the 3,755 hanzi of GB2312 level 1 (rows 0xB0-0xD7), which cover nearly every common name;
-- every other CJK character found in DESIGN.md and in the project's templates and Python
+- every other CJK character found in docs/design.md and in the project's templates and Python
   sources, so that the fixed text of our PDFs never needs the fallback font.
 
-Why (DESIGN.md section 8): embedding the whole 65,535-glyph collection makes WeasyPrint spend
+Why (docs/design.md §8): embedding the whole 65,535-glyph collection makes WeasyPrint spend
 its time and bytes on font data. A character outside the subset still renders: the PDF CSS
 falls back to the system "Noto Sans CJK SC".
 
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 OUTPUT = ROOT / "static" / "fonts" / "NotoSansSC-subset.otf"
 FAMILY = "Noto Sans SC Subset"
-DESIGN_CANDIDATES = (ROOT / "DESIGN.md", ROOT.parent / "shared" / "DESIGN.md")
+DESIGN_CANDIDATES = (ROOT / "docs" / "design.md",)
 SCANNED_SOURCES = (("templates", "*.html"), ("sessions", "*.py"), ("scoring", "*.py"))
 
 # Unicode blocks kept whole (small, and needed by any Chinese text).
@@ -72,10 +72,12 @@ def is_cjk(ch: str) -> bool:
 
 
 def project_characters() -> set[str]:
-    """CJK characters of DESIGN.md and of our own templates and sources."""
+    """CJK characters of docs/design.md and of our own templates and sources."""
     texts = [p.read_text(encoding="utf-8") for p in DESIGN_CANDIDATES if p.is_file()][:1]
     if not texts:
-        print("note: DESIGN.md not found; only the project sources are scanned", file=sys.stderr)
+        print(
+            "note: docs/design.md not found; only the project sources are scanned", file=sys.stderr
+        )
     for folder, pattern in SCANNED_SOURCES:
         texts += [p.read_text(encoding="utf-8") for p in sorted((ROOT / folder).rglob(pattern))]
     return {ch for text in texts for ch in text if is_cjk(ch)}

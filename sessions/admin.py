@@ -7,7 +7,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     """View only: no add, change or delete, not even for a superuser.
 
     Every change to a session's data goes through the services, which check the lifecycle
-    (DESIGN.md section 3) and write the audit log; the admin would bypass both (a published
+    (docs/design.md §3) and write the audit log; the admin would bypass both (a published
     session moved back to rating, a frozen scheme edited). Used by the admin of every app whose
     models the lifecycle governs: sessions, scoring, meeting and projects.
     """

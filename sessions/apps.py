@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ReviewConfig(AppConfig):
-    # Django's own django.contrib.sessions owns the label "sessions" (DESIGN.md section 7).
+    # Django's own django.contrib.sessions owns the label "sessions" (docs/design.md §7).
     name = "sessions"
     label = "review"
     verbose_name = _("述职评议")

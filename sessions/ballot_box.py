@@ -1,5 +1,5 @@
 """The ballot box at close: what makes an anonymous ballot unlinkable to its credential once
-rating has ended (docs/anonymity.md; DESIGN.md section 4.13).
+rating has ended (docs/anonymity.md; docs/design.md §4.13).
 
 While rating runs, a submission writes the ballot and marks its credential used in one
 transaction, so both rows carry that transaction's id (PostgreSQL's ``xmin``) and the deleted

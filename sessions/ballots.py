@@ -1,5 +1,5 @@
 """Submitted ballots seen by the organisers: participation per rater group, flagged ballots
-and voiding (DESIGN.md sections 4.9, 4.10 and 6).
+and voiding (docs/design.md §4.9, 4.10 and 6).
 
 Anonymity: organisers see counts and flags, never who gave which grades.
 Nothing here puts a credential next to a ballot: a ballot is named by the first 8 hex digits
@@ -95,7 +95,7 @@ def void_problem(ballot: Ballot, session: ReviewSession | None = None) -> str | 
 @transaction.atomic
 def ballot_void(*, ballot: Ballot, reason: str, actor) -> Ballot:
     """Void a submitted ballot with a written reason: it is kept, marked, left out of scoring
-    and listed in the report (DESIGN.md section 4.10)."""
+    and listed in the report (docs/design.md §4.10)."""
     reason = void_reason_clean(reason)
     # The session row first, as session_transition locks it: a void cannot race publication.
     session = ReviewSession.objects.select_for_update().get(pk=ballot.session_id)

@@ -2,7 +2,7 @@
 rating URL (``/r/#CODE``: the code only in the fragment, see Credential.rating_url) and the code
 in large type for those who would rather type it.
 
-Font strategy (DESIGN.md section 8): the cards embed static/fonts/NotoSansSC-subset.otf, a
+Font strategy (docs/design.md §8): the cards embed static/fonts/NotoSansSC-subset.otf, a
 pre-subset Noto Sans SC of ~4,200 characters built by scripts/build_font.py, instead of the
 65,535-glyph system collection; characters outside it (a rare name) fall back to the system
 "Noto Sans CJK SC". bench/bench_cards.py measures the choice (40 cards, this machine, busy):

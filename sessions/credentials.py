@@ -66,7 +66,7 @@ def credentials_generate(
     holder_unit: Unit | None = None,
 ) -> list[Credential]:
     """Issue ``count`` anonymous credentials, or one per name in ``holder_names``, for ``group``.
-    ``holder_unit`` (the raters' own unit) keeps them from rating it (DESIGN.md section 4.2)."""
+    ``holder_unit`` (the raters' own unit) keeps them from rating it (docs/design.md §4.2)."""
     _require_issuable(session)
     if group.session_id != session.pk:
         raise ValidationError(_("所选评议组不属于本评议会。"))
@@ -143,7 +143,7 @@ def credentials_generate_per_unit(
     actor,
 ) -> list[Credential]:
     """Issue ``per_unit`` codes for every unit of ``category``, each carrying its holder unit so
-    that its rater cannot rate their own unit (DESIGN.md section 4.2): e.g. 3 codes for each
+    that its rater cannot rate their own unit (docs/design.md §4.2): e.g. 3 codes for each
     镇(街道) in the group 镇(街道). All or nothing, one audit entry."""
     units = per_unit_plan(session=session, group=group, category=category, per_unit=per_unit)
     issued = [

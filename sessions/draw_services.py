@@ -57,7 +57,7 @@ def draw_participants(
     participants, in one recorded draw. ``pools`` gives each pool (one or more categories) its own
     quota, as the towns drew 政府部门 4 + 统筹协调 4 + 党群 4; ``categories`` and ``count`` are
     the same for a single pool. A new draw in draft supersedes the previous one (both stay
-    recorded); once the session is ready no draw can be redone (DESIGN.md section 3,
+    recorded); once the session is ready no draw can be redone (docs/design.md §3,
     docs/draws.md)."""
     session = lock_session(session)
     require_draft(session)

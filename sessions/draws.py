@@ -1,4 +1,4 @@
-"""Random draws that anyone can reproduce from the recorded seed (DESIGN.md section 2).
+"""Random draws that anyone can reproduce from the recorded seed (docs/design.md §2).
 
 The algorithm is deliberately plain so that a supervisor can re-run it with nothing but Python:
 

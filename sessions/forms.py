@@ -215,7 +215,7 @@ def _action(name: str) -> forms.ChoiceField:
 
 
 class SchemeForm(forms.Form):
-    """Every option of the 计分办法 (DESIGN.md section 4) except the group weights and minimum
+    """Every option of the 计分办法 (docs/design.md §4) except the group weights and minimum
     samples, which the 评议组与权重 page edits."""
 
     value_good = _score("value_good")

@@ -1,4 +1,4 @@
-"""Import a session workbook (DESIGN.md section 5): a new draft session, or units, rater groups
+"""Import a session workbook (docs/design.md §5): a new draft session, or units, rater groups
 and raters into an existing draft. All or nothing: any problem leaves the database unchanged.
 
 The workbook arrives already parsed (sessions/workbook.py), so every cell is valid on its own;
@@ -22,7 +22,6 @@ from . import template_services
 from .credentials import MAX_PER_CALL, credentials_generate
 from .guards import ANONYMOUS_MIN_SAMPLE, lock_session, require_draft
 from .models import Participant, RaterGroup, ReviewSession, Unit, UnitCategory
-from .presets import asks_by_default, leads_by_default
 from .services import session_create
 from .unit_services import speaking_order_invalidate, unit_org_link
 from .workbook import (
@@ -203,17 +202,22 @@ def _import(
 
     new_groups, updated_groups = [], {}
     order = max((g.order for g in groups.values()), default=-1) + 1
+    # One leaders' group a session (a database constraint): the first the session has or the
+    # workbook brings keeps the flag.
+    leaders_taken = any(g.is_leaders for g in groups.values())
     for row in workbook.groups:
         group = groups.get(row.name)
         if group is None:
+            defaults = template_services.group_defaults(session.district, row.name)
+            defaults["is_leaders"] = defaults["is_leaders"] and not leaders_taken
+            leaders_taken = leaders_taken or defaults["is_leaders"]
             groups[row.name] = RaterGroup.objects.create(
                 session=session,
                 name=row.name,
                 weight=row.weight,
                 min_sample=row.min_sample or session.scheme.default_min_sample,
                 order=order,
-                can_ask=asks_by_default(row.name),
-                is_leaders=leads_by_default(row.name),
+                **defaults,
             )
             new_groups.append(row.name)
             order += 1

@@ -1,4 +1,4 @@
-"""A review session's lifecycle in one place (DESIGN.md section 3): its six states, the moves
+"""A review session's lifecycle in one place (docs/design.md §3): its six states, the moves
 between them, and what each state allows, as one table read by named predicates.
 
     draft → ready → live → rating → closed → published; live may be skipped;

@@ -1,4 +1,4 @@
-"""The review session and everything configured for it (DESIGN.md sections 2 and 3).
+"""The review session and everything configured for it (docs/design.md §2 and §3).
 
 Models hold data and database constraints only; every write goes through a service
 (sessions/services.py and the *_services.py modules beside it).
@@ -513,7 +513,7 @@ def _score_field(label, default):
 
 
 class ScoringScheme(models.Model):
-    """计分办法: every rule of DESIGN.md section 4, stored per session, defaults as written there."""
+    """计分办法: every rule of docs/design.md §4, stored per session, defaults as written there."""
 
     class RuleAction(models.TextChoices):
         OFF = "off", _("不启用")

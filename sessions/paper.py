@@ -1,4 +1,4 @@
-"""纸质票录入 (DESIGN.md section 5): paper ballots keyed into a workbook and stored
+"""纸质票录入 (docs/design.md §5): paper ballots keyed into a workbook and stored
 next to the tablet ballots, all or nothing.
 
 The sheet 评议票 holds one row per ballot: 票号, 评议组, 所在单位 (may be blank), then one column

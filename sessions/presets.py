@@ -1,4 +1,4 @@
-"""The built-in templates (DESIGN.md sections 1 and 4 defaults): what a district's own session
+"""The built-in templates (docs/design.md §1 and §4 defaults): what a district's own session
 templates start as (sessions/template_services.py), and the defaults a new rater group takes."""
 
 from dataclasses import dataclass, field

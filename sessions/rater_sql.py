@@ -2,7 +2,7 @@
 
 Why not the ORM here: building and compiling a five-table ``select_related`` query costs about
 1.6 ms of CPU, the same read as one SQL statement 0.07 ms, and every rater request needs it
-(docs/benchmarks.md, DESIGN.md section 8: 200 ballots/s on two cores leaves about 10 ms of CPU
+(docs/benchmarks.md, docs/design.md §8: 200 ballots/s on two cores leaves about 10 ms of CPU
 per ballot for everything). The statements are built once from the models' own metadata, so a
 new column is read without editing them, and values pass through the same database converters
 the ORM applies, so the instances are the ones a queryset would give (tests/test_rater_sql.py

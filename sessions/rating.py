@@ -1,5 +1,5 @@
 """综合评议 on tablets: what a credential may rate, drafts saved on every tap, and the
-one-time submission. DESIGN.md sections 4.2 (who may rate whom) and 4.9 (ballot rules).
+one-time submission. docs/design.md §4.2 (who may rate whom) and 4.9 (ballot rules).
 
 Every function here is a service: keyword-only, atomic, and raising ValidationError with a
 message the rater can act on. Nothing here trusts an id from the browser: units and criteria
@@ -79,7 +79,7 @@ class FormLayout:
 def form_layout(credential: Credential) -> FormLayout:
     """The participating units this credential rates, in category order then speaking order:
     never the holder's own unit, and with 交叉评议 on, towns rate only departments and
-    departments only towns (DESIGN.md section 4.2). This is the one place those rules live.
+    departments only towns (docs/design.md §4.2). This is the one place those rules live.
 
     One statement returning plain values: the form page, every tap and the submission read
     it (sessions/rater_sql.py says why it is written by hand)."""

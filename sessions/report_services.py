@@ -1,4 +1,4 @@
-"""述职报告 and their attachments (DESIGN.md section 2)."""
+"""述职报告 and their attachments (docs/design.md §2)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The 计分办法 (ScoringScheme) and its criteria: checked, changed while the session is a draft
-(lifecycle.can_edit_scheme), and named in messages and the audit log (DESIGN.md section 4)."""
+(lifecycle.can_edit_scheme), and named in messages and the audit log (docs/design.md §4)."""
 
 from __future__ import annotations
 
@@ -69,8 +69,8 @@ class SchemeFrozen(ValidationError):
 
 
 def require_scheme_editable(session: ReviewSession) -> None:
-    """From ready on the scheme is frozen with the unit list, groups and weights (DESIGN.md
-    section 3; lifecycle.can_edit_scheme); changing it means going back to draft, which is
+    """From ready on the scheme is frozen with the unit list, groups and weights (docs/design.md
+    §3; lifecycle.can_edit_scheme); changing it means going back to draft, which is
     possible only while no ballot exists."""
     if not lifecycle.can_edit_scheme(session):
         raise SchemeFrozen(
@@ -338,7 +338,7 @@ def criterion_save(
     order: int | None = None,
     criterion: Criterion | None = None,
 ) -> Criterion:
-    """Add or change a criterion of per-criterion rating (DESIGN.md section 4.3). Weights need
+    """Add or change a criterion of per-criterion rating (docs/design.md §4.3). Weights need
     not sum to 100 (the mean is weighted), but one must be above 0. ``order`` None puts a new
     criterion last and keeps an existing one where it is."""
     session = lock_session(session)

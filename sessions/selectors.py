@@ -34,7 +34,7 @@ class WeightLine:
 
 
 def weight_lines(groups: list[RaterGroup]) -> list[WeightLine]:
-    """Each group's share of the 综合评议 score: w_g / Σ w (DESIGN.md section 4.5)."""
+    """Each group's share of the 综合评议 score: w_g / Σ w (docs/design.md §4.5)."""
     total = sum((g.weight for g in groups), Decimal(0))
     lines = []
     for g in groups:

@@ -1,5 +1,5 @@
 """A review session's own writes: creating and editing it, and moving it through its lifecycle
-(DESIGN.md section 3; what each state allows is sessions/lifecycle.py), with the readiness
+(docs/design.md §3; what each state allows is sessions/lifecycle.py), with the readiness
 checklist that guards draft → ready. The other writes are split by concern: unit_services.py
 (categories, units, participants, rater groups), draw_services.py, report_services.py and
 scheme_services.py (the 计分办法 and criteria). STYLE.md: services are keyword-only, typed,
@@ -84,7 +84,7 @@ def session_create(
 ) -> ReviewSession:
     """Create a draft session with the default scheme in ``district`` (the installation's when
     none is named); pre-fill categories and groups from the district's template of its kind
-    (sessions/template_services.py; DESIGN.md sections 1 and 4.5) unless ``with_preset`` is
+    (sessions/template_services.py; docs/design.md §1 and §4.5) unless ``with_preset`` is
     False."""
     if kind not in ReviewSession.Kind.values:
         raise ValidationError(_("未知的评议会类型“%(kind)s”。") % {"kind": kind})
@@ -242,7 +242,7 @@ def transition_warnings(session: ReviewSession, target: str) -> list[str]:
 
 
 def speaking_order_complete(session: ReviewSession) -> bool:
-    """Every participant has a place 1..n (DESIGN.md section 3: the agenda of a live meeting)."""
+    """Every participant has a place 1..n (docs/design.md §3: the agenda of a live meeting)."""
     orders = sorted(p or 0 for p in session.participants.values_list("speaking_order", flat=True))
     return bool(orders) and orders == list(range(1, len(orders) + 1))
 
@@ -266,7 +266,7 @@ class Readiness:
 
 
 def readiness_check(session: ReviewSession, *, with_warnings: bool = True) -> Readiness:
-    """The draft → ready checklist (DESIGN.md section 3: from ready on the unit list, groups,
+    """The draft → ready checklist (docs/design.md §3: from ready on the unit list, groups,
     weights and scheme are frozen, so whatever cannot be mended later is a blocker; what can
     still be done after, or is needed only for a live meeting, is a warning)."""
     blockers: list[ReadinessLine] = []

@@ -1,5 +1,5 @@
 """Writes to a session's units, categories, participants and rater groups (draft only,
-DESIGN.md section 3)."""
+docs/design.md §3)."""
 
 from __future__ import annotations
 

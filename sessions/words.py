@@ -1,4 +1,4 @@
-"""The 计分办法 of a session in plain words (DESIGN.md section 4), one sentence per rule.
+"""The 计分办法 of a session in plain words (docs/design.md §4), one sentence per rule.
 
 The scheme page, the session overview and the exports all print these same sentences, so that
 what a person reads is what the engine computes. ``scheme_in_words`` is a pure function: it

@@ -1,4 +1,4 @@
-"""The session workbook (DESIGN.md section 5): parse it into plain dataclasses, or build the
+"""The session workbook (docs/design.md §5): parse it into plain dataclasses, or build the
 blank template staff download.
 
 Parsing never writes anything. It reads the whole file and collects every problem it finds,

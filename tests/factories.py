@@ -141,7 +141,7 @@ class BallotFactory(factory.django.DjangoModelFactory):
 
 
 class CriterionFactory(factory.django.DjangoModelFactory):
-    """A criterion of per-criterion rating (DESIGN.md section 4.3)."""
+    """A criterion of per-criterion rating (docs/design.md §4.3)."""
 
     class Meta:
         model = "review.Criterion"
@@ -153,7 +153,7 @@ class CriterionFactory(factory.django.DjangoModelFactory):
 
 
 class PaperBallotFactory(factory.django.DjangoModelFactory):
-    """A keyed-in paper ballot (纸质票, DESIGN.md section 5): no credential is involved."""
+    """A keyed-in paper ballot (纸质票, docs/design.md §5): no credential is involved."""
 
     class Meta:
         model = "review.Ballot"

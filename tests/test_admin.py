@@ -1,5 +1,5 @@
 """The Django admin shows the lifecycle-governed models but changes none of them: changes go
-through the services, which check the lifecycle and write the audit log (DESIGN.md section 3)."""
+through the services, which check the lifecycle and write the audit log (docs/design.md §3)."""
 
 import pytest
 from django.contrib import admin

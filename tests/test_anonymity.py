@@ -1,4 +1,4 @@
-"""The secret ballot against whoever holds the database (docs/anonymity.md; DESIGN.md 4.13).
+"""The secret ballot against whoever holds the database (docs/anonymity.md; docs/design.md §4.13).
 
 Ballots are submitted concurrently through the service, rating is closed through the lifecycle
 service, and then an attacker with a full copy of the database tries every link the document

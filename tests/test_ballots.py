@@ -1,4 +1,4 @@
-"""sessions/ballots.py: voiding a ballot (DESIGN.md section 4.10) and what the organisers'
+"""sessions/ballots.py: voiding a ballot (docs/design.md §4.10) and what the organisers'
 monitor reads (participation per group, flagged and void ballots)."""
 
 import pytest

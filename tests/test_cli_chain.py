@@ -1,4 +1,4 @@
-"""The command-line chain of DESIGN.md section 5, from a workbook to an exported ranking, through
+"""The command-line chain of docs/design.md §5, from a workbook to an exported ranking, through
 ``call_command`` alone, as a shell script would run it: nothing here calls a service or writes
 to the database; the database is only read to check what the commands did.
 

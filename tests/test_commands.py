@@ -1,4 +1,4 @@
-"""seed_demo, set_status and draw_order (DESIGN.md section 5)."""
+"""seed_demo, set_status and draw_order (docs/design.md §5)."""
 
 from io import StringIO
 

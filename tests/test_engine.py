@@ -1,4 +1,4 @@
-"""scoring/engine.py: section 4 of DESIGN.md, by worked examples computed by hand."""
+"""scoring/engine.py: docs/design.md §4, by worked examples computed by hand."""
 
 import dataclasses
 import json

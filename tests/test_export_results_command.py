@@ -1,4 +1,4 @@
-"""python manage.py export_results SLUG [--xlsx PATH] [--pdf PATH] (DESIGN.md section 5)."""
+"""python manage.py export_results SLUG [--xlsx PATH] [--pdf PATH] (docs/design.md §5)."""
 
 import io
 import subprocess

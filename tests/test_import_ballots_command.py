@@ -1,4 +1,4 @@
-"""python manage.py import_ballots SLUG FILE.xlsx (DESIGN.md section 5): 纸质票录入."""
+"""python manage.py import_ballots SLUG FILE.xlsx (docs/design.md §5): 纸质票录入."""
 
 import io
 from pathlib import Path

@@ -1,6 +1,6 @@
 """The acceptance check of the scoring rules: a session built the way a district builds one, with commands
 only — ``import_session``, ``set_status``, ``import_ballots`` (paper ballots) — exported with
-``export_results``, and the exported xlsx compared with an independent recomputation of DESIGN.md section 4 written here from
+``export_results``, and the exported xlsx compared with an independent recomputation of docs/design.md §4 written here from
 the text alone (plain loops and ``Fraction``; nothing from scoring/), for every unit's group
 scores, 综合评议得分, 总分, 排名 and 等次.
 

@@ -1,4 +1,4 @@
-"""sessions/lifecycle.py: what each state of a session allows (DESIGN.md section 3), one
+"""sessions/lifecycle.py: what each state of a session allows (docs/design.md §3), one
 predicate at a time, read across the six states."""
 
 import pytest

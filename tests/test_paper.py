@@ -1,5 +1,5 @@
 """纸质票录入 (sessions/paper.py): parsing the 评议票 sheet, the all-or-nothing import and the
-template workbook. DESIGN.md sections 4.2, 4.9 and 5."""
+template workbook. docs/design.md §4.2, 4.9 and 5."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """sessions/rating.py: who may rate what, drafts per tap, one-time submission
-(DESIGN.md sections 4.1, 4.2 and 4.9). The concurrency test is in test_rating_concurrency.py."""
+(docs/design.md §4.1, 4.2 and 4.9). The concurrency test is in test_rating_concurrency.py."""
 
 import re
 import uuid

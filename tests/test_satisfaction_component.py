@@ -1,4 +1,4 @@
-"""问政满意度 as a component of the total (DESIGN.md sections 4.6, 4.11 and 4.12): the votes
+"""问政满意度 as a component of the total (docs/design.md §4.6, 4.11 and 4.12): the votes
 cast at the live meeting reach the engine as counts per unit and are scored by the scheme."""
 
 from decimal import Decimal

@@ -1,5 +1,5 @@
 """screen/content.py (and meeting/countdown.py): what the big screen shows, its one-query read and its ETag
-(DESIGN.md section 8)."""
+(docs/design.md §8)."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""sessions/selectors.py: the reads behind the staff pages (DESIGN.md section 4.5 for weights)."""
+"""sessions/selectors.py: the reads behind the staff pages (docs/design.md §4.5 for weights)."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""sessions/services.py: every write to a session (DESIGN.md sections 1, 3 and 4)."""
+"""sessions/services.py: every write to a session (docs/design.md §1, 3 and 4)."""
 
 import datetime
 import random
@@ -103,7 +103,7 @@ def test_session_create_annual_template_has_categories_groups_and_weights(actor)
         ("党群服务部门", DEPT, 3),
         ("开发区", OTHER, 4),
     ]
-    # DESIGN.md section 4.5: 县级领导 40, 区直部门 20, 镇(街道) 20, 两代表一委员 20.
+    # docs/design.md §4.5: 县级领导 40, 区直部门 20, 镇(街道) 20, 两代表一委员 20.
     assert list(session.rater_groups.values_list("name", "weight", "side", "min_sample")) == [
         ("县级领导", Decimal("40.00"), OTHER, 3),
         ("区直部门", Decimal("20.00"), DEPT, 3),

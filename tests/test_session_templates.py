@@ -113,3 +113,41 @@ def test_only_the_districts_organisers_edit_its_templates(client):
 
     client.force_login(UserFactory(role=Role.MODERATOR))
     assert client.get(home_url).status_code == 403
+
+
+def test_a_workbooks_new_groups_start_as_the_districts_template_says():
+    from sessions.imports import session_create_from_workbook
+    from sessions.workbook import parse_session_workbook
+    from tests.workbooks import workbook_file
+
+    template_services.template_update(
+        template=template_services.template_for(default_district(), MIDYEAR),
+        actor=None,
+        title="年中述职讲评会",
+        categories="镇(街道) | 镇(街道)",
+        groups="区级领导 | 40 | 其他 | 否 | 是\n街镇组 | 20 | 镇(街道) | 否 | 否\n群众 | 20 | 其他 | 是 | 否",
+    )
+    groups = [
+        ["名称", "权重"],
+        ["区级领导", 40],
+        ["街镇组", 20],
+        ["群众", 20],
+        ["县级领导", 10],
+        ["其他组", 5],
+    ]
+
+    session = session_create_from_workbook(
+        workbook=parse_session_workbook(workbook_file(groups=groups, raters=[])), actor=None
+    )
+
+    assert [
+        (g.name, g.side, g.can_ask, g.is_leaders) for g in session.rater_groups.order_by("order")
+    ] == [
+        ("区级领导", "other", False, True),
+        ("街镇组", "town", False, False),
+        ("群众", "other", True, False),
+        # The annual template's leaders' group, but the session has one already.
+        ("县级领导", "other", False, False),
+        # In no template of the district: 其他, and the built-in defaults.
+        ("其他组", "other", False, False),
+    ]

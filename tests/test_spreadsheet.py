@@ -266,7 +266,7 @@ def test_sheet_names_are_compared_normalised():
 
 
 def test_a_formatted_empty_cell_at_xfd_costs_nothing():
-    """The issue's 20 KB workbook with one formatted empty cell at XFD1048576: reading it is
+    """A 20 KB workbook with one formatted empty cell at XFD1048576: reading it is
     bounded by the cells holding data (wall time is in bench/bench_workbooks.py)."""
     tracemalloc.start()
     try:

@@ -1,5 +1,5 @@
 """python manage.py verify_result SLUG (scoring/management/commands/verify_result.py): the
-published result recomputed from the stored inputs (DESIGN.md section 4.12)."""
+published result recomputed from the stored inputs (docs/design.md §4.12)."""
 
 from io import StringIO
 

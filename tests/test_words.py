@@ -1,4 +1,4 @@
-"""sessions/words.py: the 计分办法 in plain words, exact sentences (DESIGN.md section 4)."""
+"""sessions/words.py: the 计分办法 in plain words, exact sentences (docs/design.md §4)."""
 
 from decimal import Decimal
 from types import SimpleNamespace

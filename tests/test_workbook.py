@@ -496,7 +496,7 @@ def test_parse_session_workbook_with_a_formatted_cell_at_xfd_stays_small():
         tracemalloc.stop()
 
     assert [u.name for u in workbook.units] == ["城关镇", "区财政局"]
-    assert peak < 200 * 1024 * 1024  # the bound; in practice a few MB
+    assert peak < 200 * 1024 * 1024  # the bound asked for (docs/workbooks.md); in practice a few MB
 
 
 def _book_bytes(build) -> io.BytesIO:

@@ -1,4 +1,4 @@
-"""Session workbooks built in code for the import tests (DESIGN.md section 5)."""
+"""Session workbooks built in code for the import tests (docs/design.md §5)."""
 
 from __future__ import annotations
 

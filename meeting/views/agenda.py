@@ -1,4 +1,4 @@
-"""议程 and the moderator's console (DESIGN.md section 6, moderator).
+"""议程 and the moderator's console (docs/design.md §6, moderator).
 
 - ``agenda/`` the speakers in order with their segments and limits: moderators and organisers
   generate, add, edit, delete and move items; observers see it read-only;

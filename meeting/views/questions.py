@@ -1,4 +1,4 @@
-"""现场问政: the moderator's question queue (DESIGN.md section 6).
+"""现场问政: the moderator's question queue (docs/design.md §6).
 
 - ``questions/`` every staff role sees the queue; moderators and organisers act on it;
 - ``questions/board/`` the queue's columns, polled by the page every 5 s with htmx; 304 with

@@ -1,4 +1,4 @@
-"""现场问政 on a representative's tablet (DESIGN.md section 6): no account, the card this device
+"""现场问政 on a representative's tablet (docs/design.md §6): no account, the card this device
 holds is the key, as on the rating form. The card is the signed cookie that ``POST /r/`` sets
 (sessions/views/card.py); no code is in any path (docs/anonymity.md, "Logs").
 

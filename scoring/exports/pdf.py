@@ -17,7 +17,7 @@ table cell of its own cost WeasyPrint about a millisecond, most of the render ti
 A4 portrait, page numbers in the footer; before publication a large 预览（未发布） watermark
 and a header on every page.
 
-Font strategy (DESIGN.md section 8), as in sessions/cards.py: the template embeds the shipped
+Font strategy (docs/design.md §8), as in sessions/cards.py: the template embeds the shipped
 pre-subset static/fonts/NotoSansSC-subset.otf through @font-face by its file URI, with the
 system "Noto Sans CJK SC" as the fallback for a character outside it. bench/bench_results.py
 measures the render.
@@ -339,7 +339,7 @@ def render_html(doc: ResultDocument, *, cards: bool = True) -> str:
 
 def render(doc: ResultDocument, *, cards: bool = True) -> bytes:
     """The 评议结果通报 of ``doc`` as PDF bytes; ``cards=False`` leaves out the per-unit report
-    cards (the "ranking PDF" of DESIGN.md section 8)."""
+    cards (the "ranking PDF" of docs/design.md §8)."""
     return _pdf(render_html(doc, cards=cards))
 
 

@@ -1,4 +1,4 @@
-"""评议结果 as an Excel workbook (DESIGN.md section 5).
+"""评议结果 as an Excel workbook (docs/design.md §5).
 
 ``render(doc)`` writes, from one :class:`~scoring.document.ResultDocument`:
 

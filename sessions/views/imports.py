@@ -1,4 +1,4 @@
-"""Excel import in the browser (DESIGN.md section 5): a new session from a workbook, units and
+"""Excel import in the browser (docs/design.md §5): a new session from a workbook, units and
 raters into a draft session, and the template workbook to start from."""
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def session_import_into(request, slug):
         form = SessionImportIntoForm()
     problems: list[Problem] = []
     if not session.is_editable:
-        # Checked before reading any upload; the service refuses too (DESIGN.md section 3).
+        # Checked before reading any upload; the service refuses too (docs/design.md §3).
         problems = [
             Problem(
                 _("评议会状态为“%(status)s”，只有草稿状态的评议会可以导入单位和评议人。")

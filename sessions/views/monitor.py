@@ -1,10 +1,10 @@
 """参与情况: the organisers' live monitor, and flagged and void ballots
-(DESIGN.md sections 4.9, 4.10 and 6).
+(docs/design.md §4.9, 4.10 and 6).
 
 - ``monitor/`` every staff role: credentials issued / opened / submitted per rater group, and
   (organisers) the buttons that open and close rating;
 - ``monitor/fragment/`` the participation table that page polls with htmx every 5 s; it answers
-  304 with no body while nothing it shows has changed (DESIGN.md section 8);
+  304 with no body while nothing it shows has changed (docs/design.md §8);
 - ``ballots/`` organisers and observers: flagged ballots and void ballots;
 - ``ballots/<id>/`` one ballot's grades; organisers void it there, with a confirmation step.
 - ``monitor/blocks/<address>/lift/`` organisers lift a wrong-code block listed on the monitor

@@ -1,4 +1,4 @@
-"""纸质票录入 in the browser (DESIGN.md section 5): the same upload as
+"""纸质票录入 in the browser (docs/design.md §5): the same upload as
 ``import_ballots``, and a template workbook made for the session."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The rater's side (no account): the code on a credential card is the only key, and it opens
-only its own form. DESIGN.md section 6 (rater).
+only its own form. docs/design.md §6 (rater).
 
 The code never appears in a URL (docs/anonymity.md, "Logs"): the card's QR code carries
 ``/r/#CODE``, whose fragment no browser sends; the entry page posts the code, and the answer

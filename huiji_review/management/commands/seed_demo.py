@@ -1,4 +1,4 @@
-"""python manage.py seed_demo — load the demo of DESIGN.md section 1 (stable interface, section 5).
+"""python manage.py seed_demo — load the demo of docs/design.md §1 (stable interface, section 5).
 
 Builds the mid-year session (8 towns fixed, 12 departments drawn from a pool with a recorded
 seed, speaking order drawn, 4 rater groups, credentials) and the annual session (40 units), plus

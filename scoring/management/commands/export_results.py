@@ -1,4 +1,4 @@
-"""python manage.py export_results SLUG [--xlsx PATH] [--pdf PATH] (DESIGN.md section 5).
+"""python manage.py export_results SLUG [--xlsx PATH] [--pdf PATH] (docs/design.md §5).
 
 Writes the files the browser downloads: the published result (the latest snapshot), or before
 publication a preview computed now and marked 预览（未发布） in both files. Prints a line saying

@@ -1,5 +1,5 @@
 """python manage.py verify_result SLUG — recompute the published result from the stored inputs
-and compare it with the snapshot (DESIGN.md section 4.12): the SHA-256 of the inputs and every
+and compare it with the snapshot (docs/design.md §4.12): the SHA-256 of the inputs and every
 row. Exit 0 when both agree, 1 otherwise (and for an unknown session or one not published)."""
 
 from django.core.exceptions import ValidationError

@@ -1,4 +1,4 @@
-"""python manage.py import_ballots SLUG FILE.xlsx (DESIGN.md section 5): 纸质票录入.
+"""python manage.py import_ballots SLUG FILE.xlsx (docs/design.md §5): 纸质票录入.
 
 Keys in the paper ballots of sheet 评议票 while the session is in rating or closed. Prints the
 report (ballots imported, grades ignored, ballots flagged); on any problem every message goes

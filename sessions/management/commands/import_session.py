@@ -1,4 +1,4 @@
-"""python manage.py import_session FILE.xlsx (DESIGN.md section 5).
+"""python manage.py import_session FILE.xlsx (docs/design.md §5).
 
 Creates a draft session from a workbook and prints its slug as the last line of stdout, so a
 script can capture it. Any problem goes to stderr, the command exits non-zero and nothing is
