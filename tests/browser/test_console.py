@@ -48,8 +48,8 @@ FONT_PX = (
 )
 LONG_NAME = "区委办公室（区档案馆、区保密局、区机要局、区委党史研究室）"
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-# Screenshots for people to look at (and the lead to pick for docs/): HELPER_SHOTS or /tmp.
-SHOTS = Path(os.environ.get("HELPER_SHOTS", "/tmp/helperA"))  # noqa: S108
+# Screenshots for people to look at (and to copy into docs/screenshots): CONSOLE_SHOTS or /tmp.
+SHOTS = Path(os.environ.get("CONSOLE_SHOTS", "/tmp/huiji-shots/console"))  # noqa: S108
 
 TOWNS = ["城关镇", "东风街道", "滨河街道", "白沙镇", "龙湖镇", "新华街道", "张庄镇", "北关街道"]
 DEPARTMENTS = [

@@ -3,8 +3,8 @@
 a 390×844 phone) run one question through the live meeting: the speaker starts, a question is
 asked, approved, put on screen, answered, both tablets vote, and the screen shows the tally.
 
-Screenshots go to LIVE_MEETING_SHOTS (default /tmp/helperE; the lead runs it once with
-LIVE_MEETING_SHOTS=docs/screenshots)."""
+Screenshots go to LIVE_MEETING_SHOTS (default /tmp/huiji-shots/live-meeting; run it once with
+LIVE_MEETING_SHOTS=docs/screenshots to retake the README's)."""
 
 import os
 from pathlib import Path
@@ -32,7 +32,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(os.environ.get("LIVE_MEETING_SHOTS", "/tmp/helperE"))  # noqa: S108
+SHOTS = Path(os.environ.get("LIVE_MEETING_SHOTS", "/tmp/huiji-shots/live-meeting"))  # noqa: S108
 LAPTOP = {"width": 1280, "height": 800}
 SCREEN = {"width": 1920, "height": 1080}
 NO_SCROLL = (

@@ -1,7 +1,7 @@
 """In a real browser: two representatives' tablets and the moderator's queue.
 A question is asked on a tablet, approved, answered, the satisfaction vote opened; both
 tablets see it appear without a reload, vote once each, and a second vote from the same card
-(on a second tablet) is refused. Screenshots go to /tmp/helperB/."""
+(on a second tablet) is refused. Screenshots go to /tmp/huiji-shots/questions/."""
 
 import re
 import tempfile
@@ -22,7 +22,7 @@ from tests.questions_factories import QuestionFactory, make_hall
 pytestmark = pytest.mark.browser
 
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
-SHOTS = Path(tempfile.gettempdir()) / "helperB"
+SHOTS = Path(tempfile.gettempdir()) / "huiji-shots" / "questions"
 QUESTION = "<b>滨河路</b>什么时候修好？"
 
 
