@@ -4,7 +4,7 @@
 The workbook depends only on the seed and on the unit names given (projects are dealt to the
 units in turn), so every run builds the same bytes for the same session; the colours depend on
 the seed alone. docs/projects.md states the counts per colour as of 2026-07-16, and
-tests/test_projects_demo.py checks that line against a real import.
+tests/projects/test_demo.py checks that line against a real import.
 """
 
 from __future__ import annotations

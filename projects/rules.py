@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-# The values of meeting.models.Colour (tests/test_projects_rules.py checks they agree).
+# The values of meeting.models.Colour (tests/projects/test_rules.py checks they agree).
 GREEN, BLUE, YELLOW, RED = "green", "blue", "yellow", "red"
 COLOURS = (GREEN, BLUE, YELLOW, RED)
 ZERO = Decimal("0")

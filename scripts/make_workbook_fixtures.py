@@ -8,7 +8,7 @@ tests read what LibreOffice writes, not what our own writer writes. Excel's "CSV
 with a byte-order mark and LibreOffice writes none, so that one is LibreOffice's UTF-8 file with
 the mark put in front. A few files can only come from openpyxl (a chart sheet, a formatted cell
 at XFD1048576, error values typed as values) and are written directly. The tests run on the
-committed files; tests/test_workbook_fixtures.py regenerates them when soffice is installed and
+committed files; tests/core/test_spreadsheet.py regenerates them when soffice is installed and
 checks that the reader sees the same content. docs/workbooks.md describes every case.
 """
 
@@ -30,7 +30,7 @@ UTF8, GBK = 76, 85  # LibreOffice's numbers for the two text encodings
 BOM = "\ufeff".encode()
 ZERO_WIDTH_SPACE = "\u200b"
 
-# What every converted session workbook holds (tests/test_workbook_fixtures.py reads it back).
+# What every converted session workbook holds (tests/core/test_spreadsheet.py reads it back).
 SESSION_TITLE = "2025年度综合考核述职评议会"
 
 
@@ -79,7 +79,7 @@ def session_source() -> Workbook:
 
 
 def ballots_source() -> Workbook:
-    """Paper ballots (评议票) for the session of tests/test_paper.py: a merged title row, a
+    """Paper ballots (评议票) for the session of tests/sessions/test_paper.py: a merged title row, a
     序号 column, a group written with full-width brackets."""
     book = Workbook()
     sheet = book.active

@@ -5,7 +5,7 @@ Why not the ORM here: building and compiling a five-table ``select_related`` que
 (docs/benchmarks.md, docs/design.md §8: 200 ballots/s on two cores leaves about 10 ms of CPU
 per ballot for everything). The statements are built once from the models' own metadata, so a
 new column is read without editing them, and values pass through the same database converters
-the ORM applies, so the instances are the ones a queryset would give (tests/test_rater_sql.py
+the ORM applies, so the instances are the ones a queryset would give (tests/sessions/test_rater_sql.py
 compares them field by field on SQLite and PostgreSQL). Writes go the same way: values are
 prepared by each field's own ``get_db_prep_save``.
 """

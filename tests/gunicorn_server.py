@@ -1,4 +1,4 @@
-"""gunicorn serving the project for the tests that need the real server (tests/test_throttle.py,
+"""gunicorn serving the project for the tests that need the real server (tests/core/test_throttle.py,
 tests/browser/test_outage.py, tests/browser/test_rater_logs.py): production settings read from
 the environment, as docs/deployment.md runs it, on a free port of 127.0.0.1.
 

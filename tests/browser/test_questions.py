@@ -17,7 +17,7 @@ from tests.browser.conftest import PHONE, TABLET
 from tests.browser.raters import scan
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import UserFactory
-from tests.questions_factories import QuestionFactory, make_hall
+from tests.factories.questions import QuestionFactory, make_hall
 
 pytestmark = pytest.mark.browser
 

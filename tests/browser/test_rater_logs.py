@@ -23,6 +23,7 @@ from meeting import questions
 from sessions.models import Grade, ReviewSession
 from sessions.views import card
 from tests.factories import CredentialFactory, ParticipantFactory, ReviewSessionFactory
+from tests.factories.questions import AnsweredQuestionFactory, make_hall
 from tests.gunicorn_server import (
     HOST,
     ROOT,
@@ -31,7 +32,6 @@ from tests.gunicorn_server import (
     production_env,
     shared_database_url,
 )
-from tests.questions_factories import AnsweredQuestionFactory, make_hall
 
 from .conftest import TABLET, TIMEOUT_MS
 from .raters import FORM_URL, qr_path

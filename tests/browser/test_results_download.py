@@ -8,7 +8,7 @@ from org.access import Role
 from sessions.models import ReviewSession
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import UserFactory
-from tests.scoring_data import scored_session
+from tests.factories.scoring import scored_session
 
 pytestmark = pytest.mark.browser
 
