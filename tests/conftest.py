@@ -34,8 +34,10 @@ def _redis_database_per_worker(settings):
         return
     parsed = urlparse(url)
     base = int(parsed.path.strip("/") or 0)
-    # Redis has 16 databases unless configured otherwise.
-    database = (base + int(worker.removeprefix("gw"))) % 16
+    # Redis has 16 databases unless configured otherwise; a run on PostgreSQL takes the upper
+    # eight, so it may run beside one on SQLite (.ci/run runs both at once).
+    postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    database = (base + int(worker.removeprefix("gw")) + (8 if postgres else 0)) % 16
     url = parsed._replace(path=f"/{database}").geturl()
     os.environ["REDIS_URL"] = url
     if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):

@@ -28,7 +28,14 @@ import pytest
 from playwright.sync_api import expect
 
 from sessions.models import Ballot, Credential
-from tests.gunicorn_server import HOST, ROOT, Gunicorn, free_port, production_env
+from tests.gunicorn_server import (
+    HOST,
+    ROOT,
+    Gunicorn,
+    collect_static,
+    free_port,
+    production_env,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -68,22 +75,6 @@ for target in ("ready", "rating"):
     session = services.session_transition(session=session, target=target, actor=None)
 [card] = credentials.credentials_generate(session=session, group=group, actor=None, count=1)
 print(json.dumps({"session": session.pk, "code": card.code, "units": [u.pk for u in units]}))
-"""
-
-# The storage DEBUG=false uses, without whitenoise's compression: the same manifest, in a
-# second instead of twenty.
-COLLECTSTATIC = """
-import django
-
-django.setup()
-from django.conf import settings
-from django.core.management import call_command
-
-settings.STORAGES = {
-    **settings.STORAGES,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
-}
-call_command("collectstatic", interactive=False, verbosity=0)
 """
 
 
@@ -219,7 +210,7 @@ def rating_server(private_cluster, tmp_path):
         static_root=tmp_path / "static",
         LOG_LEVEL="WARNING",
     )
-    static = python(COLLECTSTATIC, env)
+    static = collect_static(env)
     setup = python(SETUP, env, json.dumps(UNITS))
     finished(static)
     fixture = json.loads(finished(setup).strip().splitlines()[-1])

@@ -11,8 +11,6 @@ database (``DATABASE_URL=postgres://…``, with ``transactional_db`` so that the
 committed). SQLite's test database lives in this process's memory: skipped there.
 """
 
-import subprocess
-import sys
 import time
 
 import pytest
@@ -26,8 +24,8 @@ from tests.factories import CredentialFactory, ParticipantFactory, ReviewSession
 from tests.factories.questions import AnsweredQuestionFactory, make_hall
 from tests.gunicorn_server import (
     HOST,
-    ROOT,
     Gunicorn,
+    collect_static,
     free_port,
     production_env,
     shared_database_url,
@@ -59,13 +57,9 @@ def gunicorn(transactional_db, tmp_path):
         SITE_URL=base_url,
         LOG_LEVEL="DEBUG",
     )
-    subprocess.run(  # noqa: S603  (our own manage.py, fixed arguments)
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=300,
-    )
+    static = collect_static(env)
+    _out, err = static.communicate(timeout=120)
+    assert static.returncode == 0, err
     logs = {"access": tmp_path / "access.log", "error": tmp_path / "error.log"}
     server = Gunicorn(
         env,

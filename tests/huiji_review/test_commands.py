@@ -4,6 +4,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
 
 from huiji_review.management.commands import seed_demo
 from sessions import ballots, draws
@@ -23,95 +25,93 @@ def _seed() -> str:
     return out.getvalue()
 
 
-@pytest.mark.django_db
-def test_seed_demo_builds_midyear_session_with_recorded_draw():
-    _seed()
-
-    session = ReviewSession.objects.get(slug=seed_demo.MIDYEAR_SLUG)
-    towns = Participant.objects.filter(session=session, how=Participant.How.FIXED)
-    drawn = Participant.objects.filter(session=session, how=Participant.How.DRAWN)
-    draw = session.draws.get(kind=Draw.Kind.PARTICIPANTS)
-    pool = sorted(seed_demo.GOVERNMENT + seed_demo.COORDINATING + seed_demo.PARTY_MASS)
-
-    assert session.status == ReviewSession.Status.LIVE
-    assert sorted(towns.values_list("unit__name", flat=True)) == sorted(seed_demo.TOWNS)
-    assert draw.seed == seed_demo.DRAW_SEED
-    assert draw.pool == pool
-    assert draw.result == draws.draw_names(pool, 12, seed_demo.DRAW_SEED)
-    assert sorted(drawn.values_list("unit__name", flat=True)) == sorted(draw.result)
-    assert sorted(session.participants.values_list("speaking_order", flat=True)) == list(
-        range(1, 21)
-    )
-    assert list(session.rater_groups.values_list("name", "weight")) == [
-        ("县级领导", 40),
-        ("区直部门", 20),
-        ("镇(街道)", 20),
-        ("两代表一委员/社会公众代表", 20),
-    ]
+@pytest.fixture(scope="class")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo, seeded once for a class of tests that read it: in a transaction of its own,
+    rolled back after the class. Each test's own transaction is a savepoint inside it, so a
+    test sees the demo and leaves it as it found it. Seeding takes seconds; the tests only read.
+    Returns what seed_demo printed."""
+    with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
+        yield _seed()
+        transaction.set_rollback(True)
 
 
 @pytest.mark.django_db
-def test_seed_demo_counts_every_submitted_code_as_opened():
-    _seed()
+@pytest.mark.usefixtures("seeded")
+class TestSeedDemo:
+    def test_seed_demo_builds_midyear_session_with_recorded_draw(self):
+        session = ReviewSession.objects.get(slug=seed_demo.MIDYEAR_SLUG)
+        towns = Participant.objects.filter(session=session, how=Participant.How.FIXED)
+        drawn = Participant.objects.filter(session=session, how=Participant.How.DRAWN)
+        draw = session.draws.get(kind=Draw.Kind.PARTICIPANTS)
+        pool = sorted(seed_demo.GOVERNMENT + seed_demo.COORDINATING + seed_demo.PARTY_MASS)
 
-    session = ReviewSession.objects.get(slug=seed_demo.ANNUAL_SLUG)
-    rows = ballots.participation(session)
+        assert session.status == ReviewSession.Status.LIVE
+        assert sorted(towns.values_list("unit__name", flat=True)) == sorted(seed_demo.TOWNS)
+        assert draw.seed == seed_demo.DRAW_SEED
+        assert draw.pool == pool
+        assert draw.result == draws.draw_names(pool, 12, seed_demo.DRAW_SEED)
+        assert sorted(drawn.values_list("unit__name", flat=True)) == sorted(draw.result)
+        assert sorted(session.participants.values_list("speaking_order", flat=True)) == list(
+            range(1, 21)
+        )
+        assert list(session.rater_groups.values_list("name", "weight")) == [
+            ("县级领导", 40),
+            ("区直部门", 20),
+            ("镇(街道)", 20),
+            ("两代表一委员/社会公众代表", 20),
+        ]
 
-    counts = [(row.issued, row.opened, row.submitted) for row in rows]
-    total = rows[-1]
-    assert total.submitted == total.issued - seed_demo.ANNUAL_OPEN_CARDS
-    # The cards left for trying the form are neither opened nor used.
-    assert [opened == submitted for _issued, opened, submitted in counts] == [True] * len(rows)
-    assert (
-        Credential.objects.filter(
-            session=session, submitted_at__isnull=False, opened_at__isnull=True
-        ).count()
-        == 0
-    )
+    def test_seed_demo_counts_every_submitted_code_as_opened(self):
+        session = ReviewSession.objects.get(slug=seed_demo.ANNUAL_SLUG)
+        rows = ballots.participation(session)
 
+        counts = [(row.issued, row.opened, row.submitted) for row in rows]
+        total = rows[-1]
+        assert total.submitted == total.issued - seed_demo.ANNUAL_OPEN_CARDS
+        # The cards left for trying the form are neither opened nor used.
+        assert [opened == submitted for _issued, opened, submitted in counts] == [True] * len(rows)
+        assert (
+            Credential.objects.filter(
+                session=session, submitted_at__isnull=False, opened_at__isnull=True
+            ).count()
+            == 0
+        )
 
-@pytest.mark.django_db
-def test_seed_demo_builds_annual_session_with_forty_units():
-    _seed()
+    def test_seed_demo_builds_annual_session_with_forty_units(self):
+        session = ReviewSession.objects.get(slug=seed_demo.ANNUAL_SLUG)
 
-    session = ReviewSession.objects.get(slug=seed_demo.ANNUAL_SLUG)
+        assert session.participants.count() == 40
+        assert session.kind == ReviewSession.Kind.ANNUAL
+        assert session.status == ReviewSession.Status.RATING
+        own_unit_cards = Credential.objects.filter(session=session, holder_unit__isnull=False)
+        assert own_unit_cards.count() == Unit.objects.filter(session=session).count()
 
-    assert session.participants.count() == 40
-    assert session.kind == ReviewSession.Kind.ANNUAL
-    assert session.status == ReviewSession.Status.RATING
-    own_unit_cards = Credential.objects.filter(session=session, holder_unit__isnull=False)
-    assert own_unit_cards.count() == Unit.objects.filter(session=session).count()
+    def test_seed_demo_second_run_changes_nothing(self):
+        counts = (
+            ReviewSession.objects.count(),
+            Credential.objects.count(),
+            AuditLog.objects.count(),
+            Draw.objects.count(),
+        )
 
+        output = _seed()
 
-@pytest.mark.django_db
-def test_seed_demo_second_run_changes_nothing():
-    _seed()
-    counts = (
-        ReviewSession.objects.count(),
-        Credential.objects.count(),
-        AuditLog.objects.count(),
-        Draw.objects.count(),
-    )
+        assert (
+            ReviewSession.objects.count(),
+            Credential.objects.count(),
+            AuditLog.objects.count(),
+            Draw.objects.count(),
+        ) == counts
+        assert f"exists  {seed_demo.MIDYEAR_SLUG} (unchanged)" in output.splitlines()
 
-    output = _seed()
+    def test_seed_demo_prints_urls_and_logins(self, seeded):
+        output = seeded
 
-    assert (
-        ReviewSession.objects.count(),
-        Credential.objects.count(),
-        AuditLog.objects.count(),
-        Draw.objects.count(),
-    ) == counts
-    assert f"exists  {seed_demo.MIDYEAR_SLUG} (unchanged)" in output.splitlines()
-
-
-@pytest.mark.django_db
-def test_seed_demo_prints_urls_and_logins():
-    output = _seed()
-
-    assert f"/sessions/{seed_demo.MIDYEAR_SLUG}/" in output
-    assert f"organiser / {seed_demo.DEMO_PASSWORD}" in output
-    assert "/login/" in output
-    assert "评议表示例 / a rater's form: http://127.0.0.1:8000/r/" in output
+        assert f"/sessions/{seed_demo.MIDYEAR_SLUG}/" in output
+        assert f"organiser / {seed_demo.DEMO_PASSWORD}" in output
+        assert "/login/" in output
+        assert "评议表示例 / a rater's form: http://127.0.0.1:8000/r/" in output
 
 
 @pytest.mark.django_db
