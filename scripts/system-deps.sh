@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # System packages huiji-review needs beyond Python: a CJK font (PDF cards and reports), Chromium
-# (browser tests and screenshots) and poppler-utils (PDF checks). Installed when we are root on
+# (browser tests and screenshots; the browser tests prefer its headless build where the
+# distribution has one) and poppler-utils (PDF checks). Installed when we are root on
 # Debian/Ubuntu; otherwise named so that an administrator can install them.
 set -euo pipefail
 wanted=(fonts-noto-cjk chromium poppler-utils)
+# Debian 12 and later package Chromium's headless shell; elsewhere the tests use chromium.
+if apt-cache show chromium-headless-shell >/dev/null 2>&1; then
+  wanted+=(chromium-headless-shell)
+fi
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
