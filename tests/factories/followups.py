@@ -1,5 +1,5 @@
-"""Factories for the 督办事项 tests (tests/meeting/test_followups.py, test_views_followups.py,
-test_report_card.py): questions and follow-ups of the live meeting."""
+"""Factories for the 督办事项 tests (tests/meeting/test_followups.py and test_views_followups.py,
+tests/scoring/test_report_card.py): questions and follow-ups of the live meeting."""
 
 import datetime
 
