@@ -20,13 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 # Lowest first. Packages on one line are siblings: neither may import the other.
 # scoring.engine is pure computation (no Django, no model; STYLE.md point 4) that the meeting's
 # satisfaction tally shares with the results, so it sits below everything and imports nothing
-# of the project. org (districts and persistent units) sits between core and sessions.
+# of the project; targets.engine, the targets' scoring rules, is its sibling there. org
+# (districts and persistent units) sits between core and sessions.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("scoring.engine",),
+    ("scoring.engine", "targets.engine"),
     ("core",),
     ("org",),
     ("sessions",),
-    ("meeting", "projects"),
+    ("meeting", "projects", "targets"),
     ("scoring",),
     ("screen",),
     ("huiji_review",),
