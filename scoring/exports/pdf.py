@@ -87,7 +87,6 @@ class RankingRow:
 @dataclass(frozen=True)
 class RankingTable:
     category: DocCategory
-    rows: list[RankingRow]
     notes: list[tuple[int, str, list[str]]]  # (number, unit, sentences)
     ranked: int
     grids: list[SafeString]  # the table, in parts of at most RANKING_ROWS rows
@@ -97,12 +96,6 @@ class RankingTable:
 class Card:
     row: DocRow
     category: DocCategory
-    ranked: int
-    review: str
-    bonus: str
-    total: str
-    good_share: str
-    rank_change: str
     facts: SafeString  # 排名, 总分, 等次, 综合评议得分 and the line under them
     votes: SafeString  # 各评议组得分与票数
     # The 各项得分 table only where it says more than the facts above it (总分, 综合评议得分):
@@ -198,7 +191,6 @@ def _ranking_table(doc: ResultDocument, category: DocCategory) -> RankingTable:
     ranked = sum(1 for row in category.rows if row.rank is not None)
     return RankingTable(
         category=category,
-        rows=rows,
         notes=notes,
         ranked=ranked,
         grids=_ranking_grids(doc, rows),
@@ -299,12 +291,6 @@ def _card(doc: ResultDocument, category: DocCategory, ranked: int, row: DocRow) 
     return Card(
         row=row,
         category=category,
-        ranked=ranked,
-        review=review,
-        bonus=bonus,
-        total=total,
-        good_share=share,
-        rank_change=rank_change_text(row),
         facts=_facts(row, ranked, total, review, share),
         votes=_votes(row),
         components=(
