@@ -24,7 +24,6 @@ from org.models import District
 from .models import ReviewSession, SessionTemplate, UnitCategory
 from .presets import PRESETS, asks_by_default, leads_by_default
 
-SEPARATORS = ("｜", "|")
 YES, NO = ("是", "yes", "y", "1", "√", "✓"), ("否", "no", "n", "0", "", "×")
 
 
@@ -48,11 +47,9 @@ def _preset_data(kind: str) -> dict:
 
 def template_for(district: District, kind: str) -> SessionTemplate:
     """The district's template of ``kind``, made from the built-in preset on first use."""
-    template = SessionTemplate.objects.filter(district=district, kind=kind).first()
-    if template is None:
-        template, _created = SessionTemplate.objects.get_or_create(
-            district=district, kind=kind, defaults=_preset_data(kind)
-        )
+    template, _created = SessionTemplate.objects.get_or_create(
+        district=district, kind=kind, defaults=_preset_data(kind)
+    )
     return template
 
 
@@ -114,9 +111,8 @@ def groups_text(template: SessionTemplate) -> str:
 
 
 def _fields(line: str) -> list[str]:
-    for separator in SEPARATORS[1:]:
-        line = line.replace(SEPARATORS[0], separator)
-    return [field.strip() for field in line.split("|")]
+    # A Chinese keyboard types the full-width bar; both separate fields.
+    return [field.strip() for field in line.replace("｜", "|").split("|")]
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -143,8 +139,8 @@ def parse_categories(text: str) -> tuple[list[dict], list[str]]:
 def parse_groups(text: str) -> tuple[list[dict], list[str]]:
     found, problems, seen = [], [], set()
     for n, line in _lines(text):
-        fields = _fields(line) + [""] * 4
-        name, weight_text, side_text, ask_text, leaders_text = fields[:5]
+        fields = _fields(line)
+        name, weight_text, side_text, ask_text, leaders_text = (fields + [""] * 4)[:5]
         where = _("评议组第 %(n)s 行“%(line)s”") % {"n": n, "line": line}
         try:
             weight = Decimal(weight_text)
@@ -153,7 +149,7 @@ def parse_groups(text: str) -> tuple[list[dict], list[str]]:
         side = _side(side_text) if side_text else UnitCategory.Side.OTHER.value
         can_ask, is_leaders = _flag(ask_text), _flag(leaders_text)
         if (
-            len(_fields(line)) > 5
+            len(fields) > 5
             or not name
             or weight is None
             or not weight.is_finite()
