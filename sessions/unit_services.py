@@ -75,15 +75,21 @@ def category_delete(*, category: UnitCategory, actor) -> None:
     )
 
 
-def unit_org_link(unit: Unit) -> None:
-    """Point a new unit at its district's OrgUnit (same name and category), made if new."""
-    unit.org_unit = org_services.org_unit_for(
-        district_id=unit.session.district_id,
-        name=unit.name,
-        category=unit.category.name,
-        kind=unit.category.side,
-        year=unit.session.year,
+def org_unit_of(*, session: ReviewSession, name: str, category: UnitCategory):
+    """The district's OrgUnit that a unit of ``session`` named ``name`` in ``category`` is (same
+    name and category), made if new."""
+    return org_services.org_unit_for(
+        district_id=session.district_id,
+        name=name,
+        category=category.name,
+        kind=category.side,
+        year=session.year,
     )
+
+
+def unit_org_link(unit: Unit) -> None:
+    """Point a new unit at its district's OrgUnit."""
+    unit.org_unit = org_unit_of(session=unit.session, name=unit.name, category=unit.category)
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from org.models import Membership
-from org.services import default_district, org_unit_for
+from org.services import default_district
 from sessions.models import (
     Credential,
     Participant,
@@ -28,6 +28,7 @@ from sessions.models import (
     UnitCategory,
 )
 from sessions.presets import leads_by_default
+from sessions.unit_services import org_unit_of
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -88,13 +89,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"单位{n:03d}")
     # As sessions.unit_services.unit_save links it: the district's unit of that name and category.
     org_unit = factory.LazyAttribute(
-        lambda unit: org_unit_for(
-            district_id=unit.session.district_id,
-            name=unit.name,
-            category=unit.category.name,
-            kind=unit.category.side,
-            year=unit.session.year,
-        )
+        lambda unit: org_unit_of(session=unit.session, name=unit.name, category=unit.category)
     )
 
 
