@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "scoring.apps.ScoringConfig",
     "meeting.apps.MeetingConfig",
     "projects.apps.ProjectsConfig",
+    "targets.apps.TargetsConfig",
     "screen.apps.ScreenConfig",
     # The project package, last: its seed_demo command loads every app's demo data
     # (docs/architecture.md).

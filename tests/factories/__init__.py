@@ -8,6 +8,7 @@ get their ScoringScheme), and beside them, by app:
 - ``workbooks``, ``paper``: session and paper-ballot workbooks built in code (the files saved by
   LibreOffice are under tests/fixtures/workbooks);
 - ``raters``: acting as a rater's device (entering a code, posting a ballot).
+- ``targets``: districts, persistent units, targets and their breakdown.
 """
 
 from decimal import Decimal

@@ -10,7 +10,7 @@ from django.urls import reverse
 from sessions.models import AuditLog, ReviewSession
 from tests.factories import ReviewSessionFactory, UserFactory
 
-GOVERNED_APPS = {"review", "scoring", "meeting", "projects"}
+GOVERNED_APPS = {"review", "scoring", "meeting", "projects", "targets"}
 
 
 @pytest.fixture
@@ -110,6 +110,7 @@ def test_admin_every_governed_model_is_read_only(superuser):
 
     assert "review.ReviewSession" in permissions
     assert "review.ScoringScheme" in permissions
+    assert "targets.Target" in permissions
     assert permissions == {label: (True, False, False, False) for label in governed}
 
 
