@@ -134,6 +134,22 @@ def number_from_text(text: str) -> Decimal | None:
 # ---------------------------------------------------------------- cells, sheets, books
 
 
+def percent_number(value, *, percent_formatted: bool) -> Decimal | None:
+    """The percentage a cell means, or None when it is not a number. A number under a real
+    percent format (``0%``, ``0.0%``: Excel stores 0.4 for 40 %) times 100; a number under a
+    format that only prints a "%" (``0.0"%"`` shows 40 as 40.0%) or none, as it is; text such
+    as ``40``, ``40%``, ``４０％`` or ``－5`` as written. ``percent_formatted`` is the reader's
+    ``Cell.percent`` (core/spreadsheet.py), which tells the two kinds of format apart."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(str(value))
+        return number * 100 if percent_formatted else number
+    if isinstance(value, str):
+        return number_from_text(normalise_text(value))
+    return None
+
+
 @dataclass(slots=True)
 class Cell:
     """One cell that holds something. ``value`` is normalised text, a number, a date or a

@@ -38,7 +38,7 @@ from core.spreadsheet import (
     column_letter,
     date_from,
     normalise_text,
-    number_from_text,
+    percent_number,
     put,
 )
 from sessions.workbook import (
@@ -96,22 +96,6 @@ def plain_text(text: str) -> str:
     """Free text (a project's or a milestone's name) as written, Chinese punctuation and all:
     only zero-width characters and surrounding spaces removed."""
     return text.translate(ZERO_WIDTH).strip()
-
-
-def percent_number(value, *, percent_formatted: bool) -> Decimal | None:
-    """The percentage a cell means, or None when it is not a number. A number under a real
-    percent format (``0%``, ``0.0%``: Excel stores 0.4 for 40 %) times 100; a number under a
-    format that only prints a "%" (``0.0"%"`` shows 40 as 40.0%) or none, as it is; text such
-    as ``40``, ``40%``, ``４０％`` or ``－5`` as written. ``percent_formatted`` is the reader's
-    ``Cell.percent`` (core/spreadsheet.py), which tells the two kinds of format apart."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float | Decimal):
-        number = Decimal(str(value))
-        return number * HUNDRED if percent_formatted else number
-    if isinstance(value, str):
-        return number_from_text(normalise_text(value))
-    return None
 
 
 # ---------------------------------------------------------------- results

@@ -94,6 +94,38 @@ def ballots_source() -> Workbook:
     return book
 
 
+def targets_source() -> Workbook:
+    """A breakdown workbook (目标分解表, targets/workbook.py) as an office writes it: a merged title
+    row, a 序号 column, headers with full-width brackets, full-width digits, units separated by
+    ，and by a line break (Alt+Enter), steps written with full-width colons and percent signs, a
+    floor in a percent-formatted cell, 是 for 一票否决."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "目标"
+    sheet.append(["2026年目标分解表"])
+    sheet.merge_cells("A1:J1")
+    sheet.append(
+        ["序号", "编号", "指标", "计量单位", "方向", "基数", "确保目标", "力争目标", "分值",
+         "计分方法", "完成率下限（%）", "分档", "力争加分", "一票否决", "牵头单位", "配合单位"]
+    )  # fmt: skip
+    rows = (
+        [1, "1.1", "生产总值增长", "%", "不低于", None, "７", None, 10, "按完成率",
+         None, None, None, "否", "区发改委", "区财政局，区人社局"],
+        [2, "1.2", "一般公共预算收入增长", "%", None, None, 6, 8, 10, None,
+         None, None, 2, None, "区财政局", None],
+        [3, "2.4", "新增停车泊位", "个", "不低于", None, 4000, None, 8, "分档",
+         None, "80％：60％；90％：80％；100％：100％", None, None, "区交通局", "城关镇"],
+        [4, "3.1", "城镇化率提高", "%", "不低于", 70.2, 70.7, None, 6, "按完成率",
+         0.5, None, None, None, "区发改委\n城关镇", None],
+        [5, "5.1", "重大安全生产事故", "起", "不高于", None, 0, None, 0, "达标得分",
+         None, None, None, "是", "区应急局", None],
+    )  # fmt: skip
+    for row in rows:
+        sheet.append(row)
+    sheet["K6"].number_format = "0%"
+    return book
+
+
 def chart_sheet_book() -> Workbook:
     """A workbook whose 评议组 is a chart sheet (a chart of the units sheet), no cells at all."""
     book = Workbook()
@@ -176,7 +208,11 @@ def build(outdir: Path) -> list[Path]:
     written = []
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
-        for name, book in (("session", session_source()), ("ballots", ballots_source())):
+        for name, book in (
+            ("session", session_source()),
+            ("ballots", ballots_source()),
+            ("targets", targets_source()),
+        ):
             source = work / f"{name}.xlsx"
             book.save(source)
             converted = work / "out"
@@ -186,6 +222,12 @@ def build(outdir: Path) -> list[Path]:
             ):
                 shutil.move(convert(source, fmt, converted), outdir / target)
                 written.append(outdir / target)
+            if name == "targets":
+                shutil.move(convert(source, "ods", converted), outdir / "targets.ods")
+                written.append(outdir / "targets.ods")
+                gbk = convert(source, CSV_FILTER.format(encoding=GBK), converted).read_bytes()
+                (outdir / "targets-gbk.csv").write_bytes(gbk)
+                written.append(outdir / "targets-gbk.csv")
             if name == "ballots":
                 utf8 = convert(source, CSV_FILTER.format(encoding=UTF8), converted).read_bytes()
                 (outdir / "ballots-utf8.csv").write_bytes(utf8)

@@ -51,7 +51,13 @@ ZERO = Fraction(0)
 
 
 class RuleError(ValueError):
-    """A target or rule that cannot be scored as given; the message says which and why."""
+    """A target or rule that cannot be scored as given. ``str()`` says which and why, for a
+    developer; ``code`` and ``params`` let a page or a workbook say it in the user's words."""
+
+    def __init__(self, message: str, *, code: str, **params):
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -68,24 +74,33 @@ class Rule:
 
     def __post_init__(self):
         if self.method not in METHODS:
-            raise RuleError(f"unknown method {self.method!r}: one of {', '.join(METHODS)}")
+            raise RuleError(
+                f"unknown method {self.method!r}: one of {', '.join(METHODS)}", code="method"
+            )
         if self.floor < 0 or self.cap <= 0 or self.floor > self.cap:
-            raise RuleError(f"floor {self.floor} and cap {self.cap}: need 0 ≤ floor ≤ cap, cap > 0")
+            raise RuleError(
+                f"floor {self.floor} and cap {self.cap}: need 0 ≤ floor ≤ cap, cap > 0",
+                code="floor_cap",
+                floor=self.floor,
+                cap=self.cap,
+            )
         if self.bonus < 0:
-            raise RuleError(f"bonus {self.bonus} is negative")
+            raise RuleError(f"bonus {self.bonus} is negative", code="bonus_negative")
         if self.method == STEPS:
             if not self.steps:
-                raise RuleError("the steps method needs at least one step")
+                raise RuleError("the steps method needs at least one step", code="steps_missing")
             thresholds = [threshold for threshold, _share in self.steps]
             shares = [share for _threshold, share in self.steps]
             if any(b <= a for a, b in zip(thresholds, thresholds[1:], strict=False)):
-                raise RuleError("step thresholds must increase")
+                raise RuleError("step thresholds must increase", code="steps_order")
             if any(share < 0 for share in shares) or any(
                 b < a for a, b in zip(shares, shares[1:], strict=False)
             ):
-                raise RuleError("step shares must be ≥ 0 and never fall as the ratio rises")
+                raise RuleError(
+                    "step shares must be ≥ 0 and never fall as the ratio rises", code="steps_fall"
+                )
             if thresholds[0] < 0:
-                raise RuleError("a step threshold is negative")
+                raise RuleError("a step threshold is negative", code="steps_negative")
 
 
 @dataclass(frozen=True)
@@ -102,30 +117,44 @@ class Target:
 
     def __post_init__(self):
         if self.direction not in DIRECTIONS:
-            raise RuleError(f"{self.key}: unknown direction {self.direction!r}")
+            raise RuleError(f"{self.key}: unknown direction {self.direction!r}", code="direction")
         if self.points < 0:
-            raise RuleError(f"{self.key}: points {self.points} are negative")
+            raise RuleError(
+                f"{self.key}: points {self.points} are negative", code="points_negative"
+            )
         up = self.direction == AT_LEAST
         if self.baseline is not None and (
             self.goal <= self.baseline if up else self.goal >= self.baseline
         ):
             raise RuleError(
                 f"{self.key}: the goal {self.goal} must be "
-                f"{'above' if up else 'below'} the baseline {self.baseline}"
+                f"{'above' if up else 'below'} the baseline {self.baseline}",
+                code="goal_baseline",
+                goal=self.goal,
+                baseline=self.baseline,
+                up=up,
             )
         if up and self.baseline is None and self.goal <= 0:
-            raise RuleError(f"{self.key}: without a baseline the goal must be above 0")
+            raise RuleError(
+                f"{self.key}: without a baseline the goal must be above 0", code="goal_positive"
+            )
         if not up and self.baseline is None and self.goal < 0:
-            raise RuleError(f"{self.key}: without a baseline the goal must not be below 0")
+            raise RuleError(
+                f"{self.key}: without a baseline the goal must not be below 0", code="goal_negative"
+            )
         if self.stretch is not None and (
             self.stretch <= self.goal if up else self.stretch >= self.goal
         ):
             raise RuleError(
                 f"{self.key}: the 力争 level {self.stretch} must be "
-                f"{'above' if up else 'below'} the 确保 level {self.goal}"
+                f"{'above' if up else 'below'} the 确保 level {self.goal}",
+                code="stretch_order",
+                stretch=self.stretch,
+                goal=self.goal,
+                up=up,
             )
         if self.rule.bonus and self.stretch is None:
-            raise RuleError(f"{self.key}: a bonus needs a 力争 level")
+            raise RuleError(f"{self.key}: a bonus needs a 力争 level", code="bonus_needs_stretch")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,487 @@
+"""The breakdown workbook (目标分解表): parse it into plain rows (docs/targets.md, "The breakdown
+workbook").
+
+Sheet ``目标``, one row per target: 编号, 指标, 确保目标, 分值 and 牵头单位 are required; 类型,
+计量单位, 方向, 基数, 力争目标, 计分方法, 完成率下限(%), 完成率上限(%), 分档, 力争加分, 一票否决,
+填报周期 and 配合单位 may be left out (blank takes the default of docs/targets.md). Units are
+named as the district knows them, several in one cell separated by 、 , ; or a line break.
+
+Like every workbook here, parsing writes nothing, reads through core/spreadsheet.py (.xlsx,
+.xls, .ods, .csv; title rows; full-width digits and brackets) and collects every problem with
+its sheet, row and column before refusing the whole file; a row whose numbers the rules could
+not score is refused in the rules' own words (targets/engine.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from core.spreadsheet import ZERO_WIDTH, column_letter, normalise_text, percent_number
+from sessions.workbook import (
+    FORMULA_STARTS,
+    Problem,
+    Table,
+    WorkbookError,
+    error_value_problem,
+    is_blank,
+    is_formula,
+    nonblank_rows,
+    open_workbook,
+    read_table,
+)
+
+from . import engine
+
+SHEET_TARGETS = "目标"
+
+COL_CODE = "编号"
+COL_TITLE = "指标"
+COL_GOAL = "确保目标"
+COL_POINTS = "分值"
+COL_LEAD = "牵头单位"
+COL_KIND = "类型"
+COL_MEASURE = "计量单位"
+COL_DIRECTION = "方向"
+COL_BASELINE = "基数"
+COL_STRETCH = "力争目标"
+COL_METHOD = "计分方法"
+COL_FLOOR = "完成率下限(%)"
+COL_CAP = "完成率上限(%)"
+COL_STEPS = "分档"
+COL_BONUS = "力争加分"
+COL_VETO = "一票否决"
+COL_PERIOD = "填报周期"
+COL_SUPPORT = "配合单位"
+
+REQUIRED = (COL_CODE, COL_TITLE, COL_GOAL, COL_POINTS, COL_LEAD)
+OPTIONAL = (
+    COL_KIND,
+    COL_MEASURE,
+    COL_DIRECTION,
+    COL_BASELINE,
+    COL_STRETCH,
+    COL_METHOD,
+    COL_FLOOR,
+    COL_CAP,
+    COL_STEPS,
+    COL_BONUS,
+    COL_VETO,
+    COL_PERIOD,
+    COL_SUPPORT,
+)
+
+# The words a cell may hold, as the reader normalises them, and the value each stands for.
+KINDS = {"定量指标": "quantity", "定量": "quantity", "计数任务": "count", "计数": "count"}
+KINDS |= {"节点任务": "milestone", "节点": "milestone"}
+DIRECTIONS = {"不低于": engine.AT_LEAST, "≥": engine.AT_LEAST, ">=": engine.AT_LEAST}
+DIRECTIONS |= {"不高于": engine.AT_MOST, "≤": engine.AT_MOST, "<=": engine.AT_MOST}
+METHODS = {"按完成率": engine.RATIO, "完成率": engine.RATIO, "分档": engine.STEPS}
+METHODS |= {"达标得分": engine.PASS_FAIL, "达标": engine.PASS_FAIL}
+PERIODS = {"按月": "month", "月": "month", "按季": "quarter", "季": "quarter"}
+YES, NO = ("是", "y", "yes", "√"), ("否", "n", "no", "×")
+
+CODE_MAX, TITLE_MAX, MEASURE_MAX, UNIT_NAME_MAX = 20, 200, 20, 100
+MAX_TARGETS = 2000  # a district's year has a few hundred targets at most
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+HUNDRED = Decimal(100)
+# Between units or steps: 、 , ， ; ； or a line break (Alt+Enter); read from the raw text,
+# since the reader turns a line break into a space and keeps ，；as written.
+LIST_SEPARATORS = re.compile(r"[、,，;；\r\n]+")
+STEP = re.compile(r"^([0-9.]+)%?[:：]([0-9.]+)%?$")
+# max_digits and decimal_places of the model's fields (targets/models.py)
+LEVEL_MAX, POINTS_MAX = Decimal("999999999999.9999"), Decimal("99999.99")
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    row: int
+    code: str
+    title: str
+    kind: str
+    measure: str
+    direction: str
+    baseline: Decimal | None
+    goal: Decimal
+    stretch: Decimal | None
+    points: Decimal
+    method: str
+    floor: Decimal  # a ratio: 50 % is 0.5
+    cap: Decimal
+    steps: tuple[tuple[Decimal, Decimal], ...]  # (ratio reached, share earned)
+    bonus: Decimal
+    veto: bool
+    period: str
+    lead: tuple[str, ...]  # unit names as the district stores them
+    support: tuple[str, ...]
+
+
+def parse_targets_workbook(fileobj, *, unit_names: Collection[str]) -> list[TargetRow]:
+    """The targets of the workbook, their units checked against ``unit_names`` (the district's
+    units); raises WorkbookError listing every problem. Nothing is written."""
+    book = open_workbook(fileobj, max_bytes=UPLOAD_MAX_BYTES)
+    try:
+        return _Parser(book, unit_names=unit_names).parse()
+    finally:
+        book.close()
+
+
+class _Parser:
+    def __init__(self, book, *, unit_names: Collection[str]):
+        self.book = book
+        # Compared as the reader gives every cell (normalised), stored as the district has them.
+        self.units = {normalise_text(name): name for name in unit_names}
+        # An .ods is read without number formats: 0.5 may be a cell shown as 50% or 0.5 %.
+        self.formats_unknown = not book.formats_known
+        self.problems: list[Problem] = []
+
+    def problem(self, text: str, sheet: str = "", row: int | None = None, column: str = ""):
+        self.problems.append(Problem(text=text, sheet=sheet, row=row, column=column))
+
+    def parse(self) -> list[TargetRow]:
+        rows = self._targets()
+        if self.problems:
+            raise WorkbookError(self.problems)
+        return rows
+
+    def _targets(self) -> list[TargetRow]:
+        sheet = SHEET_TARGETS
+        worksheet = self.book.find(sheet)
+        if worksheet is None:
+            self.problem(self.book.missing(sheet), sheet)
+            return []
+        if worksheet.max_row > MAX_TARGETS + 1:
+            self.problem(
+                _("超过 %(max)s 行，请删除多余的行或分批导入。") % {"max": MAX_TARGETS}, sheet
+            )
+            return []
+        before_table = len(self.problems)
+        table = read_table(
+            nonblank_rows(worksheet),
+            sheet=sheet,
+            required=REQUIRED,
+            optional=OPTIONAL,
+            problem=self.problem,
+            header_key=lambda key: {"完成率下限": COL_FLOOR, "完成率上限": COL_CAP}.get(key, key),
+        )
+        if table is None:
+            return []
+        if not table.rows and len(self.problems) == before_table:
+            self.problem(_("没有任何目标：请在表头下每行填写一个目标。"), sheet)
+        found, seen = [], {}
+        for row, cells in table.rows:
+            before = len(self.problems)
+            code, target = self._row(table, row, cells)
+            if code is not None and code in seen:
+                self.problem(
+                    _("编号“%(code)s”重复（第 %(first)s 行已列出）。")
+                    % {"code": code, "first": seen[code]},
+                    sheet,
+                    row,
+                    COL_CODE,
+                )
+            elif code is not None:
+                seen[code] = row
+            if target is not None and len(self.problems) == before:
+                found.append(target)
+        return found
+
+    def _row(self, table: Table, row: int, cells) -> tuple[str | None, TargetRow | None]:
+        """The row's code (None when the cell is wrong) and its target (None on any problem)."""
+        headers = {index: title for title, index in table.columns.items()}
+        for index, cell in enumerate(cells):
+            if cell is not None and cell.error:
+                self.problem(
+                    error_value_problem(cell),
+                    table.sheet,
+                    row,
+                    headers.get(index, column_letter(index + 1)),
+                )
+        before = len(self.problems)
+        at = (table, row, cells)
+        code = self._text(*at, COL_CODE, CODE_MAX)
+        title = self._text(*at, COL_TITLE, TITLE_MAX, prose=True)
+        kind = self._choice(*at, COL_KIND, KINDS, "quantity")
+        measure = self._text(*at, COL_MEASURE, MEASURE_MAX, required=False) or ""
+        direction = self._choice(*at, COL_DIRECTION, DIRECTIONS, engine.AT_LEAST)
+        baseline = self._number(*at, COL_BASELINE, LEVEL_MAX, required=False)
+        goal = self._number(*at, COL_GOAL, LEVEL_MAX)
+        stretch = self._number(*at, COL_STRETCH, LEVEL_MAX, required=False)
+        points = self._number(*at, COL_POINTS, POINTS_MAX, places=2, negative=False)
+        method = self._choice(*at, COL_METHOD, METHODS, engine.RATIO)
+        floor = self._percent(*at, COL_FLOOR, Decimal(0))
+        cap = self._percent(*at, COL_CAP, HUNDRED)
+        steps = self._steps(*at, required=method == engine.STEPS)
+        bonus = self._number(*at, COL_BONUS, POINTS_MAX, places=2, negative=False, required=False)
+        veto = self._yes_no(*at, COL_VETO)
+        period = self._choice(*at, COL_PERIOD, PERIODS, "quarter")
+        lead = self._units(*at, COL_LEAD, required=True)
+        support = self._units(*at, COL_SUPPORT, required=False)
+        if len(self.problems) > before:
+            return code, None
+        both = [name for name in support if name in lead]
+        if both:
+            self.problem(
+                _("“%(names)s”同时列为牵头单位和配合单位。") % {"names": "、".join(both)},
+                table.sheet,
+                row,
+                COL_SUPPORT,
+            )
+            return code, None
+        target = TargetRow(
+            row=row,
+            code=code,
+            title=title,
+            kind=kind,
+            measure=measure,
+            direction=direction,
+            baseline=baseline,
+            goal=goal,
+            stretch=stretch,
+            points=points,
+            method=method,
+            floor=floor / HUNDRED,
+            cap=cap / HUNDRED,
+            steps=steps,
+            bonus=bonus or Decimal(0),
+            veto=veto,
+            period=period,
+            lead=lead,
+            support=support,
+        )
+        try:
+            engine_target(target)
+        except engine.RuleError as error:
+            # What the rules refuse, said in the column that has to change.
+            text, column = rule_problem(error)
+            self.problem(text, table.sheet, row, column)
+            return code, None
+        return code, target
+
+    # ------------------------------------------------------------ cells
+
+    def _cell(self, table: Table, row: int, cells, column: str, *, required: bool):
+        """The cell, or None when it is missing, an error value (already reported), a formula
+        or blank (reported when required)."""
+        cell = table.cell(cells, column)
+        if cell is not None and cell.error:
+            return None
+        if is_blank(cell):
+            if required:
+                self.problem(_("不能为空。"), table.sheet, row, column)
+            return None
+        if is_formula(cell):
+            self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
+            return None
+        return cell
+
+    def _text(self, table, row, cells, column, max_length, *, prose=False, required=True):
+        cell = self._cell(table, row, cells, column, required=required)
+        if cell is None:
+            return None
+        value = cell.raw if prose else cell.value
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value).translate(ZERO_WIDTH).strip() if prose else str(value)
+        if text.startswith(FORMULA_STARTS):
+            self.problem(
+                _("不能以“=”“+”“-”“@”开头（表格软件会把它当作公式）。"), table.sheet, row, column
+            )
+            return None
+        if len(text) > max_length:
+            self.problem(
+                _("不能超过 %(max)s 个字符（现有 %(n)s 个）。")
+                % {"max": max_length, "n": len(text)},
+                table.sheet,
+                row,
+                column,
+            )
+            return None
+        return text
+
+    def _number(
+        self, table, row, cells, column, most, *, places=4, negative=True, required=True
+    ) -> Decimal | None:
+        cell = self._cell(table, row, cells, column, required=required)
+        if cell is None:
+            return None
+        # A cell shown as 7% means 7 (the measure is then %), as in the percent columns.
+        number = percent_number(cell.value, percent_formatted=cell.percent)
+        if number is None or not number.is_finite():
+            self.problem(
+                _("“%(value)s”不是数字。") % {"value": cell.value}, table.sheet, row, column
+            )
+            return None
+        if abs(number) > most or (number < 0 and not negative):
+            self.problem(
+                _("必须在 %(low)s 到 %(high)s 之间（现为 %(value)s）。")
+                % {"low": 0 if not negative else -most, "high": most, "value": plain(number)},
+                table.sheet,
+                row,
+                column,
+            )
+            return None
+        if number != round(number, places):
+            self.problem(_("最多 %(n)s 位小数。") % {"n": places}, table.sheet, row, column)
+            return None
+        return plain(number)
+
+    def _percent(self, table, row, cells, column, default: Decimal) -> Decimal | None:
+        """0 to 1000 (%): a number under a percent format as shown (Excel stores 0.5 for 50 %),
+        text such as 50 or 50%, a plain number as written."""
+        cell = self._cell(table, row, cells, column, required=False)
+        if cell is None:
+            return default
+        number = percent_number(cell.value, percent_formatted=cell.percent)
+        if self.formats_unknown and isinstance(cell.value, int | float) and 0 < number < 1:
+            self.problem(
+                _(
+                    "无法判断“%(value)s”是 %(percent)s%% 还是 %(value)s%%（文件不带单元格的"
+                    "百分比格式）：请写成 %(percent)s%%，或把文件另存为 .xlsx 后导入。"
+                )
+                % {"value": plain(number), "percent": plain(number * HUNDRED)},
+                table.sheet,
+                row,
+                column,
+            )
+            return None
+        if number is None or not number.is_finite() or not 0 <= number <= 1000:
+            self.problem(
+                _("“%(value)s”不是 0 到 1000 之间的百分数。") % {"value": cell.value},
+                table.sheet,
+                row,
+                column,
+            )
+            return None
+        return number
+
+    def _steps(self, table, row, cells, *, required: bool):
+        """分档: pairs of 完成率:得分比例 in %, e.g. 80%:60%；90%:80%；100%:100%."""
+        cell = self._cell(table, row, cells, COL_STEPS, required=required)
+        if cell is None:
+            return ()
+        steps = []
+        for part in LIST_SEPARATORS.split(str(cell.raw)):
+            part = "".join(normalise_text(part).split())  # ８０％ : ６０％ is 80%:60%
+            if not part:
+                continue
+            match = STEP.match(part)
+            if match is None:
+                self.problem(
+                    _("“%(part)s”不是“完成率:得分比例”（如 90%%:80%%），各档用“；”分开。")
+                    % {"part": part},
+                    table.sheet,
+                    row,
+                    COL_STEPS,
+                )
+                return None
+            steps.append((Decimal(match[1]) / HUNDRED, Decimal(match[2]) / HUNDRED))
+        return tuple(steps)
+
+    def _choice(self, table, row, cells, column, words: dict[str, str], default: str):
+        cell = self._cell(table, row, cells, column, required=False)
+        if cell is None:
+            return default
+        word = str(cell.value).strip()
+        if word not in words:
+            self.problem(
+                _("“%(value)s”不是可选的值（%(words)s）。")
+                % {"value": word, "words": "、".join(words)},
+                table.sheet,
+                row,
+                column,
+            )
+            return None
+        return words[word]
+
+    def _yes_no(self, table, row, cells, column) -> bool | None:
+        cell = self._cell(table, row, cells, column, required=False)
+        if cell is None:
+            return False
+        word = str(cell.value).strip().lower()
+        if word in YES or word in NO:
+            return word in YES
+        self.problem(_("请填写“是”或“否”。"), table.sheet, row, column)
+        return None
+
+    def _units(self, table, row, cells, column, *, required: bool) -> tuple[str, ...] | None:
+        cell = self._cell(table, row, cells, column, required=required)
+        if cell is None:
+            return ()
+        names = [normalise_text(n) for n in LIST_SEPARATORS.split(str(cell.raw)) if n.strip()]
+        unknown = [name for name in names if name not in self.units]
+        if unknown:
+            self.problem(
+                _("单位“%(names)s”不是本区（县）的单位。") % {"names": "、".join(unknown)},
+                table.sheet,
+                row,
+                column,
+            )
+            return None
+        stored = tuple(dict.fromkeys(self.units[name] for name in names))
+        if required and not stored:
+            self.problem(_("不能为空。"), table.sheet, row, column)
+            return None
+        return stored
+
+
+def engine_target(row: TargetRow) -> engine.Target:
+    return engine.Target(
+        row.code,
+        row.points,
+        row.goal,
+        row.direction,
+        row.baseline,
+        row.stretch,
+        engine.Rule(
+            method=row.method,
+            floor=row.floor,
+            cap=row.cap,
+            steps=row.steps,
+            bonus=row.bonus,
+            veto=row.veto,
+        ),
+    )
+
+
+def plain(number: Decimal) -> Decimal:
+    """7.0 as 7 and 70.20 as 70.2 (a spreadsheet's float), never 4E+3."""
+    return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
+
+
+def rule_problem(error: engine.RuleError) -> tuple[str, str]:
+    """The sentence and the column for what the rules of docs/targets.md refuse in a row."""
+    p = error.params
+    above = p.get("up", True)
+    texts = {
+        "goal_baseline": (
+            (
+                _("确保目标 %(goal)s 须高于基数 %(baseline)s（方向为不低于）。")
+                if above
+                else _("确保目标 %(goal)s 须低于基数 %(baseline)s（方向为不高于）。")
+            ),
+            COL_BASELINE,
+        ),
+        "goal_positive": (_("没有基数时，确保目标须大于 0。"), COL_GOAL),
+        "goal_negative": (_("没有基数时，确保目标不能小于 0。"), COL_GOAL),
+        "stretch_order": (
+            (
+                _("力争目标 %(stretch)s 须高于确保目标 %(goal)s。")
+                if above
+                else _("力争目标 %(stretch)s 须低于确保目标 %(goal)s。")
+            ),
+            COL_STRETCH,
+        ),
+        "bonus_needs_stretch": (_("有力争加分时须填写力争目标。"), COL_BONUS),
+        "floor_cap": (_("完成率下限须在 0 与上限之间，上限须大于 0。"), COL_FLOOR),
+        "steps_missing": (_("计分方法为分档时须填写分档。"), COL_STEPS),
+        "steps_order": (_("各档的完成率须由低到高排列，且不能重复。"), COL_STEPS),
+        "steps_fall": (_("完成率越高，得分比例不能越低。"), COL_STEPS),
+    }
+    text, column = texts.get(error.code, (str(error), ""))
+    values = {k: plain(v) if isinstance(v, Decimal) else v for k, v in p.items()}
+    return text % values if "%(" in text else text, column
