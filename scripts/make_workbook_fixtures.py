@@ -182,10 +182,15 @@ def encrypted_marker() -> bytes:
 
 
 def convert(source: Path, target_format: str, outdir: Path) -> Path:
-    """``soffice --convert-to``: a file named like ``source`` in ``outdir``."""
+    """``soffice --convert-to``: a file named like ``source`` in ``outdir``. LibreOffice runs
+    with a profile of its own beside ``outdir``: with the shared one, a second soffice started
+    while another runs (two test runs at once) hands its work to the first and exits, having
+    converted nothing."""
+    profile = (outdir.parent / "libreoffice-profile").as_uri()
     subprocess.run(  # noqa: S603 (a fixed command line)
         [  # noqa: S607 (soffice from PATH, as installed)
             "soffice",
+            f"-env:UserInstallation={profile}",
             "--headless",
             "--norestore",
             "--convert-to",
