@@ -1,5 +1,5 @@
-"""The breakdown workbook (目标分解表): parse it into plain rows (docs/targets.md, "The breakdown
-workbook").
+"""The breakdown workbook (目标分解表): parse it into plain rows, or write a district's year back
+in the same shape (docs/workbooks.md, "目标分解表").
 
 Sheet ``目标``, one row per target: 编号, 指标, 确保目标, 分值 and 牵头单位 are required; 类型,
 计量单位, 方向, 基数, 力争目标, 计分方法, 完成率下限(%), 完成率上限(%), 分档, 力争加分, 一票否决,
@@ -14,14 +14,23 @@ not score is refused in the rules' own words (targets/engine.py).
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
-from core.spreadsheet import ZERO_WIDTH, column_letter, normalise_text, percent_number
+from core.spreadsheet import (
+    ZERO_WIDTH,
+    column_letter,
+    normalise_text,
+    percent_number,
+    write_row,
+)
 from sessions.workbook import (
     FORMULA_STARTS,
     Problem,
@@ -485,3 +494,81 @@ def rule_problem(error: engine.RuleError) -> tuple[str, str]:
     text, column = texts.get(error.code, (str(error), ""))
     values = {k: plain(v) if isinstance(v, Decimal) else v for k, v in p.items()}
     return text % values if "%(" in text else text, column
+
+
+# ---------------------------------------------------------------- writing
+
+COLUMN_ORDER = (
+    COL_CODE,
+    COL_TITLE,
+    COL_KIND,
+    COL_MEASURE,
+    COL_DIRECTION,
+    COL_BASELINE,
+    COL_GOAL,
+    COL_STRETCH,
+    COL_POINTS,
+    COL_METHOD,
+    COL_FLOOR,
+    COL_CAP,
+    COL_STEPS,
+    COL_BONUS,
+    COL_VETO,
+    COL_PERIOD,
+    COL_LEAD,
+    COL_SUPPORT,
+)
+# The first word of each choice is the one written back.
+WORDS = {
+    COL_KIND: {"quantity": "定量指标", "count": "计数任务", "milestone": "节点任务"},
+    COL_DIRECTION: {engine.AT_LEAST: "不低于", engine.AT_MOST: "不高于"},
+    COL_METHOD: {engine.RATIO: "按完成率", engine.STEPS: "分档", engine.PASS_FAIL: "达标得分"},
+    COL_PERIOD: {"month": "按月", "quarter": "按季"},
+}
+
+
+def _percent_text(ratio: Decimal) -> str:
+    return f"{plain(ratio * HUNDRED)}%"
+
+
+def workbook_bytes(rows: list[TargetRow]) -> bytes:
+    """Sheet 目标 with ``rows`` in the columns the import reads: exported, it imports as it is.
+    Text goes through core.spreadsheet's writer, so no cell becomes a formula."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET_TARGETS
+    write_row(sheet, list(COLUMN_ORDER))
+    for row in rows:
+        write_row(
+            sheet,
+            [
+                row.code,
+                row.title,
+                WORDS[COL_KIND][row.kind],
+                row.measure or None,
+                WORDS[COL_DIRECTION][row.direction],
+                row.baseline,
+                row.goal,
+                row.stretch,
+                row.points,
+                WORDS[COL_METHOD][row.method],
+                _percent_text(row.floor),
+                _percent_text(row.cap),
+                "；".join(f"{_percent_text(t)}:{_percent_text(s)}" for t, s in row.steps) or None,
+                row.bonus or None,
+                "是" if row.veto else "否",
+                WORDS[COL_PERIOD][row.period],
+                "、".join(row.lead),
+                "、".join(row.support) or None,
+            ],
+        )
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "C2"
+    for index, width in enumerate(
+        (8, 30, 10, 8, 8, 10, 10, 10, 8, 10, 10, 10, 30, 8, 8, 8, 24, 30)
+    ):
+        sheet.column_dimensions[column_letter(index + 1)].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -2,11 +2,13 @@
 ``manage.py import_targets``: all or nothing, every problem named by sheet, row and column."""
 
 import io
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
 
 from org.models import OrgUnit
 from org.services import default_district
@@ -14,6 +16,7 @@ from sessions.models import AuditLog
 from sessions.workbook import WorkbookError
 from targets import engine
 from targets.models import Target, TargetUnit
+from targets.selectors import breakdown_rows
 from targets.services import targets_import
 from targets.workbook import parse_targets_workbook
 from tests.factories.targets import (
@@ -196,3 +199,31 @@ def test_import_targets_command_imports_or_changes_nothing(tmp_path, capsys):
     assert f"已导入{district.name}2026年目标：新增 5 项，更新 0 项。" in out
     assert Target.objects.count() == 5
     assert OrgUnit.objects.get(name="城关镇").targets.get().role == "support"
+
+
+@pytest.mark.django_db
+def test_an_exported_breakdown_imports_as_it_is(tmp_path):
+    district = default_district()
+    for name in UNIT_NAMES:
+        OrgUnitFactory(district=district, name=name)
+    call_command("import_targets", district.code, "2026", str(_saved(tmp_path, breakdown_bytes())))
+    exported = tmp_path / "exported.xlsx"
+
+    call_command("export_targets", district.code, "2026", str(exported))
+    again = parse(exported.read_bytes())
+
+    def comparable(rows):
+        return [
+            replace(r, row=0, lead=tuple(sorted(r.lead)), support=tuple(sorted(r.support)))
+            for r in rows
+        ]
+
+    assert comparable(again) == comparable(parse(breakdown_bytes()))
+    assert comparable(again) == comparable(breakdown_rows(district=district, year=2026))
+    assert load_workbook(exported)["目标"]["M4"].value == "80%:60%；90%:80%；100%:100%"
+
+
+def _saved(tmp_path, data: bytes):
+    path = tmp_path / "breakdown.xlsx"
+    path.write_bytes(data)
+    return path
