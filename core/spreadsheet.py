@@ -619,6 +619,45 @@ def _open_csv(data: bytes, *, name: str) -> Book:
 DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 
+def usable_cell(cell, *, required: bool = True) -> tuple[Cell | None, str | None]:
+    """A cell an import reads as data: ``(cell, None)``. ``(None, None)`` for an error value
+    (every import reports those apart, in any column) or an optional blank cell; ``(None, the
+    sentence)`` for a required blank cell or a formula."""
+    if cell is not None and cell.error:
+        return None, None
+    if is_blank(cell):
+        return None, (_("不能为空。") if required else None)
+    if is_formula(cell):
+        return None, _("不能是公式，请直接填写内容。")
+    return cell, None
+
+
+def cell_text(
+    cell, *, max_length: int, prose: bool = False, required: bool = True
+) -> tuple[str | None, str | None]:
+    """A text cell of an import: ``(text, None)``, as the reader normalised it (codes and
+    categories are compared in that form) or, for ``prose`` (names, titles), as written with
+    only zero-width characters and surrounding spaces removed; ``(None, the sentence)`` for a
+    date, text a spreadsheet would run as a formula, or text longer than ``max_length``."""
+    cell, problem = usable_cell(cell, required=required)
+    if cell is None:
+        return None, problem
+    value = cell.raw if prose else cell.value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return None, _("应填写文字，不是日期。")
+    text = str(value).translate(ZERO_WIDTH).strip() if prose else str(value)
+    if text.startswith(FORMULA_STARTS):
+        return None, _("不能以“=”“+”“-”“@”开头（表格软件会把它当作公式）。")
+    if len(text) > max_length:
+        return None, _("不能超过 %(max)s 个字符（现有 %(n)s 个）。") % {
+            "max": max_length,
+            "n": len(text),
+        }
+    return text, None
+
+
 def date_from(value) -> datetime.date | None:
     """A date cell, or text written 2025-12-20, 2025/12/20, 2025.12.20 or 2025年12月20日."""
     if isinstance(value, datetime.datetime):

@@ -34,7 +34,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from core.spreadsheet import (
-    ZERO_WIDTH,
+    cell_text,
     column_letter,
     date_from,
     normalise_text,
@@ -42,7 +42,6 @@ from core.spreadsheet import (
     put,
 )
 from sessions.workbook import (
-    FORMULA_STARTS,
     NAME_MAX,
     Problem,
     Table,
@@ -90,12 +89,6 @@ CENT, HUNDRED = Decimal("0.01"), Decimal("100")
 def is_error(cell) -> bool:
     """An error value (#N/A, #REF!, #DIV/0!…): core/spreadsheet.py marks the cell."""
     return cell is not None and bool(cell.error)
-
-
-def plain_text(text: str) -> str:
-    """Free text (a project's or a milestone's name) as written, Chinese punctuation and all:
-    only zero-width characters and surrounding spaces removed."""
-    return text.translate(ZERO_WIDTH).strip()
 
 
 # ---------------------------------------------------------------- results
@@ -367,38 +360,11 @@ class _Parser:
     # ------------------------------------------------------------ cells
 
     def _text(self, table: Table, row: int, cells, column: str, *, max_length: int, prose=False):
-        """A required text cell: as the reader normalised it (codes and categories are compared),
-        or, for ``prose`` (names), as written (``plain_text`` of the cell's raw text)."""
-        cell = table.cell(cells, column)
-        if is_error(cell):
-            return None
-        if is_blank(cell):
-            self.problem(_("不能为空。"), table.sheet, row, column)
-            return None
-        if is_formula(cell):
-            self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
-            return None
-        value = cell.raw if prose else cell.value
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, datetime.datetime | datetime.date):
-            self.problem(_("应填写文字，不是日期。"), table.sheet, row, column)
-            return None
-        text = plain_text(str(value)) if prose else str(value)
-        if text.startswith(FORMULA_STARTS):
-            self.problem(
-                _("不能以“=”“+”“-”“@”开头（表格软件会把它当作公式）。"), table.sheet, row, column
-            )
-            return None
-        if len(text) > max_length:
-            self.problem(
-                _("不能超过 %(max)s 个字符（现有 %(n)s 个）。")
-                % {"max": max_length, "n": len(text)},
-                table.sheet,
-                row,
-                column,
-            )
-            return None
+        """A required text cell (``core.spreadsheet.cell_text``): codes and categories as the
+        reader normalised them, names (``prose``) as written."""
+        text, problem = cell_text(table.cell(cells, column), max_length=max_length, prose=prose)
+        if problem:
+            self.problem(problem, table.sheet, row, column)
         return text
 
     def _percent(self, table: Table, row: int, cells, column: str) -> Decimal | None:

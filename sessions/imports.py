@@ -7,6 +7,7 @@ what is checked here is how it fits the session it goes into.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 
@@ -67,12 +68,14 @@ class ImportSummary:
         }
 
 
-def category_side(district, name: str) -> str:
+def category_side(district, name: str, templates=None) -> str:
     """Which side of 交叉评议 (section 4.2) a category named in a workbook is on, from what
     the district already knows, never from the words in the name: a category of that name in
-    its session templates, else the kind most of its units ranked in that category have;
-    else 其他, which staff change on the units page."""
-    for template in template_services.templates_of(district):
+    its session templates (``templates``, read once per import), else the kind most of its
+    units ranked in that category have; else 其他, which staff change on the units page."""
+    if templates is None:
+        templates = template_services.templates_of(district)
+    for template in templates:
         for category in template.categories:
             if category["name"] == name:
                 return category["side"]
@@ -159,6 +162,9 @@ def _import(
     if clashes:
         raise WorkbookError(clashes)
 
+    # The district's templates name the side of a new category and the flags of a new group:
+    # read once, when the first of them is met.
+    templates = functools.cache(lambda: template_services.templates_of(session.district))
     new_categories = []
     order = max((c.order for c in categories.values()), default=-1) + 1
     for row in workbook.units:
@@ -166,7 +172,7 @@ def _import(
             categories[row.category] = UnitCategory.objects.create(
                 session=session,
                 name=row.category,
-                side=category_side(session.district, row.category),
+                side=category_side(session.district, row.category, templates()),
                 order=order,
             )
             new_categories.append(row.category)
@@ -208,7 +214,7 @@ def _import(
     for row in workbook.groups:
         group = groups.get(row.name)
         if group is None:
-            defaults = template_services.group_defaults(session.district, row.name)
+            defaults = template_services.group_defaults(session.district, row.name, templates())
             defaults["is_leaders"] = defaults["is_leaders"] and not leaders_taken
             leaders_taken = leaders_taken or defaults["is_leaders"]
             groups[row.name] = RaterGroup.objects.create(

@@ -57,11 +57,12 @@ def templates_of(district: District) -> list[SessionTemplate]:
     return [template_for(district, kind) for kind in ReviewSession.Kind.values]
 
 
-def group_defaults(district: District, name: str) -> dict:
+def group_defaults(district: District, name: str, templates=None) -> dict:
     """What a rater group a workbook names starts as: the side, 可问政 and 县级领导组 of the
     group of that name in the district's templates; for a name no template has, the side 其他
-    and the built-in defaults (which know only the standard names)."""
-    for template in templates_of(district):
+    and the built-in defaults (which know only the standard names). An import naming several
+    groups reads ``templates`` (``templates_of(district)``) once and passes them."""
+    for template in templates if templates is not None else templates_of(district):
         for group in template.groups:
             if group["name"] == name:
                 return {k: group[k] for k in ("side", "can_ask", "is_leaders")}

@@ -3,23 +3,14 @@ go through the targets' services and the audit log (docs/targets.md, "Stored")."
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from . import models
 
 
-class TargetUnitInline(admin.TabularInline):
+class TargetUnitInline(ReadOnlyInline):
     model = models.TargetUnit
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(models.Target)

@@ -92,17 +92,21 @@ class Target(models.Model):
             veto=self.veto,
         )
 
+    def engine_target(self, *, points: Decimal | None = None, goal: Decimal | None = None):
+        """The target as the engine scores it; ``points`` and ``goal`` a unit's own share."""
+        return engine.Target(
+            self.code,
+            self.points if points is None else points,
+            self.goal if goal is None else goal,
+            self.direction,
+            self.baseline,
+            self.stretch,
+            self.rule(),
+        )
+
     def clean(self):
         try:
-            engine.Target(
-                self.code,
-                self.points,
-                self.goal,
-                self.direction,
-                self.baseline,
-                self.stretch,
-                self.rule(),
-            )
+            self.engine_target()
         except (engine.RuleError, ArithmeticError, TypeError, ValueError) as error:
             raise ValidationError(str(error)) from error
 
@@ -137,16 +141,7 @@ class TargetUnit(models.Model):
     def engine_target(self) -> engine.Target:
         """The target as this unit is assessed on it: its own goal and points where the
         breakdown gives them, the target's otherwise (docs/targets.md)."""
-        target = self.target
-        return engine.Target(
-            target.code,
-            target.points if self.points is None else self.points,
-            target.goal if self.goal is None else self.goal,
-            target.direction,
-            target.baseline,
-            target.stretch,
-            target.rule(),
-        )
+        return self.target.engine_target(points=self.points, goal=self.goal)
 
     def clean(self):
         if (

@@ -25,20 +25,18 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from core.spreadsheet import (
-    ZERO_WIDTH,
+    cell_text,
     column_letter,
     normalise_text,
     percent_number,
+    usable_cell,
     write_row,
 )
 from sessions.workbook import (
-    FORMULA_STARTS,
     Problem,
     Table,
     WorkbookError,
     error_value_problem,
-    is_blank,
-    is_formula,
     nonblank_rows,
     open_workbook,
     read_table,
@@ -274,42 +272,18 @@ class _Parser:
     # ------------------------------------------------------------ cells
 
     def _cell(self, table: Table, row: int, cells, column: str, *, required: bool):
-        """The cell, or None when it is missing, an error value (already reported), a formula
-        or blank (reported when required)."""
-        cell = table.cell(cells, column)
-        if cell is not None and cell.error:
-            return None
-        if is_blank(cell):
-            if required:
-                self.problem(_("不能为空。"), table.sheet, row, column)
-            return None
-        if is_formula(cell):
-            self.problem(_("不能是公式，请直接填写内容。"), table.sheet, row, column)
-            return None
+        """The cell as data, or None: see ``core.spreadsheet.usable_cell``."""
+        cell, problem = usable_cell(table.cell(cells, column), required=required)
+        if problem:
+            self.problem(problem, table.sheet, row, column)
         return cell
 
     def _text(self, table, row, cells, column, max_length, *, prose=False, required=True):
-        cell = self._cell(table, row, cells, column, required=required)
-        if cell is None:
-            return None
-        value = cell.raw if prose else cell.value
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        text = str(value).translate(ZERO_WIDTH).strip() if prose else str(value)
-        if text.startswith(FORMULA_STARTS):
-            self.problem(
-                _("不能以“=”“+”“-”“@”开头（表格软件会把它当作公式）。"), table.sheet, row, column
-            )
-            return None
-        if len(text) > max_length:
-            self.problem(
-                _("不能超过 %(max)s 个字符（现有 %(n)s 个）。")
-                % {"max": max_length, "n": len(text)},
-                table.sheet,
-                row,
-                column,
-            )
-            return None
+        text, problem = cell_text(
+            table.cell(cells, column), max_length=max_length, prose=prose, required=required
+        )
+        if problem:
+            self.problem(problem, table.sheet, row, column)
         return text
 
     def _number(
@@ -491,9 +465,11 @@ def rule_problem(error: engine.RuleError) -> tuple[str, str]:
         "steps_order": (_("各档的完成率须由低到高排列，且不能重复。"), COL_STEPS),
         "steps_fall": (_("完成率越高，得分比例不能越低。"), COL_STEPS),
     }
-    text, column = texts.get(error.code, (str(error), ""))
+    if error.code not in texts:  # a rule the workbook's columns cannot break
+        return str(error), ""
+    text, column = texts[error.code]
     values = {k: plain(v) if isinstance(v, Decimal) else v for k, v in p.items()}
-    return text % values if "%(" in text else text, column
+    return text % values, column
 
 
 # ---------------------------------------------------------------- writing
