@@ -26,6 +26,7 @@ urlpatterns = [
     path("sessions/", include("scoring.urls")),  # results and 其他考核 of a session
     path("sessions/", include("meeting.urls")),  # agenda, 现场问政, 督办事项
     path("sessions/", include("projects.urls")),  # 重点项目
+    path("targets/", include("targets.urls")),  # 目标管理: the year around the review
     path("r/", include("sessions.urls_rate")),
     path("r/", include("meeting.urls_tablet")),  # a representative asks and votes
     path("screen/", include("screen.urls")),  # the projector, by its token

@@ -8,10 +8,13 @@ another district's objects (404), then ask these functions about that object's d
 
 from __future__ import annotations
 
-from .models import District, Membership
+from .models import District, Membership, OrgUnit
 
 Role = Membership.Role
 ALL_ROLES = frozenset(Role.values)
+# Roles that make a user district staff. A liaison (单位填报员) is not: they see their own
+# unit's targets and reports and no session (docs/targets.md, "Reports").
+STAFF_ROLES = ALL_ROLES - {Role.LIAISON}
 
 
 def _roles(user) -> dict[int, frozenset[str]]:
@@ -20,9 +23,9 @@ def _roles(user) -> dict[int, frozenset[str]]:
     if cached is None:
         found: dict[int, set[str]] = {}
         if user.is_authenticated and user.is_active:
-            for district_id, role in Membership.objects.filter(user=user).values_list(
-                "district_id", "role"
-            ):
+            for district_id, role in Membership.objects.filter(
+                user=user, role__in=STAFF_ROLES
+            ).values_list("district_id", "role"):
                 found.setdefault(district_id, set()).add(role)
         cached = {district: frozenset(roles) for district, roles in found.items()}
         user._district_roles = cached
@@ -33,7 +36,7 @@ def roles_in(user, district_id: int) -> frozenset[str]:
     if not (user.is_authenticated and user.is_active):
         return frozenset()
     if user.is_superuser:
-        return ALL_ROLES
+        return STAFF_ROLES
     return _roles(user).get(district_id, frozenset())
 
 
@@ -79,3 +82,18 @@ def can_supervise(user, district_id: int) -> bool:
     """Organisers and observers (纪委/人大 supervision): ballots, participation, verification.
     Moderators run the stage and see none of it."""
     return bool({Role.ORGANISER, Role.OBSERVER} & roles_in(user, district_id))
+
+
+def can_manage_targets(user, district_id: int) -> bool:
+    """The supervising office (督查室) and organisers: import targets, accept or return reports,
+    issue notices, draw spot checks (docs/targets.md, "Reports")."""
+    return bool({Role.OFFICE, Role.ORGANISER} & roles_in(user, district_id))
+
+
+def liaison_units(user):
+    """The units the user reports for as a liaison (单位填报员), at most one per district."""
+    if not (user.is_authenticated and user.is_active):
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(
+        liaisons__user=user, liaisons__role=Role.LIAISON
+    ).select_related("district")

@@ -11,6 +11,7 @@ through the OrgUnit, never by matching names.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -85,12 +86,25 @@ class Membership(models.Model):
         ORGANISER = "organiser", _("组织者")
         MODERATOR = "moderator", _("主持人")
         OBSERVER = "observer", _("观察员")
+        # 督查室: the supervising office of the year's targets (docs/targets.md, "Reports").
+        OFFICE = "office", _("督查室")
+        # 单位填报员: reports one unit's progress on its targets and sees nothing else; not a
+        # staff role (it opens no session), so it names its unit.
+        LIAISON = "liaison", _("单位填报员")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="liaisons",
+        verbose_name=_("所属单位"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -99,7 +113,17 @@ class Membership(models.Model):
         verbose_name_plural = _("区内角色")
         constraints = [
             models.UniqueConstraint(fields=["user", "district", "role"], name="membership_unique"),
+            # A liaison reports for exactly one unit; no other role is bound to a unit.
+            models.CheckConstraint(
+                condition=models.Q(role="liaison", org_unit__isnull=False)
+                | (~models.Q(role="liaison") & models.Q(org_unit__isnull=True)),
+                name="membership_liaison_has_unit",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_role_display()} @ {self.district}"
+
+    def clean(self):
+        if self.org_unit_id and self.org_unit.district_id != self.district_id:
+            raise ValidationError(_("填报员所属单位须属于同一区（县）。"))

@@ -29,8 +29,8 @@ The rules (docs/targets.md, "Rules"):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -290,3 +290,81 @@ def unit_score(results: Sequence[tuple[Target, Decimal | None]]) -> UnitScore:
     vetoed_by = tuple(o.key for o in outcomes if o.vetoes)
     total = Decimal("0.00") if vetoed_by else points + bonus
     return UnitScore(total, points, bonus, vetoed_by, outcomes)
+
+
+# ------------------------------------------------------------ the period's plan and colours
+# docs/targets.md, "The period's plan" and "Colours".
+
+PLAN_PLACES = Decimal("0.0001")  # the precision values are stored at
+
+
+def plan_share(
+    month: int, start: Decimal, goal: Decimal, points: Mapping[int, Decimal]
+) -> Fraction:
+    """The share of the way from ``start`` to ``goal`` planned by the end of ``month`` for a
+    cumulative target: straight from 0 at the year's start to 1 in December, through the
+    values the breakdown plans for given months (``points``: month → planned value)."""
+    if not 1 <= month <= 12:
+        raise RuleError(f"month {month} is not 1–12", code="month")
+    span = Fraction(goal) - Fraction(start)
+    known = {0: ZERO, 12: ONE}
+    for m, value in points.items():
+        if not 1 <= m <= 12:
+            raise RuleError(f"a plan names month {m}", code="plan_month")
+        known[m] = (Fraction(value) - Fraction(start)) / span
+    months = sorted(known)
+    shares = [known[m] for m in months]
+    if any(b < a for a, b in zip(shares, shares[1:], strict=False)) or shares[0] < 0:
+        raise RuleError("a plan must never fall back as the months pass", code="plan_falls")
+    if month in known:
+        return known[month]
+    after = next(m for m in months if m > month)
+    before = max(m for m in months if m < month)
+    return known[before] + (known[after] - known[before]) * Fraction(month - before, after - before)
+
+
+def _towards(start: Decimal, level: Decimal, share: Fraction) -> Decimal:
+    value = Fraction(start) + (Fraction(level) - Fraction(start)) * share
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        PLAN_PLACES, rounding=ROUND_HALF_UP
+    )
+
+
+def at_plan(target: Target, share: Fraction) -> Target | None:
+    """``target`` as it stands part of the way through the year: its 确保 and 力争 levels moved
+    ``share`` of the way from the baseline (0 without one). None when nothing is planned yet
+    (the levels would not have moved from the start)."""
+    if share >= ONE:
+        return target
+    start = target.baseline if target.baseline is not None else Decimal(0)
+    goal = _towards(start, target.goal, share)
+    if share <= 0 or goal == start:
+        return None
+    stretch = None if target.stretch is None else _towards(start, target.stretch, share)
+    if stretch is not None and stretch == goal:
+        stretch = None
+    rule = (
+        target.rule
+        if stretch is not None or not target.rule.bonus
+        else replace(target.rule, bonus=Decimal(0))
+    )
+    return replace(target, goal=goal, stretch=stretch, rule=rule)
+
+
+BLUE, GREEN, YELLOW, RED = "blue", "green", "yellow", "red"
+
+
+def colour(
+    *, year: Target, planned: Target | None, actual: Decimal, yellow_from: Decimal, cumulative: bool
+) -> tuple[str, str]:
+    """A reported value's colour against the period's plan, and why: blue when a cumulative
+    target has already reached the year's goal, green on or ahead of plan, yellow behind it
+    by less than ``yellow_from`` allows, red further behind."""
+    if cumulative and met(year, actual):
+        return BLUE, "已完成全年确保目标"
+    if planned is None or met(planned, actual):
+        return GREEN, "达到或超过进度计划"
+    ratio, working = completion(planned, actual)
+    if ratio >= Fraction(yellow_from):
+        return YELLOW, f"落后于进度计划（{working}）"
+    return RED, f"严重落后于进度计划（{working}，低于 {_pct(Fraction(yellow_from))}）"

@@ -1,0 +1,3 @@
+"""Placeholder: this module's pages are being written (docs/targets.md)."""
+
+urlpatterns: list = []
