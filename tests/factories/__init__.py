@@ -41,12 +41,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-123")
 
     @factory.post_generation
-    def role(self, create, extracted, district=None, **kwargs):
+    def role(self, create, extracted, district=None, org_unit=None, **kwargs):
         """``role=Role.ORGANISER``: that role in the installation's district, or in
-        ``role__district``."""
+        ``role__district``; ``role=Role.LIAISON, role__org_unit=unit``: a liaison of ``unit``."""
         if create and extracted:
             Membership.objects.create(
-                user=self, district=district or default_district(), role=extracted
+                user=self,
+                district=org_unit.district if org_unit else district or default_district(),
+                role=extracted,
+                org_unit=org_unit,
             )
         if create:
             self.save()
