@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from org.models import District
 
 from .models import Target, TargetUnit
@@ -39,6 +41,14 @@ def breakdown_rows(*, district: District, year: int) -> list[TargetRow]:
                 period=target.period,
                 lead=tuple(u.org_unit.name for u in units if u.role == TargetUnit.Role.LEAD),
                 support=tuple(u.org_unit.name for u in units if u.role == TargetUnit.Role.SUPPORT),
+                plan=tuple(
+                    sorted((int(m), Decimal(str(v))) for m, v in (target.plan or {}).items())
+                ),
+                shares=tuple(
+                    (u.org_unit.name, u.goal, u.points)
+                    for u in units
+                    if u.goal is not None or u.points is not None
+                ),
             )
         )
     return rows

@@ -50,6 +50,7 @@ def targets_import(
                 "bonus": row.bonus,
                 "veto": row.veto,
                 "period": row.period,
+                "plan": {str(month): str(value) for month, value in row.plan},
             },
         )
         created, updated = created + made, updated + (not made)
@@ -57,9 +58,13 @@ def targets_import(
         roles = {units[n].pk: TargetUnit.Role.LEAD for n in row.lead}
         roles |= {units[n].pk: TargetUnit.Role.SUPPORT for n in row.support}
         target.units.exclude(org_unit_id__in=roles).delete()
+        shares = {units[name].pk: (goal, points) for name, goal, points in row.shares}
         for org_unit_id, role in roles.items():
+            goal, points = shares.get(org_unit_id, (None, None))
             TargetUnit.objects.update_or_create(
-                target=target, org_unit_id=org_unit_id, defaults={"role": role}
+                target=target,
+                org_unit_id=org_unit_id,
+                defaults={"role": role, "goal": goal, "points": points},
             )
     counts = {"created": created, "updated": updated}
     audit(

@@ -3,8 +3,11 @@ in the same shape (docs/workbooks.md, "目标分解表").
 
 Sheet ``目标``, one row per target: 编号, 指标, 确保目标, 分值 and 牵头单位 are required; 类型,
 计量单位, 方向, 基数, 力争目标, 计分方法, 完成率下限(%), 完成率上限(%), 分档, 力争加分, 一票否决,
-填报周期 and 配合单位 may be left out (blank takes the default of docs/targets.md). Units are
-named as the district knows them, several in one cell separated by 、 , ; or a line break.
+填报周期, 配合单位 and 进度计划 may be left out (blank takes the default of docs/targets.md). Units
+are named as the district knows them, several in one cell separated by 、 , ; or a line break.
+
+Sheet ``分解`` may be left out: one row per unit that has its own share of a target (编号, 单位
+required; 分解目标, 分值), the unit one the target's row names.
 
 Like every workbook here, parsing writes nothing, reads through core/spreadsheet.py (.xlsx,
 .xls, .ods, .csv; title rows; full-width digits and brackets) and collects every problem with
@@ -17,7 +20,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -45,6 +48,7 @@ from sessions.workbook import (
 from . import engine
 
 SHEET_TARGETS = "目标"
+SHEET_SHARES = "分解"
 
 COL_CODE = "编号"
 COL_TITLE = "指标"
@@ -64,6 +68,9 @@ COL_BONUS = "力争加分"
 COL_VETO = "一票否决"
 COL_PERIOD = "填报周期"
 COL_SUPPORT = "配合单位"
+COL_PLAN = "进度计划"
+COL_UNIT = "单位"
+COL_SHARE_GOAL = "分解目标"
 
 REQUIRED = (COL_CODE, COL_TITLE, COL_GOAL, COL_POINTS, COL_LEAD)
 OPTIONAL = (
@@ -80,7 +87,10 @@ OPTIONAL = (
     COL_VETO,
     COL_PERIOD,
     COL_SUPPORT,
+    COL_PLAN,
 )
+SHARE_REQUIRED = (COL_CODE, COL_UNIT)
+SHARE_OPTIONAL = (COL_SHARE_GOAL, COL_POINTS)
 
 # The words a cell may hold, as the reader normalises them, and the value each stands for.
 KINDS = {"定量指标": "quantity", "定量": "quantity", "计数任务": "count", "计数": "count"}
@@ -100,6 +110,7 @@ HUNDRED = Decimal(100)
 # since the reader turns a line break into a space and keeps ，；as written.
 LIST_SEPARATORS = re.compile(r"[、,，;；\r\n]+")
 STEP = re.compile(r"^([0-9.]+)%?[:：]([0-9.]+)%?$")
+PLAN_POINT = re.compile(r"^([0-9]{1,2})月?(?:底|末)?[:：]([0-9.]+)$")
 # max_digits and decimal_places of the model's fields (targets/models.py)
 LEVEL_MAX, POINTS_MAX = Decimal("999999999999.9999"), Decimal("99999.99")
 
@@ -125,6 +136,10 @@ class TargetRow:
     period: str
     lead: tuple[str, ...]  # unit names as the district stores them
     support: tuple[str, ...]
+    # (month, planned cumulative value) of 进度计划 (docs/targets.md, "The period's plan")
+    plan: tuple[tuple[int, Decimal], ...] = ()
+    # (unit name, own goal or None, own points or None) from sheet 分解
+    shares: tuple[tuple[str, Decimal | None, Decimal | None], ...] = ()
 
 
 def parse_targets_workbook(fileobj, *, unit_names: Collection[str]) -> list[TargetRow]:
@@ -151,9 +166,86 @@ class _Parser:
 
     def parse(self) -> list[TargetRow]:
         rows = self._targets()
+        rows = self._shares(rows)
         if self.problems:
             raise WorkbookError(self.problems)
         return rows
+
+    def _shares(self, rows: list[TargetRow]) -> list[TargetRow]:
+        """Sheet 分解, when the workbook has it: each unit's own goal and points, checked
+        against the rules as the unit will be scored (docs/targets.md, "Stored")."""
+        sheet = SHEET_SHARES
+        # A .csv is one sheet: it holds 目标 and never 分解.
+        worksheet = None if self.book.single_sheet else self.book.find(sheet)
+        if worksheet is None:
+            return rows
+        table = read_table(
+            nonblank_rows(worksheet),
+            sheet=sheet,
+            required=SHARE_REQUIRED,
+            optional=SHARE_OPTIONAL,
+            problem=self.problem,
+        )
+        if table is None:
+            return rows
+        by_code = {row.code: row for row in rows}
+        shares: dict[str, list] = {}
+        seen: dict[tuple[str, str], int] = {}
+        for row, cells in table.rows:
+            before = len(self.problems)
+            at = (table, row, cells)
+            code = self._text(*at, COL_CODE, CODE_MAX)
+            units = self._units(*at, COL_UNIT, required=True)
+            goal = self._number(*at, COL_SHARE_GOAL, LEVEL_MAX, required=False)
+            points = self._number(
+                *at, COL_POINTS, POINTS_MAX, places=2, negative=False, required=False
+            )
+            if len(self.problems) > before:
+                continue
+            target = by_code.get(code)
+            if target is None:
+                self.problem(
+                    _("编号“%(code)s”不在工作表“%(sheet)s”中（或该行有误）。")
+                    % {"code": code, "sheet": SHEET_TARGETS},
+                    sheet,
+                    row,
+                    COL_CODE,
+                )
+                continue
+            if len(units) != 1:
+                self.problem(_("每行只填写一个单位。"), sheet, row, COL_UNIT)
+                continue
+            unit = units[0]
+            if unit not in (*target.lead, *target.support):
+                self.problem(
+                    _("“%(unit)s”不是目标“%(code)s”的牵头或配合单位。")
+                    % {"unit": unit, "code": code},
+                    sheet,
+                    row,
+                    COL_UNIT,
+                )
+                continue
+            if (code, unit) in seen:
+                self.problem(
+                    _("“%(unit)s”在目标“%(code)s”下重复（第 %(first)s 行已列出）。")
+                    % {"unit": unit, "code": code, "first": seen[code, unit]},
+                    sheet,
+                    row,
+                    COL_UNIT,
+                )
+                continue
+            seen[code, unit] = row
+            if goal is None and points is None:
+                self.problem(_("请填写分解目标或分值。"), sheet, row, COL_SHARE_GOAL)
+                continue
+            try:
+                engine_target(target, goal=goal, points=points)
+            except engine.RuleError as error:
+                text, column = rule_problem(error)
+                self.problem(text, sheet, row, COL_SHARE_GOAL if column != COL_BONUS else column)
+                continue
+            shares.setdefault(code, []).append((unit, goal, points))
+        return [replace(row, shares=tuple(shares.get(row.code, ()))) for row in rows]
 
     def _targets(self) -> list[TargetRow]:
         sheet = SHEET_TARGETS
@@ -228,6 +320,7 @@ class _Parser:
         period = self._choice(*at, COL_PERIOD, PERIODS, "quarter")
         lead = self._units(*at, COL_LEAD, required=True)
         support = self._units(*at, COL_SUPPORT, required=False)
+        plan = self._plan(*at, kind=kind)
         if len(self.problems) > before:
             return code, None
         both = [name for name in support if name in lead]
@@ -259,15 +352,50 @@ class _Parser:
             period=period,
             lead=lead,
             support=support,
+            plan=plan,
         )
         try:
             engine_target(target)
+            start = baseline if baseline is not None else Decimal(0)
+            engine.plan_share(12, start, goal, dict(plan))
         except engine.RuleError as error:
             # What the rules refuse, said in the column that has to change.
             text, column = rule_problem(error)
             self.problem(text, table.sheet, row, column)
             return code, None
         return code, target
+
+    def _plan(self, table, row, cells, *, kind) -> tuple[tuple[int, Decimal], ...] | None:
+        """进度计划: ``10月:14.4；12月:24``, the cumulative value planned by a month's end; only
+        for counts and milestones, a rate being the same level all year."""
+        cell = self._cell(table, row, cells, COL_PLAN, required=False)
+        if cell is None:
+            return ()
+        if kind == "quantity":
+            self.problem(
+                _("定量指标全年按同一目标衡量，不填进度计划（计数任务、节点任务才填）。"),
+                table.sheet,
+                row,
+                COL_PLAN,
+            )
+            return None
+        points = {}
+        for part in LIST_SEPARATORS.split(str(cell.raw)):
+            part = "".join(normalise_text(part).split())
+            if not part:
+                continue
+            match = PLAN_POINT.match(part)
+            if match is None or not 1 <= int(match[1]) <= 12 or int(match[1]) in points:
+                self.problem(
+                    _("“%(part)s”不是“月份:计划累计值”（如 10月:14.4），各月用“；”分开，每月一次。")
+                    % {"part": part},
+                    table.sheet,
+                    row,
+                    COL_PLAN,
+                )
+                return None
+            points[int(match[1])] = plain(Decimal(match[2]))
+        return tuple(sorted(points.items()))
 
     # ------------------------------------------------------------ cells
 
@@ -412,11 +540,14 @@ class _Parser:
         return stored
 
 
-def engine_target(row: TargetRow) -> engine.Target:
+def engine_target(
+    row: TargetRow, *, goal: Decimal | None = None, points: Decimal | None = None
+) -> engine.Target:
+    """The row's target as the engine scores it; ``goal`` and ``points`` a unit's own share."""
     return engine.Target(
         row.code,
-        row.points,
-        row.goal,
+        row.points if points is None else points,
+        row.goal if goal is None else goal,
         row.direction,
         row.baseline,
         row.stretch,
@@ -464,6 +595,8 @@ def rule_problem(error: engine.RuleError) -> tuple[str, str]:
         "steps_missing": (_("计分方法为分档时须填写分档。"), COL_STEPS),
         "steps_order": (_("各档的完成率须由低到高排列，且不能重复。"), COL_STEPS),
         "steps_fall": (_("完成率越高，得分比例不能越低。"), COL_STEPS),
+        "plan_falls": (_("进度计划的累计值不能随月份减少，也不能超出确保目标。"), COL_PLAN),
+        "plan_month": (_("进度计划的月份须在 1 到 12 之间。"), COL_PLAN),
     }
     if error.code not in texts:  # a rule the workbook's columns cannot break
         return str(error), ""
@@ -493,6 +626,7 @@ COLUMN_ORDER = (
     COL_PERIOD,
     COL_LEAD,
     COL_SUPPORT,
+    COL_PLAN,
 )
 # The first word of each choice is the one written back.
 WORDS = {
@@ -536,15 +670,24 @@ def workbook_bytes(rows: list[TargetRow]) -> bytes:
                 WORDS[COL_PERIOD][row.period],
                 "、".join(row.lead),
                 "、".join(row.support) or None,
+                "；".join(f"{m}月:{plain(v)}" for m, v in row.plan) or None,
             ],
         )
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "C2"
     for index, width in enumerate(
-        (8, 30, 10, 8, 8, 10, 10, 10, 8, 10, 10, 10, 30, 8, 8, 8, 24, 30)
+        (8, 30, 10, 8, 8, 10, 10, 10, 8, 10, 10, 10, 30, 8, 8, 8, 24, 30, 20)
     ):
         sheet.column_dimensions[column_letter(index + 1)].width = width
+    shares = [(row.code, share) for row in rows for share in row.shares]
+    if shares:
+        sheet = book.create_sheet(SHEET_SHARES)
+        write_row(sheet, [COL_CODE, COL_UNIT, COL_SHARE_GOAL, COL_POINTS])
+        for code, (unit, goal, points) in shares:
+            write_row(sheet, [code, unit, goal, points])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -88,14 +88,18 @@ BREAKDOWN_ROWS = [
 UNIT_NAMES = ["城关镇", "区交通局", "区发改委", "区财政局", "区人社局"]
 
 
-def breakdown_bytes(rows=None, *, header=None, sheet="目标", above=()) -> bytes:
+def breakdown_bytes(rows=None, *, header=None, sheet="目标", above=(), shares=None) -> bytes:
     """An .xlsx whose sheet ``sheet`` holds the ``above`` rows (a title, say), the header and
-    ``rows``; None is a blank cell."""
+    ``rows``; None is a blank cell. ``shares``: the rows of sheet 分解 under its header."""
     book = Workbook()
     worksheet = book.active
     worksheet.title = sheet
     for values in [*above, header or BREAKDOWN_HEADER, *(BREAKDOWN_ROWS if rows is None else rows)]:
         worksheet.append(values)
+    if shares is not None:
+        extra = book.create_sheet("分解")
+        for values in [["编号", "单位", "分解目标", "分值"], *shares]:
+            extra.append(values)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -141,7 +141,7 @@ def test_a_workbook_without_the_sheet_or_a_required_column_is_refused():
     assert problems(breakdown_bytes(rows, header=header)) == [
         "工作表“目标”：缺少表头“牵头单位”（表头行应为：编号、指标、确保目标、分值、牵头单位、类型、"
         "计量单位、方向、基数、力争目标、计分方法、完成率下限(%)、完成率上限(%)、分档、力争加分、"
-        "一票否决、填报周期、配合单位）。"
+        "一票否决、填报周期、配合单位、进度计划）。"
     ]
 
 
@@ -227,3 +227,87 @@ def _saved(tmp_path, data: bytes):
     path = tmp_path / "breakdown.xlsx"
     path.write_bytes(data)
     return path
+
+
+def _with_plan(plan, code="2.4"):
+    header = [*BREAKDOWN_HEADER, "进度计划"]
+    rows = [[*r, plan if r[0] == code else None] for r in BREAKDOWN_ROWS]
+    return header, rows
+
+
+def test_a_plan_and_units_own_shares_are_read():
+    header, rows = _with_plan("6月:1600；１０月末：3000")
+    data = breakdown_bytes(rows, header=header, shares=[["2.4", "城关镇", 800, 2]])
+
+    parking = parse(data)[2]
+
+    assert parking.plan == ((6, D(1600)), (10, D(3000)))
+    assert parking.shares == (("城关镇", D(800), D(2)),)
+
+
+@pytest.mark.parametrize(
+    ("plan", "code", "expected"),
+    [
+        ("6月:1600", "1.1", "定量指标全年按同一目标衡量"),
+        ("6月:3000；9月:2000", "2.4", "进度计划的累计值不能随月份减少"),
+        ("6月:5000", "2.4", "进度计划的累计值不能随月份减少"),
+        ("13月:100", "2.4", "不是“月份:计划累计值”"),
+        ("六月过半", "2.4", "不是“月份:计划累计值”"),
+    ],
+)
+def test_a_wrong_plan_is_refused_in_its_column(plan, code, expected):
+    header, rows = _with_plan(plan, code)
+    row_number = 2 + [r[0] for r in BREAKDOWN_ROWS].index(code)
+
+    found = problems(breakdown_bytes(rows, header=header))
+
+    assert len(found) == 1
+    assert found[0].startswith(f"工作表“目标”第 {row_number} 行“进度计划”列：")
+    assert expected in found[0]
+
+
+@pytest.mark.parametrize(
+    ("share", "column", "expected"),
+    [
+        (["9.9", "城关镇", 800, None], "编号", "不在工作表“目标”中"),
+        (["2.4", "区财政局", 800, None], "单位", "不是目标“2.4”的牵头或配合单位"),
+        (["2.4", "城关镇", None, None], "分解目标", "请填写分解目标或分值"),
+        (["2.4", "城关镇", 0, None], "分解目标", "确保目标须大于 0"),
+        (["2.4", "城关镇、区交通局", 800, None], "单位", "每行只填写一个单位"),
+        (["2.4", "某某镇", 800, None], "单位", "不是本区（县）的单位"),
+    ],
+)
+def test_a_wrong_share_is_refused_naming_sheet_row_and_column(share, column, expected):
+    found = problems(breakdown_bytes(shares=[share]))
+
+    assert len(found) == 1, found
+    assert found[0].startswith(f"工作表“分解”第 2 行“{column}”列："), found
+    assert expected in found[0]
+
+
+def test_a_unit_named_twice_in_the_shares_is_refused():
+    found = problems(
+        breakdown_bytes(shares=[["2.4", "城关镇", 800, None], ["2.4", "城关镇", 700, None]])
+    )
+
+    assert found == ["工作表“分解”第 3 行“单位”列：“城关镇”在目标“2.4”下重复（第 2 行已列出）。"]
+
+
+@pytest.mark.django_db
+def test_plan_and_shares_are_stored_and_exported_as_read(tmp_path):
+    district = default_district()
+    for name in UNIT_NAMES:
+        OrgUnitFactory(district=district, name=name)
+    header, rows = _with_plan("10月:3000")
+    data = breakdown_bytes(rows, header=header, shares=[["2.4", "城关镇", 800, 2]])
+    call_command("import_targets", district.code, "2026", str(_saved(tmp_path, data)))
+
+    parking = Target.objects.get(code="2.4")
+    share = parking.units.get(org_unit__name="城关镇")
+    assert parking.plan == {"10": "3000"}
+    assert (share.goal, share.points) == (D(800), D(2))
+    exported = tmp_path / "exported.xlsx"
+    call_command("export_targets", district.code, "2026", str(exported))
+    again = {r.code: r for r in parse(exported.read_bytes())}
+    assert again["2.4"].plan == ((10, D(3000)),)
+    assert again["2.4"].shares == (("城关镇", D(800), D(2)),)
