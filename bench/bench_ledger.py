@@ -1,0 +1,227 @@
+"""Benchmark the ledger (台账) summary and the progress overview (目标进度) pages
+(docs/targets.md, "The ledger (台账)": a fixed number of queries, well under 100 ms server time
+for a district's year of 300 targets × 40 units × 12 months).
+
+    .venv/bin/python bench/bench_ledger.py [--runs 30] [--units-per-target 3]
+
+Needs PostgreSQL: ``DATABASE_URL`` (default postgres://postgres@127.0.0.1:5432/huiji_bench).
+Django's test machinery creates a throwaway ``test_<name>`` database, migrates it, fills it and
+drops it at the end. The year: 40 units and 300 monthly targets (half rates, half counts),
+each broken down to ``--units-per-target`` units as bench/bench_targets.py's workbook does (a
+牵头 unit and two 配合 units: 900 lines), 12 reports a line (10,800; about 2 % missing, 3 %
+returned, December awaiting review, the rest accepted, values drawn from a seeded generator
+around the plan), 90 notices of which 60 are open. The year is 2025, so every period is due.
+
+It asks for the ledger summary and the overview as a logged-in 督查室 user through Django's
+test client (the whole middleware stack, the resolver, the view and the template) and prints
+the median and p95 wall time of ``--runs`` requests each, the queries per request, and
+/healthz/ in the same run for a ratio that depends less on the machine. The client's own work
+is included, so the figures are an upper bound of the server time. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/huiji_bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huiji_review.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+D = Decimal
+YEAR, TARGETS, UNITS = 2025, 300, 40
+
+
+def build(per_target: int):
+    from org.access import Role
+    from org.models import District, Membership, OrgUnit
+    from targets.models import Notice, Report, Target, TargetUnit
+    from tests.factories import UserFactory
+
+    rng = random.Random(2025)
+    district = District.objects.create(code="bench", name="基准区")
+    units = OrgUnit.objects.bulk_create(
+        OrgUnit(district=district, code=f"U{n:03d}", name=f"单位{n:02d}") for n in range(UNITS)
+    )
+    targets = Target.objects.bulk_create(
+        Target(
+            district=district,
+            year=YEAR,
+            code=f"{i // 10 + 1}.{i % 10 + 1}",
+            title=f"指标{i + 1}",
+            kind=Target.Kind.COUNT if i % 2 else Target.Kind.QUANTITY,
+            goal=D(rng.randint(100, 5000)),
+            points=D(rng.randint(1, 10)),
+            period=Target.Period.MONTH,
+        )
+        for i in range(TARGETS)
+    )
+    lines = TargetUnit.objects.bulk_create(
+        TargetUnit(
+            target=target,
+            org_unit=units[(i + k) % UNITS],
+            role=TargetUnit.Role.LEAD if k == 0 else TargetUnit.Role.SUPPORT,
+        )
+        for i, target in enumerate(targets)
+        for k in range(per_target)
+    )
+    now = timezone.now()
+    reports = []
+    for line in lines:
+        target = targets[(line.target_id - targets[0].pk)]
+        for month in range(1, 13):
+            if rng.random() < 0.02:
+                continue
+            share = D(month) / 12 if target.kind == Target.Kind.COUNT else D(1)
+            value = (target.goal * share * D(rng.randint(75, 115)) / 100).quantize(D("0.01"))
+            returned = rng.random() < 0.03
+            status = (
+                Report.Status.RETURNED
+                if returned
+                else Report.Status.SUBMITTED
+                if month == 12
+                else Report.Status.ACCEPTED
+            )
+            reports.append(
+                Report(
+                    target_unit=line,
+                    month=month,
+                    value=value,
+                    status=status,
+                    submitted_at=now,
+                    return_reason="佐证材料不全" if returned else "",
+                )
+            )
+    Report.objects.bulk_create(reports, batch_size=2000)
+    Notice.objects.bulk_create(
+        Notice(
+            target_unit=lines[i * 7],
+            kind=Notice.Kind.SUPERVISE,
+            number=i + 1,
+            reason="进度滞后",
+            demand="限期整改",
+            due_date=date(YEAR, 12, 31),
+            issued_at=now,
+            closed_at=now if i % 3 == 0 else None,
+            close_note="已整改" if i % 3 == 0 else "",
+            district=district,
+            year=YEAR,
+        )
+        for i in range(90)
+    )
+    office = UserFactory(username="bench-office")
+    Membership.objects.create(user=office, district=district, role=Role.OFFICE)
+    return district, office, len(lines), len(reports)
+
+
+def _nav_stubs():
+    """The targets nav links to pages built alongside these; until every one of them exists,
+    a stub of the same name lets the measured pages render (no-op once they all do)."""
+    from django.http import HttpResponse
+    from django.urls import clear_url_caches, include, path
+
+    import huiji_review.urls
+    from targets import urls as targets_urls
+
+    prefix = "<slug:district>/<int:year>/"
+    missing = []
+    for name in ("report_detail", "review_queue", "ranking", "annual", "unit_reports"):
+        try:
+            reverse(
+                f"targets:{name}", args=["x", YEAR, 1] if name == "report_detail" else ["x", YEAR]
+            )
+        except NoReverseMatch:
+            missing.append(name)
+    if not missing:
+        return []
+    stubs = [path(f"{prefix}{n}/<int:pk>/" if n == "report_detail" else f"{prefix}{n}/", lambda r, **k: HttpResponse(), name=n) for n in missing]  # fmt: skip
+    module = type(sys)("bench_ledger_urls")
+    module.urlpatterns = [
+        path("targets/", include(([*targets_urls.urlpatterns, *stubs], "targets"))),
+        *(p for p in huiji_review.urls.urlpatterns if getattr(p, "namespace", None) != "targets"),
+    ]
+    sys.modules[module.__name__] = module
+    settings.ROOT_URLCONF = module.__name__
+    clear_url_caches()
+    return missing
+
+
+def measure(client: Client, url: str, runs: int) -> dict:
+    for _ in range(3):  # warm-up: templates compiled, connection open
+        assert client.get(url).status_code == 200, url
+    walls = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        client.get(url)
+        walls.append((time.perf_counter() - start) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return {"walls": walls, "queries": len(queries), "bytes": len(response.content)}
+
+
+def report(label: str, result: dict, floor: float | None = None) -> None:
+    walls = sorted(result["walls"])
+    median = statistics.median(walls)
+    ratio = f"  {median / floor:6.0f}× /healthz/" if floor else ""
+    print(
+        f"{label:<22} median {median:7.2f} ms  p95 {walls[int(0.95 * (len(walls) - 1))]:7.2f} ms"
+        f"  {result['queries']:3d} queries  {result['bytes']:>9,} bytes{ratio}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark the ledger and the overview.")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--units-per-target", type=int, default=3)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("bench_ledger needs PostgreSQL: set DATABASE_URL=postgres://...")
+    settings.DEBUG = False
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        district, office, lines, reports = build(args.units_per_target)
+        stubbed = _nav_stubs()
+        client = Client()
+        client.force_login(office)
+        print(
+            f"{TARGETS} targets × {UNITS} units: {lines:,} lines, {reports:,} reports; "
+            f"{args.runs} requests each; load average {os.getloadavg()[0]:.2f}"
+            + (f"; nav stubs for {', '.join(stubbed)}" if stubbed else "")
+        )
+        floor = measure(client, "/healthz/", args.runs)
+        report("/healthz/ (floor)", floor)
+        median = statistics.median(floor["walls"])
+        for label, name in (("ledger summary", "ledger"), ("overview", "overview")):
+            url = reverse(f"targets:{name}", args=[district.code, YEAR])
+            report(label, measure(client, url, args.runs), median)
+        from targets import ledger
+
+        start = time.perf_counter()
+        ledger.unit_ledgers(district, YEAR)
+        print(f"{'unit_ledgers() alone':<22} {(time.perf_counter() - start) * 1000:7.2f} ms")
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

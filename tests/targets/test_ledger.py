@@ -1,0 +1,152 @@
+"""The ledger and the progress overview (targets/ledger.py; docs/targets.md, "Colours" and
+"The ledger (台账)")."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from targets import engine
+from targets.ledger import NO_REPORT, due_date, overview, unit_ledgers
+from targets.models import Report, Target, TargetYear
+from tests.factories.target_notices import NoticeFactory, ReportFactory
+from tests.factories.targets import OrgUnitFactory, TargetFactory, TargetUnitFactory
+
+pytestmark = pytest.mark.django_db
+ACCEPTED, RETURNED, SUBMITTED = (
+    Report.Status.ACCEPTED,
+    Report.Status.RETURNED,
+    Report.Status.SUBMITTED,
+)
+JULY_11 = date(2026, 7, 11)  # the first and second quarters' reports were due 10 April, 10 July
+
+
+@pytest.fixture
+def year():
+    """Two units: 城关镇 behind on a rate and a count, with notices; 区财政局 on plan."""
+    rate = TargetFactory(code="1.1", title="生产总值增长", goal=Decimal(100))
+    count = TargetFactory(
+        code="2.4", title="新增停车泊位", kind=Target.Kind.COUNT, goal=Decimal(100)
+    )
+    town = OrgUnitFactory(code="U01", name="城关镇")
+    finance = OrgUnitFactory(code="U02", name="区财政局")
+    town_rate = TargetUnitFactory(target=rate, org_unit=town)
+    town_count = TargetUnitFactory(target=count, org_unit=town)
+    finance_rate = TargetUnitFactory(target=rate, org_unit=finance)
+    ReportFactory(target_unit=town_rate, month=3, value=Decimal(95))  # 95% of plan: yellow
+    ReportFactory(target_unit=town_count, month=3, value=Decimal(20))  # 20 of 25 planned: red
+    ReportFactory(target_unit=town_count, month=6, value=Decimal(40), status=RETURNED)
+    ReportFactory(target_unit=finance_rate, month=3, value=Decimal(100))
+    ReportFactory(target_unit=finance_rate, month=6, value=Decimal(101), status=SUBMITTED)
+    open_notice = NoticeFactory(target_unit=town_rate)
+    NoticeFactory(target_unit=town_count, closed_at=timezone.now(), close_note="已整改")
+    return {
+        "district": rate.district,
+        "town_rate": town_rate,
+        "town_count": town_count,
+        "finance_rate": finance_rate,
+        "open_notice": open_notice,
+    }
+
+
+def test_due_date_is_the_due_day_of_the_month_after():
+    assert due_date(2026, 3, 10) == date(2026, 4, 10)
+    assert due_date(2026, 12, 10) == date(2027, 1, 10)
+
+
+def test_unit_ledgers_count_what_is_open_per_unit(year):
+    town, finance = unit_ledgers(year["district"], 2026, today=JULY_11)
+    assert (town.org_unit.name, finance.org_unit.name) == ("城关镇", "区财政局")
+    assert town.counts == (1, 2, 1, 1, 1)
+    assert not town.clear
+    assert finance.counts == (0, 0, 0, 0, 0)
+    assert finance.clear
+
+
+def test_unit_ledgers_detail_names_each_item(year):
+    town = unit_ledgers(year["district"], 2026, today=JULY_11, unit_code="U01")[0]
+    assert town.open_notices == [year["open_notice"]]
+    assert [
+        (o.target_unit, o.month, o.due, o.report and o.report.status) for o in town.overdue
+    ] == [
+        (year["town_rate"], 6, date(2026, 7, 10), None),
+        (year["town_count"], 6, date(2026, 7, 10), RETURNED),
+    ]
+    assert [(line, r.month, r.return_reason) for line, r in town.returned] == [
+        (year["town_count"], 6, "佐证材料不全")
+    ]
+    assert [(c.target_unit, c.report.value, c.colour) for c in town.red] == [
+        (year["town_count"], Decimal(20), engine.RED)
+    ]
+    assert [(c.target_unit, c.report.value, c.colour) for c in town.yellow] == [
+        (year["town_rate"], Decimal(95), engine.YELLOW)
+    ]
+
+
+def test_unit_ledgers_a_period_is_overdue_only_after_its_due_day(year):
+    town = unit_ledgers(year["district"], 2026, today=date(2026, 7, 10), unit_code="U01")[0]
+    assert town.overdue == []
+
+
+def test_unit_ledgers_read_the_years_due_day_and_yellow_level(year):
+    TargetYear.objects.create(
+        district=year["district"], year=2026, due_day=5, yellow_from=Decimal("0.8")
+    )
+    town = unit_ledgers(year["district"], 2026, today=date(2026, 7, 6), unit_code="U01")[0]
+    assert len(town.overdue) == 2
+    # 20 of 25 is 80 %: yellow from 80 %.
+    assert ([c.colour for c in town.red], [c.colour for c in town.yellow]) == (
+        [],
+        [engine.YELLOW, engine.YELLOW],
+    )
+
+
+def test_unit_ledgers_take_a_fixed_number_of_queries(year, django_assert_num_queries):
+    with django_assert_num_queries(7):
+        small = unit_ledgers(year["district"], 2026, today=JULY_11)
+    for n in range(6):
+        line = TargetUnitFactory(target=TargetFactory(district=year["district"]))
+        ReportFactory(target_unit=line, month=3, value=Decimal(n))
+        NoticeFactory(target_unit=line)
+    with django_assert_num_queries(7):
+        large = unit_ledgers(year["district"], 2026, today=JULY_11)
+    assert (len(small), len(large)) == (2, 8)
+    with django_assert_num_queries(0):  # what the pages read of a notice is loaded already
+        names = [n.target_unit.org_unit.name for u in large for n in u.open_notices]
+    assert len(names) == 7
+
+
+def test_overview_lists_every_target_with_value_plan_and_colour(year):
+    rows = overview(year["district"], 2026)
+    assert [row.target.code for row in rows] == ["1.1", "2.4"]
+    rate, count = rows
+    assert [
+        (line.target_unit.org_unit.name, line.report.value, line.plan, line.colour)
+        for line in rate.lines
+    ] == [
+        ("城关镇", Decimal(95), Decimal(100), engine.YELLOW),
+        ("区财政局", Decimal(100), Decimal(100), engine.GREEN),
+    ]
+    # The finance bureau's second quarter awaits review; the town's count was returned.
+    assert (rate.lines[1].pending.month, rate.lines[1].pending.status) == (6, SUBMITTED)
+    assert (count.lines[0].plan, count.lines[0].colour) == (Decimal(25), engine.RED)
+    assert count.lines[0].pending.status == RETURNED
+
+
+def test_overview_filters_by_unit_and_colour(year):
+    assert [
+        (row.target.code, [line.target_unit.org_unit.code for line in row.lines])
+        for row in overview(year["district"], 2026, unit_code="U02")
+    ] == [("1.1", ["U02"])]
+    assert [row.target.code for row in overview(year["district"], 2026, colour=engine.RED)] == [
+        "2.4"
+    ]
+
+
+def test_overview_shows_a_line_without_an_accepted_report(year):
+    TargetUnitFactory(target=year["town_rate"].target)
+    rows = overview(year["district"], 2026, colour=NO_REPORT)
+    assert [(row.target.code, len(row.lines), row.lines[0].report) for row in rows] == [
+        ("1.1", 1, None)
+    ]
