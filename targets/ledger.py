@@ -20,18 +20,13 @@ from org.models import District, OrgUnit
 
 from . import engine, scores
 from .models import Notice, Report, Target, TargetUnit
+from .reports import due_date
 from .workbook import plain
 
 RETURNED = Report.Status.RETURNED
 ACCEPTED = Report.Status.ACCEPTED
 NO_REPORT = "none"  # the overview's colour filter for a line without an accepted report
 RETURN_REASONS = 0  # the key under which _reports keeps the returned reports' reasons
-
-
-def due_date(year: int, month: int, due_day: int) -> date:
-    """A period ending in ``month`` is due on ``due_day`` of the month after (docs/targets.md,
-    "The ledger (台账)")."""
-    return date(year + 1, 1, due_day) if month == 12 else date(year, month + 1, due_day)
 
 
 @dataclass(frozen=True)
@@ -196,7 +191,7 @@ def unit_ledgers(
         ledger = ledgers.setdefault(line.org_unit_id, UnitLedger(line.org_unit))
         months = reports.get(line.pk, {})
         for month in scores.period_months(line.target):
-            due = due_date(year, month, settings.due_day)
+            due = due_date(year=year, month=month, due_day=settings.due_day)
             if due >= today:
                 break
             entry = months.get(month)

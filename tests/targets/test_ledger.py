@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from targets import engine
-from targets.ledger import NO_REPORT, due_date, overview, unit_ledgers
+from targets.ledger import NO_REPORT, overview, unit_ledgers
 from targets.models import Report, Target, TargetYear
+from targets.reports import due_date
 from tests.factories.target_notices import NoticeFactory, ReportFactory
 from tests.factories.targets import OrgUnitFactory, TargetFactory, TargetUnitFactory
 
@@ -51,8 +52,8 @@ def year():
 
 
 def test_due_date_is_the_due_day_of_the_month_after():
-    assert due_date(2026, 3, 10) == date(2026, 4, 10)
-    assert due_date(2026, 12, 10) == date(2027, 1, 10)
+    assert due_date(year=2026, month=3, due_day=10) == date(2026, 4, 10)
+    assert due_date(year=2026, month=12, due_day=10) == date(2027, 1, 10)
 
 
 def test_unit_ledgers_count_what_is_open_per_unit(year):
