@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "meeting.apps.MeetingConfig",
     "projects.apps.ProjectsConfig",
     "targets.apps.TargetsConfig",
+    "awards.apps.AwardsConfig",
     "screen.apps.ScreenConfig",
     # The project package, last: its seed_demo command loads every app's demo data
     # (docs/architecture.md).

@@ -27,6 +27,7 @@ urlpatterns = [
     path("sessions/", include("meeting.urls")),  # agenda, 现场问政, 督办事项
     path("sessions/", include("projects.urls")),  # 重点项目
     path("targets/", include("targets.urls")),  # 目标管理: the year around the review
+    path("awards/", include("awards.urls")),  # 表彰: programmes, nominations, 公示, 决定
     path("r/", include("sessions.urls_rate")),
     path("r/", include("meeting.urls_tablet")),  # a representative asks and votes
     path("screen/", include("screen.urls")),  # the projector, by its token

@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # scoring.engine is pure computation (no Django, no model; STYLE.md point 4) that the meeting's
 # satisfaction tally shares with the results, so it sits below everything and imports nothing
 # of the project; targets.engine, the targets' scoring rules, is its sibling there. org
-# (districts and persistent units) sits between core and sessions.
+# (districts and persistent units) sits between core and sessions. awards draws on published
+# results and on the targets' annual scores, so it sits above scoring.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("scoring.engine", "targets.engine"),
     ("core",),
@@ -29,7 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sessions",),
     ("meeting", "projects", "targets"),
     ("scoring",),
-    ("screen",),
+    ("awards", "screen"),
     ("huiji_review",),
 )
 
