@@ -181,6 +181,10 @@ class ExternalScores:
     leader_comment: Decimal | None = None
     bonus: Decimal = Decimal("0")
     bonus_reasons: tuple[str, ...] = ()
+    # The SHA-256 of what a 目标考核 taken from target management was computed from
+    # (docs/targets.md, "Into the review"): hashed with the inputs, so a changed basis makes a
+    # different snapshot even where the score stays the same. Empty for a typed score.
+    target_basis: str = ""
 
 
 NO_EXTERNAL_SCORES = ExternalScores()
@@ -872,6 +876,9 @@ def canonical_inputs(inputs: Inputs) -> bytes:
                     if scores.satisfaction_votes is not None
                     else {}
                 ),
+                # Written only when there is one, so that the canonical bytes (and the hash)
+                # of every snapshot published before 目标考核 came from targets are unchanged.
+                **({"target_basis": scores.target_basis} if scores.target_basis else {}),
             }
             for unit, scores in inputs.external.items()
         },
@@ -938,6 +945,7 @@ def load_inputs(data: bytes) -> Inputs:
                 leader_comment=_optional_decimal(e["leader_comment"]),
                 bonus=Decimal(e["bonus"]),
                 bonus_reasons=tuple(e["bonus_reasons"]),
+                target_basis=e.get("target_basis", ""),
             )
             for unit, e in raw["external"].items()
         },

@@ -95,3 +95,10 @@ class CorrectionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("理由随新版结果保存，印在结果报告的脚注中，不能修改。"),
     )
+
+
+class TargetsFillForm(forms.Form):
+    """The confirmation of 从目标管理取目标考核得分: nothing to type, but the POST must come from
+    the page that showed what would change."""
+
+    confirm = forms.BooleanField(widget=forms.HiddenInput, initial=True)

@@ -36,13 +36,28 @@ def _score_field(label):
 
 class ExternalScore(models.Model):
     """其他考核得分 of one unit in one session (section 4.6): the components other than 综合评议
-    that come from elsewhere, and 加减分."""
+    that come from elsewhere, and 加减分.
+
+    目标考核 is typed (keyed in or imported) or taken from the district's target management
+    (docs/targets.md, "Into the review"); taken, it keeps ``target_basis``, the SHA-256 of what
+    the annual score was computed from, which becomes part of the snapshot's inputs."""
+
+    class TargetSource(models.TextChoices):
+        TYPED = "typed", _("手工录入")
+        TARGETS = "targets", _("目标管理")
 
     session = models.ForeignKey(
         ReviewSession, on_delete=models.CASCADE, related_name="external_scores"
     )
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="external_scores")
     target = _score_field(_("目标考核得分"))
+    target_source = models.CharField(
+        _("目标考核得分来源"),
+        max_length=16,
+        choices=TargetSource.choices,
+        default=TargetSource.TYPED,
+    )
+    target_basis = models.CharField(_("目标考核计算依据 SHA-256"), max_length=64, blank=True)
     daily = _score_field(_("日常考核得分"))
     bonus = models.DecimalField(
         _("加减分"),

@@ -6,6 +6,7 @@ publication and ``verify_result`` all go through it, so what is hashed is what i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
@@ -19,8 +20,10 @@ from sessions.models import (
     RaterGroup,
     ReviewSession,
     ScoringScheme,
+    Unit,
     UnitCategory,
 )
+from targets import scores as target_scores
 
 from . import engine
 from .models import ExternalScore, LeaderComment, ResultSnapshot
@@ -170,6 +173,7 @@ def load_inputs(session: ReviewSession) -> engine.Inputs:
             leader_comment=comments.get(pk),
             bonus=score.bonus if score else Decimal("0"),
             bonus_reasons=(score.bonus_reason,) if score and score.bonus_reason else (),
+            target_basis=score.target_basis if score else "",
         )
     return engine.Inputs(
         scheme=engine_scheme(scheme, criteria),
@@ -206,3 +210,41 @@ def previous_session(session: ReviewSession) -> ReviewSession | None:
         .order_by("-date", "-id")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class TargetFillLine:
+    """One unit of a session beside its annual 目标考核 score in target management."""
+
+    unit: Unit
+    current: ExternalScore | None
+    annual: Decimal | None  # on 100; None: the unit has no targets that year
+    changes: bool
+
+
+def targets_fill_preview(session: ReviewSession) -> list[TargetFillLine]:
+    """What ``services.external_targets_fill`` would write, unit by unit (docs/targets.md,
+    "Into the review"): the annual scores of the session's district and year beside the
+    session's 目标考核 as it is."""
+    results = {
+        result.org_unit.pk: result
+        for result in target_scores.annual_scores(session.district, session.year)
+    }
+    existing = {e.unit_id: e for e in ExternalScore.objects.filter(session=session)}
+    lines = []
+    for unit in (
+        Unit.objects.filter(session=session, org_unit__isnull=False)
+        .select_related("org_unit", "category")
+        .order_by("category__order", "category_id", "name")
+    ):
+        result = results.get(unit.org_unit_id)
+        annual = result.score if result is not None else None
+        current = existing.get(unit.pk)
+        changes = annual is not None and (
+            current is None
+            or current.target != annual
+            or current.target_source != ExternalScore.TargetSource.TARGETS
+            or current.target_basis != target_scores.basis(result)
+        )
+        lines.append(TargetFillLine(unit, current, annual, changes))
+    return lines

@@ -18,6 +18,7 @@ from sessions import lifecycle
 from sessions.guards import lock_session
 from sessions.models import ReviewSession, ScoringScheme, Unit
 from sessions.words import scheme_in_words
+from targets import scores as target_scores
 
 from . import engine, selectors
 from .models import ExternalScore, LeaderComment, ResultSnapshot
@@ -318,11 +319,21 @@ def external_score_save(
         raise ValidationError(_("这个单位不属于本评议会。"))
     if bonus and not bonus_reason.strip():
         raise ValidationError(_("有加减分时必须写明理由。"))
+    # A typed 目标考核 replaces one taken from target management; the same value saved again
+    # with the other components (a row edited for its 日常考核) keeps where it came from.
+    before = ExternalScore.objects.filter(session=session, unit=unit).first()
+    kept = (
+        before is not None
+        and before.target_source == ExternalScore.TargetSource.TARGETS
+        and before.target == target
+    )
     score, _created = ExternalScore.objects.update_or_create(
         session=session,
         unit=unit,
         defaults={
             "target": target,
+            "target_source": before.target_source if kept else ExternalScore.TargetSource.TYPED,
+            "target_basis": before.target_basis if kept else "",
             "daily": daily,
             "bonus": bonus or Decimal("0"),
             "bonus_reason": bonus_reason.strip(),
@@ -340,6 +351,63 @@ def external_score_save(
         % {"unit": unit.name, "target": target, "daily": daily, "bonus": bonus},
     )
     return score
+
+
+@transaction.atomic
+def external_targets_fill(*, session: ReviewSession, actor) -> dict:
+    """从目标管理取目标考核得分: every unit of the session linked to a district unit takes its
+    annual 目标考核 score on 100 from target management, with the basis it was computed from
+    (docs/targets.md, "Into the review"). A unit without targets of the session's year keeps
+    what it has; 日常考核 and 加减分 stay as they are. Like a typed score, allowed after
+    publication: a correction then publishes the new inputs."""
+    session = lock_session(session)
+    results = {
+        result.org_unit.pk: result
+        for result in target_scores.annual_scores(session.district, session.year)
+    }
+    units = list(Unit.objects.filter(session=session, org_unit__isnull=False).order_by("name"))
+    existing = {e.unit_id: e for e in ExternalScore.objects.filter(session=session)}
+    by = actor if getattr(actor, "pk", None) else None
+    filled, changed, without = [], 0, []
+    for unit in units:
+        result = results.get(unit.org_unit_id)
+        if result is None or result.score is None:
+            without.append(unit.name)
+            continue
+        basis = target_scores.basis(result)
+        score = existing.get(unit.pk) or ExternalScore(session=session, unit=unit)
+        if (score.target, score.target_source, score.target_basis) != (
+            result.score,
+            ExternalScore.TargetSource.TARGETS,
+            basis,
+        ):
+            changed += 1
+        score.target = result.score
+        score.target_source = ExternalScore.TargetSource.TARGETS
+        score.target_basis = basis
+        score.updated_by = by
+        score.full_clean()
+        score.save()
+        filled.append({"unit": unit.name, "score": str(result.score), "basis": basis})
+    audit(
+        session=session,
+        actor=actor,
+        action="external_score.targets",
+        message=_(
+            "从目标管理取目标考核得分（%(year)s 年）：%(filled)s 个单位，其中 %(changed)s 个有变化；"
+            "%(without)s 个单位没有目标，保持不变"
+        )
+        % {
+            "year": session.year,
+            "filled": len(filled),
+            "changed": changed,
+            "without": len(without),
+        },
+        year=session.year,
+        units=filled,
+        without_targets=without,
+    )
+    return {"filled": filled, "changed": changed, "without_targets": without}
 
 
 @transaction.atomic

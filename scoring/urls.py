@@ -20,6 +20,7 @@ urlpatterns = [
     # --- 其他考核 ---
     path("<slug:slug>/scores/", views.scores, name="scores"),
     path("<slug:slug>/scores/import/", views.scores_import, name="scores_import"),
+    path("<slug:slug>/scores/targets/", views.scores_targets, name="scores_targets"),
     path("<slug:slug>/scores/template.xlsx", views.scores_template, name="scores_template"),
     path("<slug:slug>/scores/<int:unit_id>/", views.score_row, name="score_row"),
     path("<slug:slug>/scores/<int:unit_id>/edit/", views.score_edit, name="score_edit"),

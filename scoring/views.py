@@ -36,7 +36,7 @@ from sessions.words import component_labels, number
 from sessions.workbook import problems_of
 
 from . import document, imports, selectors, services
-from .forms import CorrectionForm, ScoreRowForm, ScoresUploadForm
+from .forms import CorrectionForm, ScoreRowForm, ScoresUploadForm, TargetsFillForm
 from .models import ExternalScore, LeaderComment
 
 Status = ReviewSession.Status
@@ -450,7 +450,7 @@ def _score_lines(session: ReviewSession) -> list[ScoreLine]:
     """Every participating unit in speaking order with its 其他考核 and 书面点评 (3 queries)."""
     scores = {e.unit_id: e for e in ExternalScore.objects.filter(session=session)}
     comments = {c.unit_id: c for c in LeaderComment.objects.filter(session=session)}
-    participants = session.participants.select_related("unit__category").order_by(
+    participants = session.participants.select_related("unit__category", "unit__org_unit").order_by(
         "speaking_order", "id"
     )
     return [ScoreLine(p.unit, scores.get(p.unit_id), comments.get(p.unit_id)) for p in participants]
@@ -458,7 +458,7 @@ def _score_lines(session: ReviewSession) -> list[ScoreLine]:
 
 def _score_line(session: ReviewSession, unit_id: int) -> ScoreLine:
     participant = get_object_or_404(
-        session.participants.select_related("unit__category"), unit_id=unit_id
+        session.participants.select_related("unit__category", "unit__org_unit"), unit_id=unit_id
     )
     unit = participant.unit
     return ScoreLine(
@@ -629,3 +629,42 @@ def scores_template(request, slug):
         as_attachment=True, filename=_("其他考核-%(slug)s.xlsx") % {"slug": session.slug}
     )
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scores_targets(request, slug):
+    """从目标管理取目标考核得分. GET: each unit's annual score in target management beside its
+    目标考核 now; POST (from that page): services.external_targets_fill."""
+    session = _get_session_for_scores(request, slug, organise=True)
+    if request.method == "POST":
+        form = TargetsFillForm(request.POST)
+        if form.is_valid():
+            summary = services.external_targets_fill(session=session, actor=request.user)
+            messages.success(
+                request,
+                _(
+                    "已从目标管理取得 %(filled)s 个单位的目标考核得分（%(changed)s 个有变化）；"
+                    "%(without)s 个单位没有目标，保持不变。"
+                )
+                % {
+                    "filled": len(summary["filled"]),
+                    "changed": summary["changed"],
+                    "without": len(summary["without_targets"]),
+                },
+            )
+            return redirect("scoring:scores", slug)
+    lines = selectors.targets_fill_preview(session)
+    return render(
+        request,
+        "scoring/scores_targets.html",
+        supervision_context(
+            request,
+            session,
+            lines=lines,
+            form=TargetsFillForm(initial={"confirm": True}),
+            fillable=sum(1 for line in lines if line.annual is not None),
+            changing=sum(1 for line in lines if line.changes),
+            published=lifecycle.is_published(session),
+        ),
+    )

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from fractions import Fraction
 
 from org.models import District, OrgUnit
 
@@ -84,6 +85,10 @@ class Line:
     report_id: int | None  # the accepted report scored; None: nothing accepted
     month: int | None  # its period
     outcome: engine.Outcome | None  # None: nothing planned yet (left out of the period's score)
+    # The target as it was scored: the unit's goal, 力争 level and points, at the period's
+    # plan for a 季评比 (None with the outcome).
+    assessed: engine.Target | None = None
+    measure: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,14 +99,30 @@ class UnitResult:
     score: Decimal | None  # on 100: total ÷ possible × 100, at most 100; None without targets
     vetoed_by: tuple[str, ...]
     lines: tuple[Line, ...]
-    rank: int = 0  # within the unit's category, 1 = first; ties share a rank
+    rank: int = 0  # within the unit's category, 1 = first; ties share a rank; 0 without a score
 
 
 def _on_hundred(total: Decimal, possible: Decimal) -> Decimal | None:
+    """total ÷ possible × 100, at most 100, rounded half up to the cent; worked out exactly
+    (a Decimal division would round at 28 digits before the half-up rounding does)."""
     if possible <= 0:
         return None
-    value = min(HUNDRED, total * HUNDRED / possible)
-    return value.quantize(engine.CENT, rounding=ROUND_HALF_UP)
+    return min(HUNDRED, engine.round2(Fraction(total) * 100 / Fraction(possible)))
+
+
+def plain(number: Decimal) -> Decimal:
+    """6.3 for a stored 6.3000 and 4000 for 4000.0000 (never 4E+3): the engine's working shows
+    the numbers as given, and a person gave these (docs/targets.md, "Worked examples")."""
+    return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
+
+
+def _as_given(target: engine.Target) -> engine.Target:
+    return replace(
+        target,
+        goal=plain(target.goal),
+        baseline=None if target.baseline is None else plain(target.baseline),
+        stretch=None if target.stretch is None else plain(target.stretch),
+    )
 
 
 def _breakdown(district: District, year: int):
@@ -146,7 +167,11 @@ def _score_units(breakdown, values, *, month: int, annual: bool) -> list[UnitRes
             target = target_unit.target
             line = target_unit.engine_target()
             goal = line if annual else planned(target, line, month)
+            if goal is not None:
+                goal = _as_given(goal)
             report_id, report_month, value = values.get(target_unit.pk, (None, None, None))
+            if value is not None:
+                value = plain(value)
             outcome = None if goal is None else engine.score(goal, value)
             if goal is not None:
                 scored.append((goal, value))
@@ -160,6 +185,8 @@ def _score_units(breakdown, values, *, month: int, annual: bool) -> list[UnitRes
                     report_id,
                     report_month,
                     outcome,
+                    goal,
+                    target.measure,
                 )
             )
         unit_score = engine.unit_score(scored)
@@ -179,7 +206,8 @@ def _score_units(breakdown, values, *, month: int, annual: bool) -> list[UnitRes
 
 def _ranked(results: list[UnitResult]) -> list[UnitResult]:
     """Ranks within each category by score, highest first; equal scores share a rank (1, 1, 3)
-    and are listed by unit code."""
+    and are listed by unit code. A unit without a score (nothing to score yet) has no rank
+    (0) and comes last."""
     ordered = sorted(
         results,
         key=lambda r: (
@@ -203,7 +231,7 @@ def _ranked(results: list[UnitResult]) -> list[UnitResult]:
                 result.score,
                 result.vetoed_by,
                 result.lines,
-                rank,
+                rank if result.score is not None else 0,
             )
         )
     return ranked
