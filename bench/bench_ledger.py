@@ -44,7 +44,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 D = Decimal
@@ -133,38 +133,6 @@ def build(per_target: int):
     return district, office, len(lines), len(reports)
 
 
-def _nav_stubs():
-    """The targets nav links to pages built alongside these; until every one of them exists,
-    a stub of the same name lets the measured pages render (no-op once they all do)."""
-    from django.http import HttpResponse
-    from django.urls import clear_url_caches, include, path
-
-    import huiji_review.urls
-    from targets import urls as targets_urls
-
-    prefix = "<slug:district>/<int:year>/"
-    missing = []
-    for name in ("report_detail", "review_queue", "ranking", "annual", "unit_reports"):
-        try:
-            reverse(
-                f"targets:{name}", args=["x", YEAR, 1] if name == "report_detail" else ["x", YEAR]
-            )
-        except NoReverseMatch:
-            missing.append(name)
-    if not missing:
-        return []
-    stubs = [path(f"{prefix}{n}/<int:pk>/" if n == "report_detail" else f"{prefix}{n}/", lambda r, **k: HttpResponse(), name=n) for n in missing]  # fmt: skip
-    module = type(sys)("bench_ledger_urls")
-    module.urlpatterns = [
-        path("targets/", include(([*targets_urls.urlpatterns, *stubs], "targets"))),
-        *(p for p in huiji_review.urls.urlpatterns if getattr(p, "namespace", None) != "targets"),
-    ]
-    sys.modules[module.__name__] = module
-    settings.ROOT_URLCONF = module.__name__
-    clear_url_caches()
-    return missing
-
-
 def measure(client: Client, url: str, runs: int) -> dict:
     for _ in range(3):  # warm-up: templates compiled, connection open
         assert client.get(url).status_code == 200, url
@@ -200,13 +168,11 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         district, office, lines, reports = build(args.units_per_target)
-        stubbed = _nav_stubs()
         client = Client()
         client.force_login(office)
         print(
             f"{TARGETS} targets × {UNITS} units: {lines:,} lines, {reports:,} reports; "
             f"{args.runs} requests each; load average {os.getloadavg()[0]:.2f}"
-            + (f"; nav stubs for {', '.join(stubbed)}" if stubbed else "")
         )
         floor = measure(client, "/healthz/", args.runs)
         report("/healthz/ (floor)", floor)

@@ -10,13 +10,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.http import HttpResponse
-from django.urls import include, path
 from playwright.sync_api import expect
 
-import huiji_review.urls
 from org.access import Role
-from targets import urls as targets_urls
 from targets.models import Report
 from targets.scores import annual_scores, period_scores
 from tests.browser.staff import PASSWORD
@@ -24,38 +20,7 @@ from tests.factories import UserFactory
 from tests.factories.target_reports import PDF_BYTES
 from tests.factories.targets import OrgUnitFactory, TargetFactory, TargetUnitFactory
 
-
-# The targets nav links to the results pages, built beside these; while one is missing from
-# the URLconf a stub of the same name stands in.
-def _stub(request, **kwargs):
-    return HttpResponse("stub")
-
-
-_PREFIX = "<slug:district>/<int:year>/"
-_ELSEWHERE = {
-    "overview": _PREFIX,
-    "ledger": _PREFIX + "ledger/",
-    "notices": _PREFIX + "notices/",
-    "ranking": _PREFIX + "ranking/",
-    "annual": _PREFIX + "annual/",
-}
-_known = {p.name for p in targets_urls.urlpatterns}
-urlpatterns = [
-    path(
-        "targets/",
-        include(
-            (
-                [
-                    *targets_urls.urlpatterns,
-                    *(path(r, _stub, name=n) for n, r in _ELSEWHERE.items() if n not in _known),
-                ],
-                "targets",
-            )
-        ),
-    ),
-    *(p for p in huiji_review.urls.urlpatterns if getattr(p, "namespace", None) != "targets"),
-]
-pytestmark = [pytest.mark.browser, pytest.mark.urls(__name__)]
+pytestmark = [pytest.mark.browser]
 
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 UNIT_PAGE = "/targets/huiji/2026/unit/"

@@ -9,12 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import HttpResponse
-from django.urls import include, path
 
-import huiji_review.urls
 from org.access import Role
-from targets import urls as targets_urls
 from targets.models import Notice, Report, SpotCheck, Target
 from tests.factories import UserFactory
 from tests.factories.target_notices import NoticeFactory, ReportFactory, office_user
@@ -30,37 +26,7 @@ from tests.factories.targets import (
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "workbooks"
 
 
-# The targets nav links to pages built beside these; where one is missing from the URLconf,
-# a stub of the same name stands in so these pages can be rendered on their own.
-def _stub(request, **kwargs):
-    return HttpResponse("stub")
-
-
-_PREFIX = "<slug:district>/<int:year>/"
-_ELSEWHERE = {
-    "report_detail": _PREFIX + "reports/<int:pk>/",
-    "review_queue": _PREFIX + "review/",
-    "ranking": _PREFIX + "ranking/",
-    "annual": _PREFIX + "annual/",
-    "unit_reports": _PREFIX + "unit/",
-}
-_known = {p.name for p in targets_urls.urlpatterns}
-urlpatterns = [
-    path(
-        "targets/",
-        include(
-            (
-                [
-                    *targets_urls.urlpatterns,
-                    *(path(r, _stub, name=n) for n, r in _ELSEWHERE.items() if n not in _known),
-                ],
-                "targets",
-            )
-        ),
-    ),
-    *(p for p in huiji_review.urls.urlpatterns if getattr(p, "namespace", None) != "targets"),
-]
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -3,14 +3,11 @@
 from decimal import Decimal
 
 import pytest
-from django.http import HttpResponse
-from django.urls import include, path, reverse
+from django.urls import reverse
 
-import huiji_review.urls
 from core.audit import audit_log_model
 from org.access import Role
 from targets import reports
-from targets import urls as targets_urls
 from targets.models import Report, ReportEvent, ReportFile
 from tests.factories import UserFactory
 from tests.factories.target_reports import (
@@ -28,38 +25,7 @@ from tests.factories.targets import (
     TargetUnitFactory,
 )
 
-
-# The targets nav links to pages built beside these; where one is missing from the URLconf,
-# a stub of the same name stands in so these pages can be rendered on their own.
-def _stub(request, **kwargs):
-    return HttpResponse("stub")
-
-
-_PREFIX = "<slug:district>/<int:year>/"
-_ELSEWHERE = {
-    "overview": _PREFIX,
-    "ledger": _PREFIX + "ledger/",
-    "notices": _PREFIX + "notices/",
-    "ranking": _PREFIX + "ranking/",
-    "annual": _PREFIX + "annual/",
-}
-_known = {p.name for p in targets_urls.urlpatterns}
-urlpatterns = [
-    path(
-        "targets/",
-        include(
-            (
-                [
-                    *targets_urls.urlpatterns,
-                    *(path(r, _stub, name=n) for n, r in _ELSEWHERE.items() if n not in _known),
-                ],
-                "targets",
-            )
-        ),
-    ),
-    *(p for p in huiji_review.urls.urlpatterns if getattr(p, "namespace", None) != "targets"),
-]
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture(autouse=True)
