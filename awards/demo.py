@@ -1,11 +1,14 @@
-"""The demo's awards (docs/awards.md, "The demo"): given a review session with a published
-result, its year's 综合目标管理优秀单位 (the top 2 of each category by the combined total) and
-先进个人 (two nominations), taken through 公示 with one dismissed objection, to the final list
-and the 表彰决定. Running it again on the same year changes nothing."""
+"""The demo's awards (docs/awards.md, "The demo"): for a review session's district and year,
+综合目标管理优秀单位 (the best 2 of each category by the annual 目标考核 score, at least 85, from
+the year's targets: the demo's annual session is still open for rating, so nothing of it is
+published to rank by) and 先进个人 (two nominations), taken through 公示 with one dismissed
+objection, to the final list and the 表彰决定. Running it again on the same year changes
+nothing."""
 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -18,6 +21,7 @@ UNITS_NAME = "综合目标管理优秀单位"
 PERSONS_NAME = "综合目标管理先进个人"
 PERSONS = (("张明", "办公室主任"), ("李华", "综合科科长"))
 PUBLICITY_DAYS = 5
+MIN_TARGET_SCORE = Decimal(85)
 
 
 def load_demo_awards(session: ReviewSession, actor) -> list[Programme]:
@@ -40,10 +44,8 @@ def load_demo_awards(session: ReviewSession, actor) -> list[Programme]:
         year=year,
         name=UNITS_NAME,
         kind=Programme.Kind.UNIT,
-        source=Programme.Source.RANK,
-        session=session,
-        rank_by=Programme.RankBy.TOTAL,
-        top_n=2,
+        source=Programme.Source.TARGET,
+        min_score=MIN_TARGET_SCORE,
         quota_default=2,
     )
     listed = [n for n in services.nominations_compute(programme=units, actor=actor) if n.active]

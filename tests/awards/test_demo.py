@@ -1,4 +1,5 @@
-"""awards/demo.py on a session published in the test: two programmes taken to the decision."""
+"""awards/demo.py on a session of the test with its year's targets reported: two programmes
+taken to the decision."""
 
 import pytest
 
@@ -7,6 +8,8 @@ from awards.document import decision_pdf
 from awards.models import Objection, Programme
 from tests.factories import UserFactory
 from tests.factories.awards import published_world
+from tests.factories.target_notices import ReportFactory
+from tests.factories.targets import TargetFactory, TargetUnitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -14,6 +17,11 @@ pytestmark = pytest.mark.django_db
 def test_load_demo_awards_decides_both_programmes_once():
     w = published_world()
     admin = UserFactory(is_superuser=True)
+    # 目标考核 on 100: 95, 90, 88 and 70; the programme takes 85 or more, 2 a category.
+    for name, value in [("东风街道", 95), ("城关镇", 90), ("财政局", 88), ("教育局", 70)]:
+        unit = w.session.units.get(name=name).org_unit
+        line = TargetUnitFactory(org_unit=unit, target=TargetFactory(year=w.session.year))
+        ReportFactory(target_unit=line, month=12, value=value)
 
     decided = load_demo_awards(w.session, admin)
 
@@ -23,14 +31,13 @@ def test_load_demo_awards_decides_both_programmes_once():
     ]
     units, persons = decided
     assert [n.org_unit.name for n in units.nominations.filter(withdrawn=False)] == [
+        "财政局",
         "东风街道",
         "城关镇",
-        "财政局",
-        "教育局",
     ]
     assert [(n.person_name, n.org_unit.name) for n in persons.nominations.all()] == [
-        ("张明", "东风街道"),
-        ("李华", "城关镇"),
+        ("张明", "财政局"),
+        ("李华", "东风街道"),
     ]
     assert list(Objection.objects.values_list("outcome", flat=True)) == ["dismissed"]
     assert units.decision_number == persons.decision_number

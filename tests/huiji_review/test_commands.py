@@ -1,5 +1,7 @@
 """seed_demo, set_status and draw_order (docs/design.md §5)."""
 
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from io import StringIO
 
 import pytest
@@ -7,10 +9,18 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
 
+from awards.models import Nomination, Programme
 from huiji_review.management.commands import seed_demo
+from org.models import Membership
+from org.services import default_district
+from scoring.models import ExternalScore
+from scoring.services import compute
 from sessions import ballots, draws
 from sessions.models import AuditLog, Credential, Draw, Participant, ReviewSession, Unit
+from targets.ledger import unit_ledgers
+from targets.models import Notice, Report
 from tests.factories import ParticipantFactory, RaterGroupFactory
+from tests.factories.target_recompute import recompute
 
 
 @pytest.fixture(autouse=True)
@@ -104,6 +114,59 @@ class TestSeedDemo:
             Draw.objects.count(),
         ) == counts
         assert f"exists  {seed_demo.MIDYEAR_SLUG} (unchanged)" in output.splitlines()
+
+    def test_seed_demo_annual_target_scores_equal_an_independent_recomputation(self):
+        session = ReviewSession.objects.get(slug=seed_demo.ANNUAL_SLUG)
+        scores = {
+            e.unit.name: e
+            for e in ExternalScore.objects.filter(session=session).select_related("unit")
+        }
+
+        assert len(scores) == 40
+        for unit in session.units.select_related("org_unit"):
+            taken = scores[unit.name]
+            assert taken.target_source == ExternalScore.TargetSource.TARGETS, unit.name
+            assert taken.target == recompute(unit.org_unit, session.year), unit.name
+        # Not one score for all: the demo's units did not all do equally well.
+        assert len({e.target for e in scores.values()}) > 10
+
+    def test_seed_demo_annual_total_is_70_review_and_30_target_score(self):
+        session = ReviewSession.objects.get(slug=seed_demo.ANNUAL_SLUG)
+        taken = dict(ExternalScore.objects.filter(session=session).values_list("unit_id", "target"))
+
+        rows = list(compute(session).result.rows())
+
+        assert len(rows) == 40
+        for row in rows:
+            assert row.components["target"] == taken[int(row.unit)]
+            expected = (row.review * 70 + row.components["target"] * 30) / 100
+            assert row.total == expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    def test_seed_demo_reports_the_current_year_as_docs_targets_say(self):
+        year = seed_demo.MIDYEAR_YEAR
+        reports = Report.objects.filter(target_unit__target__year=year)
+
+        assert set(reports.values_list("month", flat=True)) == {3, 6, 9}
+        assert reports.filter(late=True).exists()
+        assert reports.filter(status=Report.Status.RETURNED).count() == 1
+        assert Notice.objects.filter(year=year, kind=Notice.Kind.SUPERVISE).count() == 1
+        reds = [
+            ledger
+            for ledger in unit_ledgers(default_district(), year, today=date(2026, 12, 4))
+            if ledger.red
+        ]
+        assert len(reds) >= 2
+        liaison = Membership.objects.get(user__username="liaison")
+        assert (liaison.role, liaison.org_unit.name) == ("liaison", "区住建局")
+
+    def test_seed_demo_decides_the_annual_years_awards(self):
+        session = ReviewSession.objects.get(slug=seed_demo.ANNUAL_SLUG)
+
+        programmes = Programme.objects.filter(district=session.district, year=session.year)
+
+        assert {p.status for p in programmes} == {Programme.Status.DECIDED}
+        assert programmes.count() == 2
+        assert Nomination.objects.filter(programme__in=programmes, withdrawn=False).count() >= 4
 
     def test_seed_demo_prints_urls_and_logins(self, seeded):
         output = seeded

@@ -2,7 +2,9 @@
 
 Builds the mid-year session (8 towns fixed, 12 departments drawn from a pool with a recorded
 seed, speaking order drawn, 4 rater groups, credentials) and the annual session (40 units), plus
-one staff account per role. Running it again changes nothing: `make demo` may run it any number
+one staff account per role, and the district's targets of both years (targets/demo.py): the
+annual session's 目标考核 comes from them (docs/targets.md, "The demo"), and that year's awards
+taken to the 表彰决定 (docs/awards.md, "The demo"). Running it again changes nothing: `make demo` may run it any number
 of times.
 """
 
@@ -15,17 +17,23 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
+from awards.demo import load_demo_awards
 from meeting.demo import load_demo_meeting
 from meeting.stage import stage_for
 from org.access import Role
 from org.models import District, Membership
 from org.services import default_district
 from projects.demo import load_demo_projects
+from scoring.services import external_targets_fill
 from sessions import draw_services, rating, services, unit_services
 from sessions.credentials import credentials_generate
 from sessions.models import DraftGrade, ReviewSession
+from sessions.scheme_services import scheme_update
+from targets.demo import load_demo_targets
+from targets.models import Target
 
 MIDYEAR_SLUG = "demo-2026-midyear"
+MIDYEAR_YEAR = 2026
 ANNUAL_SLUG = "demo-2025-annual"
 DRAW_SEED = "20260715"
 ORDER_SEED = "20260716"
@@ -78,7 +86,11 @@ ACCOUNTS = [
     ("organiser", Role.ORGANISER, "组织部 王组织"),
     ("moderator", Role.MODERATOR, "主持人 李主持"),
     ("observer", Role.OBSERVER, "纪委监督 赵观察"),
+    ("office", Role.OFFICE, "区委督查室 钱督查"),
 ]
+# The liaison (单位填报员) of one unit, for the targets pages (docs/targets.md, "The demo").
+LIAISON = ("liaison", "区住建局", "区住建局 孙填报")
+ANNUAL_TARGET_WEIGHTS = {"weight_review": 70, "weight_target": 30}
 
 # A second, smaller district on the same installation (docs/design.md, "District"): its own
 # staff, who see nothing of Huiji's sessions, and Huiji's staff nothing of its.
@@ -115,6 +127,7 @@ class Command(BaseCommand):
             midyear = self._once(MIDYEAR_SLUG, lambda: self._midyear(admin))
             annual = self._once(ANNUAL_SLUG, lambda: self._annual(admin))
             second = self._once(SECOND_SLUG, lambda: self._second_district(admin))
+            self._targets(admin, annual)
         self._print_summary(midyear, annual)
         self._print_second(second)
 
@@ -146,6 +159,31 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save()
             Membership.objects.get_or_create(user=user, district=district, role=role)
+
+    def _targets(self, admin, annual: ReviewSession) -> None:
+        """The district's targets: the annual session's year reported in full and taken into
+        its 目标考核, the mid-year's year three quarters in (docs/targets.md, "The demo")."""
+        district = default_district()
+        username, unit_name, full_name = LIAISON
+        liaison, created = User.objects.get_or_create(username=username)
+        if created:
+            liaison.first_name = full_name
+            liaison.set_password(DEMO_PASSWORD)
+            liaison.save()
+        unit = district.units.get(name=unit_name)
+        Membership.objects.get_or_create(
+            user=liaison, district=district, role=Role.LIAISON, defaults={"org_unit": unit}
+        )
+        if Target.objects.filter(district=district).exists():
+            self.stdout.write("exists  targets (unchanged)")
+            return
+        for year, quarters in ((annual.year, 4), (MIDYEAR_YEAR, 3)):
+            counts = load_demo_targets(
+                district, year, quarters=quarters, actor=admin, liaison=liaison
+            )
+            self.stdout.write(f"created targets {year}: {counts}")
+        external_targets_fill(session=annual, actor=admin)
+        load_demo_awards(annual, admin)
 
     def _second_district(self, admin) -> ReviewSession:
         code, name = SECOND_DISTRICT
@@ -203,7 +241,7 @@ class Command(BaseCommand):
     def _midyear(self, admin) -> ReviewSession:
         session = services.session_create(
             kind=ReviewSession.Kind.MIDYEAR,
-            year=2026,
+            year=MIDYEAR_YEAR,
             title="2026年年中述职讲评暨现场问政会",
             date=datetime.date(2026, 7, 16),
             venue="区行政中心一楼大会议室",
@@ -252,6 +290,8 @@ class Command(BaseCommand):
             UNITS_BY_CATEGORY,
             participates=lambda category: True,
         )
+        # 综合考核 = 70% 评议 + 30% 目标考核, the latter from the district's targets.
+        scheme_update(session=session, actor=admin, **ANNUAL_TARGET_WEIGHTS)
         draw_services.draw_speaking_order(session=session, actor=admin, seed="20260120")
         self._credentials(session, admin, leaders=15, public=15)
         # Open for rating, so that the demo's credential cards lead to a form that can be filled.
@@ -294,6 +334,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  登录 / login: {base}/login/")
         for username, role, _full_name in ACCOUNTS:
             self.stdout.write(f"    {Role(role).label:<4} {username} / {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"    {Role.LIAISON.label} {LIAISON[0]} / {DEMO_PASSWORD}  ({LIAISON[1]}, {base}/targets/)"
+        )
         self.stdout.write(f"    管理员 admin / {DEMO_PASSWORD}  ({base}/admin/)")
         rating = [s for s in sessions if s.status == ReviewSession.Status.RATING]
         credential = (
