@@ -5,10 +5,12 @@ in their own is decided by their role there (docs/design.md, "Users and roles").
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import URLResolver, get_resolver, reverse
 
-from org.access import STAFF_ROLES, Role
-from org.models import District, Membership
+from org.access import STAFF_ROLES, Role, can_manage_targets
+from org.models import District, Membership, OrgUnit
 from org.services import default_district
 from sessions.models import ReviewSession
 from tests.factories import (
@@ -162,3 +164,46 @@ def test_a_user_without_any_role_is_told_so(client, two):
     response = client.get(reverse("review:session_detail", args=[sessions["huiji"].slug]))
 
     assert response.status_code == 403
+
+
+def test_a_liaison_is_not_district_staff_and_opens_no_session(client, two):
+    """A 单位填报员 reports for their unit (docs/targets.md, "Who does what"): the sessions of
+    their own district are as closed to them as another district's."""
+    sessions, _staff = two
+    session = sessions["huiji"]
+    unit = OrgUnit.objects.create(district=session.district, code="U9001", name="区住建局")
+    liaison = UserFactory(role=Role.LIAISON, role__org_unit=unit)
+    client.force_login(liaison)
+
+    assert client.get(reverse("review:session_list")).status_code == 403
+    for name, url in session_urls(session.slug):
+        response = client.get(url)
+        if response.status_code == 405:
+            response = client.post(url)
+        assert response.status_code in (403, 404), (name, response.status_code)
+    assert client.get(reverse("targets:unit_reports", args=["huiji", 2026])).status_code == 200
+
+
+def test_the_office_manages_targets_and_only_in_its_district(two):
+    _sessions, staff = two
+    office = UserFactory(role=Role.OFFICE, role__district=District.objects.get(code="guancheng"))
+    home = District.objects.get(code="huiji")
+    east = District.objects.get(code="guancheng")
+
+    assert can_manage_targets(office, east.pk)
+    assert not can_manage_targets(office, home.pk)
+    assert can_manage_targets(staff["huiji", Role.ORGANISER], home.pk)
+    assert not can_manage_targets(staff["huiji", Role.OBSERVER], home.pk)
+
+
+def test_a_liaison_membership_must_name_a_unit_of_its_own_district(two):
+    east = District.objects.get(code="guancheng")
+    unit = OrgUnit.objects.create(district=default_district(), code="U9002", name="区财政局")
+    user = UserFactory()
+
+    with pytest.raises(ValidationError):
+        Membership(user=user, district=east, role=Role.LIAISON, org_unit=unit).full_clean()
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        Membership.objects.create(user=user, district=east, role=Role.LIAISON)
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        Membership.objects.create(user=user, district=east, role=Role.OFFICE, org_unit=unit)
