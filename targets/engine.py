@@ -199,48 +199,58 @@ def met(target: Target, actual: Decimal) -> bool:
     return actual >= target.goal if target.direction == AT_LEAST else actual <= target.goal
 
 
-def completion(target: Target, actual: Decimal) -> tuple[Fraction, str]:
-    """The completion ratio (never below 0) and how it was worked out."""
+def completion(target: Target, actual: Decimal, *, explain: bool = True) -> tuple[Fraction, str]:
+    """The completion ratio (never below 0) and how it was worked out ("" unless ``explain``:
+    a ranking of thousands of lines shows no working and need not write it)."""
     a, goal = Fraction(actual), Fraction(target.goal)
     if target.direction == AT_LEAST:
         if target.baseline is None:
             ratio = a / goal
-            text = f"{_num(actual)} ÷ {_num(target.goal)}"
+            text = explain and f"{_num(actual)} ÷ {_num(target.goal)}"
         else:
             base = Fraction(target.baseline)
             ratio = (a - base) / (goal - base)
-            text = f"({_num(actual)} − {_num(target.baseline)}) ÷ ({_num(target.goal)} − {_num(target.baseline)})"
+            text = (
+                explain
+                and f"({_num(actual)} − {_num(target.baseline)}) ÷ ({_num(target.goal)} − {_num(target.baseline)})"
+            )
     elif target.baseline is not None:
         base = Fraction(target.baseline)
         ratio = (base - a) / (base - goal)
-        text = f"({_num(target.baseline)} − {_num(actual)}) ÷ ({_num(target.baseline)} − {_num(target.goal)})"
+        text = (
+            explain
+            and f"({_num(target.baseline)} − {_num(actual)}) ÷ ({_num(target.baseline)} − {_num(target.goal)})"
+        )
     elif a <= goal:
         ratio = ONE
-        text = f"{_num(actual)} ≤ {_num(target.goal)}"
+        text = explain and f"{_num(actual)} ≤ {_num(target.goal)}"
     else:
         ratio = goal / a
-        text = f"{_num(target.goal)} ÷ {_num(actual)}"
+        text = explain and f"{_num(target.goal)} ÷ {_num(actual)}"
     ratio = max(ratio, ZERO)
-    return ratio, f"完成率 {text} = {_pct(ratio)}"
+    return ratio, (f"完成率 {text} = {_pct(ratio)}" if explain else "")
 
 
-def share_of(rule: Rule, ratio: Fraction, is_met: bool) -> tuple[Fraction, str]:
-    """The share of the target's points the ratio earns under the rule, and why."""
+def share_of(
+    rule: Rule, ratio: Fraction, is_met: bool, *, explain: bool = True
+) -> tuple[Fraction, str]:
+    """The share of the target's points the ratio earns under the rule, and why ("" unless
+    ``explain``)."""
     if rule.method == PASS_FAIL:
         return (ONE, "达到确保目标，得全部分值") if is_met else (ZERO, "未达到确保目标，不得分")
     if rule.method == STEPS:
         reached = [(t, s) for t, s in rule.steps if ratio >= Fraction(t)]
         if not reached:
-            return ZERO, f"完成率低于最低档 {_pct(Fraction(rule.steps[0][0]))}，不得分"
+            return ZERO, explain and f"完成率低于最低档 {_pct(Fraction(rule.steps[0][0]))}，不得分"
         threshold, share = reached[-1]
-        return Fraction(
-            share
-        ), f"完成率达到 {_pct(Fraction(threshold))} 档，得分值的 {_pct(Fraction(share))}"
+        return Fraction(share), explain and (
+            f"完成率达到 {_pct(Fraction(threshold))} 档，得分值的 {_pct(Fraction(share))}"
+        )
     floor, cap = Fraction(rule.floor), Fraction(rule.cap)
     if ratio < floor:
-        return ZERO, f"完成率低于 {_pct(floor)}，不得分"
+        return ZERO, explain and f"完成率低于 {_pct(floor)}，不得分"
     if ratio > cap:
-        return cap, f"完成率按上限 {_pct(cap)} 计"
+        return cap, explain and f"完成率按上限 {_pct(cap)} 计"
     return ratio, "按完成率计分"
 
 
@@ -253,30 +263,32 @@ def bonus_share(target: Target, actual: Decimal) -> Fraction:
     return min(max(part, ZERO), ONE)
 
 
-def score(target: Target, actual: Decimal | None) -> Outcome:
-    """What ``target`` earns for the accepted result ``actual`` (None: nothing accepted)."""
+def score(target: Target, actual: Decimal | None, *, explain: bool = True) -> Outcome:
+    """What ``target`` earns for the accepted result ``actual`` (None: nothing accepted). The
+    working lines are written only when ``explain``; the figures are the same either way."""
     if actual is None:
         working = ["无已审核的完成值，不得分"]
         if target.rule.veto:
             working.append("一票否决指标未报完成值，按未完成计")
         return Outcome(
             target.key, None, ZERO, False, ZERO, Decimal("0.00"), Decimal("0.00"),
-            target.rule.veto, tuple(working),
+            target.rule.veto, tuple(working) if explain else (),
         )  # fmt: skip
-    ratio, working = completion(target, actual)
+    ratio, working = completion(target, actual, explain=explain)
     is_met = met(target, actual)
-    share, why = share_of(target.rule, ratio, is_met)
+    share, why = share_of(target.rule, ratio, is_met, explain=explain)
     points = round2(share * Fraction(target.points))
-    lines = [working, f"{why}：{_num(target.points)} × {_pct(share)} = {points}"]
+    lines = [working, f"{why}：{_num(target.points)} × {_pct(share)} = {points}"] if explain else []
     bonus = Decimal("0.00")
     if target.rule.bonus:
         part = bonus_share(target, actual)
         bonus = round2(part * Fraction(target.rule.bonus))
-        lines.append(
-            f"力争 {_num(target.stretch)}：加分 {_num(target.rule.bonus)} × {_pct(part)} = {bonus}"
-        )
+        if explain:
+            lines.append(
+                f"力争 {_num(target.stretch)}：加分 {_num(target.rule.bonus)} × {_pct(part)} = {bonus}"
+            )
     vetoes = target.rule.veto and not is_met
-    if vetoes:
+    if vetoes and explain:
         lines.append("一票否决：未达到确保目标")
     return Outcome(target.key, actual, ratio, is_met, share, points, bonus, vetoes, tuple(lines))
 
@@ -284,12 +296,16 @@ def score(target: Target, actual: Decimal | None) -> Outcome:
 def unit_score(results: Sequence[tuple[Target, Decimal | None]]) -> UnitScore:
     """A unit's score over its targets: the sum of every target's rounded points and bonus, or
     0 when a veto target was missed."""
-    outcomes = tuple(score(target, actual) for target, actual in results)
+    return unit_total(tuple(score(target, actual) for target, actual in results))
+
+
+def unit_total(outcomes: Sequence[Outcome]) -> UnitScore:
+    """:func:`unit_score` over outcomes already worked out."""
     points = sum((o.points for o in outcomes), Decimal("0.00"))
     bonus = sum((o.bonus for o in outcomes), Decimal("0.00"))
     vetoed_by = tuple(o.key for o in outcomes if o.vetoes)
     total = Decimal("0.00") if vetoed_by else points + bonus
-    return UnitScore(total, points, bonus, vetoed_by, outcomes)
+    return UnitScore(total, points, bonus, vetoed_by, tuple(outcomes))
 
 
 # ------------------------------------------------------------ the period's plan and colours
@@ -355,7 +371,13 @@ BLUE, GREEN, YELLOW, RED = "blue", "green", "yellow", "red"
 
 
 def colour(
-    *, year: Target, planned: Target | None, actual: Decimal, yellow_from: Decimal, cumulative: bool
+    *,
+    year: Target,
+    planned: Target | None,
+    actual: Decimal,
+    yellow_from: Decimal,
+    cumulative: bool,
+    explain: bool = True,
 ) -> tuple[str, str]:
     """A reported value's colour against the period's plan, and why: blue when a cumulative
     target has already reached the year's goal, green on or ahead of plan, yellow behind it
@@ -364,7 +386,10 @@ def colour(
         return BLUE, "已完成全年确保目标"
     if planned is None or met(planned, actual):
         return GREEN, "达到或超过进度计划"
-    ratio, working = completion(planned, actual)
+    ratio, working = completion(planned, actual, explain=explain)
     if ratio >= Fraction(yellow_from):
-        return YELLOW, f"落后于进度计划（{working}）"
-    return RED, f"严重落后于进度计划（{working}，低于 {_pct(Fraction(yellow_from))}）"
+        return YELLOW, explain and f"落后于进度计划（{working}）" or ""
+    return (
+        RED,
+        explain and f"严重落后于进度计划（{working}，低于 {_pct(Fraction(yellow_from))}）" or "",
+    )

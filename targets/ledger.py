@@ -95,32 +95,12 @@ class UnitLedger:
         return not any(self.counts)
 
 
-def _breakdown(district: District, year: int, unit_code: str | None) -> list[TargetUnit]:
-    """The year's lines, each with its target and unit set: three queries, each target and unit
-    made once rather than once per line (select_related would make 3 objects a line)."""
-    targets = {t.pk: t for t in Target.objects.filter(district=district, year=year)}
-    units = OrgUnit.objects.filter(district=district)
-    found = TargetUnit.objects.filter(target__district=district, target__year=year)
-    if unit_code:
-        units = units.filter(code=unit_code)
-        found = found.filter(org_unit__code=unit_code)
-    units_by_pk = {u.pk: u for u in units}
-    lines = list(found.order_by("target__code", "role", "pk"))
-    for line in lines:
-        line.target = targets[line.target_id]
-        line.org_unit = units_by_pk[line.org_unit_id]
-    return lines
-
-
-def _reports(district: District, year: int, unit_code: str | None) -> dict[int, dict]:
-    """target_unit id → {month: (pk, status, value)} from one query of plain values (a model or
-    a dataclass per report would be most of the page's time), and the reasons of the returned
-    reports from a second."""
-    found = Report.objects.filter(
-        target_unit__target__district=district, target_unit__target__year=year
-    )
-    if unit_code:
-        found = found.filter(target_unit__org_unit__code=unit_code)
+def _reports(lines: list[TargetUnit]) -> dict[int, dict]:
+    """target_unit id → {month: (pk, status, value)} of ``lines`` from one query of plain values
+    (a model or a dataclass per report would be most of the page's time), and the reasons of
+    the returned reports from a second. Asked by line ids, already loaded, over the (line,
+    month) index rather than through a join to the targets."""
+    found = Report.objects.filter(target_unit_id__in=[line.pk for line in lines])
     by_line: dict[int, dict] = defaultdict(dict)
     for pk, line, month, status, value in found.values_list(
         "pk", "target_unit_id", "month", "status", "value"
@@ -145,8 +125,9 @@ class _Colours:
     lines that share it (the lines of one target without shares of their own, at the same
     period): the plan, not the comparison, is most of the cost."""
 
-    def __init__(self, yellow_from: Decimal):
+    def __init__(self, yellow_from: Decimal, *, explain: bool = True):
         self.yellow_from = yellow_from
+        self.explain = explain  # the summary shows no reasons and need not write them
         self.plans: dict[tuple, tuple] = {}
 
     def plan(self, line: TargetUnit, month: int):
@@ -164,6 +145,7 @@ class _Colours:
             actual=report.value,
             yellow_from=self.yellow_from,
             cumulative=scores.cumulative(line.target),
+            explain=self.explain,
         )
 
 
@@ -178,26 +160,31 @@ def unit_ledgers(
     correction, and the targets whose latest accepted report is red or yellow."""
     today = today or timezone.localdate()
     settings = scores.year_settings(district, year)
-    breakdown = _breakdown(district, year, unit_code)
-    reports = _reports(district, year, unit_code)
+    breakdown = scores.breakdown(district, year, unit_code)
+    reports = _reports(breakdown)
     reasons = reports.pop(RETURN_REASONS)
-    colour_of = _Colours(settings.yellow_from)
+    colour_of = _Colours(settings.yellow_from, explain=unit_code is not None)
     notices = Notice.objects.filter(district=district, year=year, closed_at__isnull=True)
     if unit_code:
         notices = notices.filter(target_unit__org_unit__code=unit_code)
     ledgers: dict[int, UnitLedger] = {}
     lines = {line.pk: line for line in breakdown}
+    # The periods already due, once for the year: a monthly and a quarterly list.
+    due = {
+        month: day
+        for month in range(1, 13)
+        if (day := due_date(year=year, month=month, due_day=settings.due_day)) < today
+    }
     for line in breakdown:
         ledger = ledgers.setdefault(line.org_unit_id, UnitLedger(line.org_unit))
         months = reports.get(line.pk, {})
         for month in scores.period_months(line.target):
-            due = due_date(year=year, month=month, due_day=settings.due_day)
-            if due >= today:
+            if month not in due:
                 break
             entry = months.get(month)
             if entry is None or entry[1] == RETURNED:
                 report = entry and _ref(entry, month, reasons)
-                ledger.overdue.append(Overdue(line, month, due, report))
+                ledger.overdue.append(Overdue(line, month, due[month], report))
         ledger.returned.extend(
             (line, _ref(months[m], m, reasons)) for m in sorted(months) if months[m][1] == RETURNED
         )
@@ -250,12 +237,13 @@ def overview(
     """Every target of ``year`` with its units' latest accepted values, the period's plan and
     the colour; only ``unit_code``'s lines and lines of ``colour`` when given."""
     settings = scores.year_settings(district, year)
-    reports = _reports(district, year, unit_code)
+    breakdown = scores.breakdown(district, year, unit_code)
+    reports = _reports(breakdown)
     reasons = reports.pop(RETURN_REASONS)
     colour_of = _Colours(settings.yellow_from)
     by_target: dict[int, list[OverviewLine]] = {}
     targets: dict[int, Target] = {}
-    for line in _breakdown(district, year, unit_code):
+    for line in breakdown:
         months = reports.get(line.pk, {})
         latest = _latest_accepted(months, reasons)
         later = [m for m in months if latest is None or m > latest.month]

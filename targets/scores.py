@@ -125,11 +125,27 @@ def _as_given(target: engine.Target) -> engine.Target:
     )
 
 
+def breakdown(district: District, year: int, unit_code: str | None = None) -> list[TargetUnit]:
+    """The year's lines (of ``unit_code``'s unit only, when given), each with its target and
+    unit set: three queries, each target and unit made once rather than once per line
+    (select_related would make three objects a line, most of a large year's time)."""
+    targets = {t.pk: t for t in Target.objects.filter(district=district, year=year)}
+    units = OrgUnit.objects.filter(district=district)
+    found = TargetUnit.objects.filter(target__district=district, target__year=year)
+    if unit_code:
+        units = units.filter(code=unit_code)
+        found = found.filter(org_unit__code=unit_code)
+    units_by_pk = {u.pk: u for u in units}
+    lines = list(found.order_by("target__code", "role", "pk"))
+    for line in lines:
+        line.target = targets[line.target_id]
+        line.org_unit = units_by_pk[line.org_unit_id]
+    return lines
+
+
 def _breakdown(district: District, year: int):
-    return list(
-        TargetUnit.objects.filter(target__district=district, target__year=year)
-        .select_related("target", "org_unit")
-        .order_by("org_unit__code", "target__code")
+    return sorted(
+        breakdown(district, year), key=lambda line: (line.org_unit.code, line.target.code)
     )
 
 
@@ -137,44 +153,56 @@ def accepted_values(
     district: District, year: int, up_to: int
 ) -> dict[int, tuple[int, int, Decimal]]:
     """target_unit id → (report id, month, value) of its latest accepted report up to the end
-    of month ``up_to``: one query."""
-    found: dict[int, tuple[int, int, Decimal]] = {}
-    rows = (
-        Report.objects.filter(
-            target_unit__target__district=district,
-            target_unit__target__year=year,
-            status=Report.Status.ACCEPTED,
-            month__lte=up_to,
-        )
-        .order_by("month")
-        .values_list("target_unit_id", "id", "month", "value")
+    of month ``up_to``: one query of plain values, the latest kept per line."""
+    rows = Report.objects.filter(
+        target_unit__target__district=district,
+        target_unit__target__year=year,
+        status=Report.Status.ACCEPTED,
+        month__lte=up_to,
     )
-    for target_unit_id, report_id, month, value in rows:
+    rows = rows.order_by("month")
+    found: dict[int, tuple[int, int, Decimal]] = {}
+    for target_unit_id, report_id, month, value in rows.values_list(
+        "target_unit_id", "id", "month", "value"
+    ):
         found[target_unit_id] = (report_id, month, value)
     return found
 
 
-def _score_units(breakdown, values, *, month: int, annual: bool) -> list[UnitResult]:
+def _score_units(
+    breakdown, values, *, month: int, annual: bool, explain: bool = False
+) -> list[UnitResult]:
+    """Every unit's lines scored; the working lines written only with ``explain`` (one unit's
+    trace page shows them, a ranking of the year does not)."""
     by_unit: dict[int, list] = defaultdict(list)
     units: dict[int, OrgUnit] = {}
     for target_unit in breakdown:
         units[target_unit.org_unit_id] = target_unit.org_unit
         by_unit[target_unit.org_unit_id].append(target_unit)
+    # The lines of one target without shares of their own are assessed on the same levels:
+    # built and moved to the plan once per target, not once per line.
+    goals: dict[tuple, engine.Target | None] = {}
+
+    def goal_of(target_unit):
+        key = (target_unit.target_id, target_unit.goal, target_unit.points)
+        if key not in goals:
+            line = target_unit.engine_target()
+            goal = line if annual else planned(target_unit.target, line, month)
+            goals[key] = None if goal is None else _as_given(goal)
+        return goals[key]
+
     results = []
     for unit_id, target_units in by_unit.items():
-        lines, scored = [], []
+        lines, outcomes = [], []
         for target_unit in target_units:
             target = target_unit.target
-            line = target_unit.engine_target()
-            goal = line if annual else planned(target, line, month)
-            if goal is not None:
-                goal = _as_given(goal)
+            goal = goal_of(target_unit)
             report_id, report_month, value = values.get(target_unit.pk, (None, None, None))
             if value is not None:
                 value = plain(value)
-            outcome = None if goal is None else engine.score(goal, value)
-            if goal is not None:
-                scored.append((goal, value))
+            outcome = None if goal is None else engine.score(goal, value, explain=explain)
+            if outcome is not None:
+                outcomes.append(outcome)
             lines.append(
                 Line(
                     target_unit.pk,
@@ -189,8 +217,8 @@ def _score_units(breakdown, values, *, month: int, annual: bool) -> list[UnitRes
                     target.measure,
                 )
             )
-        unit_score = engine.unit_score(scored)
-        possible = sum((goal.points for goal, _value in scored), Decimal("0.00"))
+        unit_score = engine.unit_total(outcomes)
+        possible = sum((line.assessed.points for line in lines if line.outcome), Decimal("0.00"))
         results.append(
             UnitResult(
                 units[unit_id],
@@ -237,16 +265,22 @@ def _ranked(results: list[UnitResult]) -> list[UnitResult]:
     return ranked
 
 
-def annual_scores(district: District, year: int) -> list[UnitResult]:
+def annual_scores(district: District, year: int, *, explain: bool = False) -> list[UnitResult]:
     """The annual 目标考核 score of every unit with targets in ``year``: each target scored
     against the year's goal on its latest accepted value (docs/targets.md, "The annual
-    score")."""
+    score"); each line's working written with ``explain``."""
     return _score_units(
-        _breakdown(district, year), accepted_values(district, year, 12), month=12, annual=True
+        _breakdown(district, year),
+        accepted_values(district, year, 12),
+        month=12,
+        annual=True,
+        explain=explain,
     )
 
 
-def period_scores(district: District, year: int, month: int) -> list[UnitResult]:
+def period_scores(
+    district: District, year: int, month: int, *, explain: bool = False
+) -> list[UnitResult]:
     """The 季评比 at the end of ``month``: each target scored against the plan for that month
     on the latest value accepted for a period ending by then (docs/targets.md, "季评比")."""
     if month not in range(1, 13):
@@ -256,6 +290,7 @@ def period_scores(district: District, year: int, month: int) -> list[UnitResult]
         accepted_values(district, year, month),
         month=month,
         annual=False,
+        explain=explain,
     )
 
 

@@ -184,9 +184,9 @@ def annual_unit(request, district, year, unit):
     if form.is_bound and form.is_valid() and form.cleaned_data["quarter"]:
         quarter = form.cleaned_data["quarter"]
     results = (
-        scores.period_scores(district, year, month=3 * quarter)
+        scores.period_scores(district, year, month=3 * quarter, explain=True)
         if quarter
-        else scores.annual_scores(district, year)
+        else scores.annual_scores(district, year, explain=True)
     )
     result = next((r for r in results if r.org_unit.pk == org_unit.pk), None)
     roles = dict(TargetUnit.Role.choices)
