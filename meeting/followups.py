@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit
 from core.colours import Colour
+from core.text import clean_text
 from core.uploads import ATTACHMENT_TYPES, attachment_check
 from sessions import lifecycle
 from sessions.models import ReviewSession, Unit
@@ -61,18 +62,6 @@ def _clean_colour(colour: str, *, blank: bool = False) -> str:
     if colour not in Colour.values:
         raise ValidationError(_("请选择状态颜色：绿、蓝、黄或红。"))
     return colour
-
-
-def _clean_text(value: str, *, label: str, max_length: int, required: bool) -> str:
-    value = (value or "").replace("\r\n", "\n").strip()
-    if required and not value:
-        raise ValidationError(_("请填写%(label)s。") % {"label": label})
-    if len(value) > max_length:
-        raise ValidationError(
-            _("%(label)s最多 %(max)s 个字，现在是 %(n)s 个。")
-            % {"label": label, "max": max_length, "n": len(value)}
-        )
-    return value
 
 
 def _clean_due_date(due_date) -> datetime.date:
@@ -158,8 +147,8 @@ def follow_up_from_question(
     if FollowUp.objects.filter(question=question).exists():
         raise ValidationError(_("该问题已转为督办事项。"))
     fields = {
-        "title": _clean_text(title, label=_("事项"), max_length=_TITLE_MAX, required=True),
-        "detail": _clean_text(detail, label=_("具体内容"), max_length=_DETAIL_MAX, required=False),
+        "title": clean_text(title, label=_("事项"), max_length=_TITLE_MAX, required=True),
+        "detail": clean_text(detail, label=_("具体内容"), max_length=_DETAIL_MAX, required=False),
         "due_date": _clean_due_date(due_date),
         "colour": _clean_colour(colour),
     }
@@ -199,12 +188,12 @@ def follow_up_from_leader(
         actor=actor,
         unit=unit,
         source=FollowUp.Source.LEADER,
-        asked_by=_clean_text(asked_by, label=_("提问领导"), max_length=_NAME_MAX, required=True),
-        leading_group=_clean_text(
+        asked_by=clean_text(asked_by, label=_("提问领导"), max_length=_NAME_MAX, required=True),
+        leading_group=clean_text(
             leading_group, label=_("领导小组"), max_length=_NAME_MAX, required=False
         ),
-        title=_clean_text(title, label=_("事项"), max_length=_TITLE_MAX, required=True),
-        detail=_clean_text(detail, label=_("具体内容"), max_length=_DETAIL_MAX, required=False),
+        title=clean_text(title, label=_("事项"), max_length=_TITLE_MAX, required=True),
+        detail=clean_text(detail, label=_("具体内容"), max_length=_DETAIL_MAX, required=False),
         due_date=_clean_due_date(due_date),
         colour=_clean_colour(colour),
     )
@@ -236,8 +225,8 @@ def follow_up_edit(
     session = follow_up.session
     _require_tracking(session)
     changes = {
-        "title": _clean_text(title, label=_("事项"), max_length=_TITLE_MAX, required=True),
-        "detail": _clean_text(detail, label=_("具体内容"), max_length=_DETAIL_MAX, required=False),
+        "title": clean_text(title, label=_("事项"), max_length=_TITLE_MAX, required=True),
+        "detail": clean_text(detail, label=_("具体内容"), max_length=_DETAIL_MAX, required=False),
         "due_date": due_date if due_date == follow_up.due_date else _clean_due_date(due_date),
     }
     if follow_up.source == FollowUp.Source.LEADER:
@@ -246,11 +235,11 @@ def follow_up_edit(
                 raise ValidationError(_("这个单位不属于本评议会。"))
             changes["unit"] = unit
         if asked_by is not None:
-            changes["asked_by"] = _clean_text(
+            changes["asked_by"] = clean_text(
                 asked_by, label=_("提问领导"), max_length=_NAME_MAX, required=True
             )
         if leading_group is not None:
-            changes["leading_group"] = _clean_text(
+            changes["leading_group"] = clean_text(
                 leading_group, label=_("领导小组"), max_length=_NAME_MAX, required=False
             )
     elif unit is not None and unit.pk != follow_up.unit_id:
@@ -305,7 +294,7 @@ def follow_up_update(
         FollowUp.objects.select_for_update().select_related("session", "unit").get(pk=follow_up.pk)
     )
     _require_tracking(follow_up.session)
-    text = _clean_text(text, label=_("进展情况"), max_length=_TEXT_MAX, required=True)
+    text = clean_text(text, label=_("进展情况"), max_length=_TEXT_MAX, required=True)
     link = clean_link(link)
     colour = _clean_colour(colour, blank=True)
     if marks_done and reopen:

@@ -327,6 +327,18 @@ def plan_share(
     for m, value in points.items():
         if not 1 <= m <= 12:
             raise RuleError(f"a plan names month {m}", code="plan_month")
+        if m == 12:
+            # December's plan is the year's goal, so that the fourth quarter's score is the
+            # annual score (docs/targets.md, "Stored scores"): a plan naming another level
+            # for December is refused, one naming the goal says nothing new.
+            if Fraction(value) != Fraction(goal):
+                raise RuleError(
+                    f"the plan for December {value} is not the goal {goal}",
+                    code="plan_december",
+                    value=value,
+                    goal=goal,
+                )
+            continue
         known[m] = (Fraction(value) - Fraction(start)) / span
     months = sorted(known)
     shares = [known[m] for m in months]

@@ -133,6 +133,13 @@ class TargetUnit(models.Model):
         _("分解目标"), max_digits=16, decimal_places=4, null=True, blank=True
     )
     points = models.DecimalField(_("分值"), max_digits=7, decimal_places=2, null=True, blank=True)
+    # Kept by targets.line_state at every write that changes them (docs/targets.md, "Stored
+    # scores"): the latest accepted report, and bit m set when the month-m report is waiting
+    # for review or accepted (not overdue).
+    latest_report = models.ForeignKey(
+        "Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reported_months = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["target_id", "role", "org_unit_id"]
@@ -228,6 +235,9 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     return_reason = models.TextField(_("退回理由"), max_length=2000, blank=True)
+    # The colour against the period's plan (targets.scores.report_colour) while accepted,
+    # blank otherwise; kept by targets.line_state (docs/targets.md, "Stored scores").
+    colour = models.CharField(_("进度颜色"), max_length=8, blank=True)
 
     class Meta:
         ordering = ["target_unit_id", "month"]
@@ -241,6 +251,37 @@ class Report(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["status", "month"], name="report_status_month")]
+
+    def __str__(self) -> str:
+        return f"{self.target_unit} {self.month}月"
+
+
+class LineScore(models.Model):
+    """One breakdown line scored at a quarter's end against the plan for that month, on the
+    latest value accepted by then (docs/targets.md, "季评比"); December's is the annual score.
+    Kept by targets.line_state in the transaction of every write that changes it; the live
+    computation in targets.scores is the reference (docs/targets.md, "Stored scores")."""
+
+    target_unit = models.ForeignKey(TargetUnit, on_delete=models.CASCADE, related_name="scores")
+    month = models.PositiveSmallIntegerField(choices=[(m, m) for m in (3, 6, 9, 12)])
+    points = models.DecimalField(max_digits=7, decimal_places=2)
+    bonus = models.DecimalField(max_digits=7, decimal_places=2)
+    # The points counted: the line's points at the plan, 0 when nothing is planned yet.
+    possible = models.DecimalField(max_digits=7, decimal_places=2)
+    # False when nothing is planned yet: the line is left out of the quarter.
+    counted = models.BooleanField(default=True)
+    vetoes = models.BooleanField(default=False)
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["target_unit_id", "month"]
+        verbose_name = _("目标得分")
+        verbose_name_plural = _("目标得分")
+        constraints = [
+            models.UniqueConstraint(fields=["target_unit", "month"], name="line_score_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.target_unit} {self.month}月"

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit
+from core.text import clean_text
 from core.uploads import attachment_check
 
 from .models import Report, ReportEvent, ReportFile, TargetUnit
@@ -68,18 +69,6 @@ def clean_value(value) -> Decimal:
         raise ValidationError(_("完成值过大。"))
     if value != value.quantize(VALUE_STEP):
         raise ValidationError(_("完成值最多保留 %(n)s 位小数。") % {"n": VALUE_PLACES})
-    return value
-
-
-def _clean_text(value: str, *, label: str, max_length: int, required: bool) -> str:
-    value = (value or "").replace("\r\n", "\n").strip()
-    if required and not value:
-        raise ValidationError(_("请填写%(label)s。") % {"label": label})
-    if len(value) > max_length:
-        raise ValidationError(
-            _("%(label)s最多 %(max)s 个字，现在是 %(n)s 个。")
-            % {"label": label, "max": max_length, "n": len(value)}
-        )
     return value
 
 
@@ -177,7 +166,7 @@ def report_submit(
     submit a returned report again with a new value and text."""
     at = at or timezone.now()
     value = clean_value(value)
-    text = _clean_text(text, label=_("进展情况"), max_length=TEXT_MAX, required=False)
+    text = clean_text(text, label=_("进展情况"), max_length=TEXT_MAX, required=False)
     checked = _checked_files(files)
     # The lock that makes two submissions for one line at once queue up: the second finds the
     # first's report and is refused (or resubmits it only when returned).
@@ -269,7 +258,7 @@ def report_return(
 ) -> Report:
     """Return a report waiting for review to its unit, with what to correct."""
     at = at or timezone.now()
-    reason = _clean_text(reason, label=_("退回理由"), max_length=REASON_MAX, required=True)
+    reason = clean_text(reason, label=_("退回理由"), max_length=REASON_MAX, required=True)
     report = _locked(report)
     if report.status != Report.Status.SUBMITTED:
         raise ValidationError(_("只有待审核的填报可以退回。"))
@@ -325,7 +314,7 @@ def report_correct(
     the reason (docs/targets.md, "Reports (目标填报)")."""
     at = at or timezone.now()
     value = clean_value(value)
-    reason = _clean_text(reason, label=_("更正理由"), max_length=REASON_MAX, required=True)
+    reason = clean_text(reason, label=_("更正理由"), max_length=REASON_MAX, required=True)
     report = _locked(report)
     if report.status != Report.Status.ACCEPTED:
         raise ValidationError(_("只有已审核的填报可以更正；待审核的请审核或退回。"))

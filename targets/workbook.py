@@ -597,6 +597,7 @@ def rule_problem(error: engine.RuleError) -> tuple[str, str]:
         "steps_fall": (_("完成率越高，得分比例不能越低。"), COL_STEPS),
         "plan_falls": (_("进度计划的累计值不能随月份减少，也不能超出确保目标。"), COL_PLAN),
         "plan_month": (_("进度计划的月份须在 1 到 12 之间。"), COL_PLAN),
+        "plan_december": (_("12 月的计划值须等于确保目标。"), COL_PLAN),
     }
     if error.code not in texts:  # a rule the workbook's columns cannot break
         return str(error), ""
