@@ -7,9 +7,7 @@ from awards.demo import PERSONS_NAME, UNITS_NAME, load_demo_awards
 from awards.document import decision_pdf
 from awards.models import Objection, Programme
 from tests.factories import UserFactory
-from tests.factories.awards import published_world
-from tests.factories.target_notices import ReportFactory
-from tests.factories.targets import TargetFactory, TargetUnitFactory
+from tests.factories.awards import published_world, with_target_scores
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +16,7 @@ def test_load_demo_awards_decides_both_programmes_once():
     w = published_world()
     admin = UserFactory(is_superuser=True)
     # 目标考核 on 100: 95, 90, 88 and 70; the programme takes 85 or more, 2 a category.
-    for name, value in [("东风街道", 95), ("城关镇", 90), ("财政局", 88), ("教育局", 70)]:
-        unit = w.session.units.get(name=name).org_unit
-        line = TargetUnitFactory(org_unit=unit, target=TargetFactory(year=w.session.year))
-        ReportFactory(target_unit=line, month=12, value=value)
+    with_target_scores(w)
 
     decided = load_demo_awards(w.session, admin)
 

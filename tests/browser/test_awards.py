@@ -11,7 +11,7 @@ from awards.demo import load_demo_awards
 from org.access import Role
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import UserFactory
-from tests.factories.awards import published_world
+from tests.factories.awards import published_world, with_target_scores
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ SHOTS = os.environ.get("AWARDS_SCREENSHOTS")
 
 
 def test_awards_pages_fit_a_phone(phone_page):
-    world = published_world()
+    world = with_target_scores(published_world())
     units, _persons = load_demo_awards(world.session, None)
     UserFactory(username="organiser", role=Role.ORGANISER, password=PASSWORD)
     base = f"/awards/{units.district.code}/{units.year}/"

@@ -10,6 +10,8 @@ from awards import services
 from awards.models import Programme
 from scoring.services import result_publish
 from tests.factories.scoring import World, scored_session
+from tests.factories.target_notices import ReportFactory
+from tests.factories.targets import TargetFactory, TargetUnitFactory
 
 # The hand-checked session of tests/factories/scoring.py, units in order 城关镇, 东风街道
 # (镇(街道)); 财政局, 教育局, 民政局 (区直部门). Published: 东风街道 95.55 first, 城关镇
@@ -73,3 +75,15 @@ def publicised(programme: Programme, actor=None) -> Programme:
 
 def score_of(value) -> Decimal:
     return Decimal(str(value))
+
+
+def with_target_scores(
+    world, values=(("东风街道", 95), ("城关镇", 90), ("财政局", 88), ("教育局", 70))
+):
+    """Each named unit of ``world`` one target of the session's year, its December value
+    accepted: annual 目标考核 scores on 100 of the values given (the goal is 100)."""
+    for name, value in values:
+        unit = world.session.units.get(name=name).org_unit
+        line = TargetUnitFactory(org_unit=unit, target=TargetFactory(year=world.session.year))
+        ReportFactory(target_unit=line, month=12, value=value)
+    return world
