@@ -25,6 +25,8 @@ pytestmark = [pytest.mark.browser]
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 UNIT_PAGE = "/targets/huiji/2026/unit/"
 QUEUE = "/targets/huiji/2026/reports/"
+LEDGER = "/targets/huiji/2026/ledger/"
+RANKING = "/targets/huiji/2026/ranking/?quarter=1"
 SHOTS = os.environ.get("TARGETS_REPORTS_SCREENSHOTS")
 
 
@@ -55,6 +57,13 @@ def line(settings, tmp_path):
     )
     UserFactory(username="office", role=Role.OFFICE, password=PASSWORD)
     return line
+
+
+def ledger_counts(page, unit_name):
+    """The ledger summary's counts for the unit: open notices, overdue, returned, red, yellow."""
+    page.goto(LEDGER)
+    cells = page.locator("#ledger-summary tbody tr", has_text=unit_name).locator("td.num")
+    return [int(text) for text in cells.all_inner_texts()]
 
 
 def unit_total(line, scores):
@@ -92,6 +101,13 @@ def test_report_returned_corrected_and_accepted(open_page, line):
     office.get_by_label("退回理由").fill("泊位数与开工证明不符，请核实")
     office.get_by_role("button", name="退回").click()
     expect(office.locator("#report-status")).to_contain_text("已退回")
+    report_page = office.url
+    # The ledger lists the returned report; the first quarter's ranking has nothing to count.
+    returned = ledger_counts(office, "城关镇")
+    assert returned[2] == 1, returned
+    office.goto(RANKING)
+    expect(office.locator("#unit-U01")).to_contain_text("0.00 / 10.00")
+    office.goto(report_page)
 
     phone.goto(UNIT_PAGE)
     expect(row).to_contain_text("退回理由：泊位数与开工证明不符，请核实")
@@ -111,9 +127,14 @@ def test_report_returned_corrected_and_accepted(open_page, line):
     expect(office.locator("#report-status")).to_contain_text("已审核")
     expect(office.locator("#report-history li")).to_have_count(4)
 
-    # 1600 of 4000 on the ratio rule: 40 % of 10 points.
+    # 1600 of 4000 on the ratio rule: 40 % of 10 points (a 定量 target: the plan is the goal
+    # all year, so the first quarter's 季评比 counts the same).
     assert unit_total(line, annual_scores(line.target.district, 2026)) == Decimal("4.00")
     assert unit_total(line, period_scores(line.target.district, 2026, 3)) == Decimal("4.00")
+    accepted = ledger_counts(office, "城关镇")
+    assert accepted[2] == 0, accepted  # nothing returned any more
+    office.goto(RANKING)
+    expect(office.locator("#unit-U01")).to_contain_text("4.00 / 10.00")
     phone.goto(UNIT_PAGE)
     expect(row).to_contain_text("已审核")
     assert phone.evaluate(NO_SIDEWAYS_SCROLL)
