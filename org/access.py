@@ -94,6 +94,6 @@ def liaison_units(user):
     """The units the user reports for as a liaison (单位填报员), at most one per district."""
     if not (user.is_authenticated and user.is_active):
         return OrgUnit.objects.none()
-    return OrgUnit.objects.filter(
-        liaisons__user=user, liaisons__role=Role.LIAISON
-    ).select_related("district")
+    return OrgUnit.objects.filter(liaisons__user=user, liaisons__role=Role.LIAISON).select_related(
+        "district"
+    )
