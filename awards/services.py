@@ -27,7 +27,7 @@ from scoring.models import ResultSnapshot
 from scoring.selectors import current_snapshot
 from sessions.models import ReviewSession, Unit
 from targets.models import Notice
-from targets.scores import annual_scores, basis
+from targets.scores import annual_scores, basis, live_annual_scores
 
 from .models import Exclusion, Nomination, Objection, Programme
 
@@ -431,7 +431,8 @@ def nominations_compute(*, programme: Programme, actor) -> list[Nomination]:
     )
     scores = None
     if programme.source == Source.TARGET:
-        scores = annual_scores(programme.district, programme.year)
+        # Live: each candidate's basis needs the lines (docs/targets.md, "Stored scores").
+        scores = live_annual_scores(programme.district, programme.year)
         candidates = _from_targets(programme, scores)
     else:
         candidates = _from_snapshot(programme)

@@ -1,16 +1,19 @@
 """Benchmark the ledger (台账) summary and the progress overview (目标进度) pages
-(docs/targets.md, "The ledger (台账)": a fixed number of queries, well under 100 ms server time
-for a district's year of 300 targets × 40 units × 12 months).
+(docs/targets.md, "The ledger (台账)" and "Stored scores": a fixed number of queries, under
+100 ms server time for a district's year of 300 targets × 40 units × 12 months).
 
-    .venv/bin/python bench/bench_ledger.py [--runs 30] [--units-per-target 3]
+    .venv/bin/python bench/bench_ledger.py [--runs 30] [--units-per-target 40]
 
 Needs PostgreSQL: ``DATABASE_URL`` (default postgres://postgres@127.0.0.1:5432/huiji_bench).
 Django's test machinery creates a throwaway ``test_<name>`` database, migrates it, fills it and
 drops it at the end. The year: 40 units and 300 monthly targets (half rates, half counts),
-each broken down to ``--units-per-target`` units as bench/bench_targets.py's workbook does (a
-牵头 unit and two 配合 units: 900 lines), 12 reports a line (10,800; about 2 % missing, 3 %
+each broken down to ``--units-per-target`` units (40 by default: every unit answers for every
+target, 12,000 lines, the worst case; 3 is bench/bench_targets.py's workbook, a 牵头 unit and
+two 配合 units, 900 lines), 12 reports a line (144,000 at 40; about 2 % missing, 3 %
 returned, December awaiting review, the rest accepted, values drawn from a seeded generator
 around the plan), 90 notices of which 60 are open. The year is 2025, so every period is due.
+The rows are inserted in bulk, then the stored state is worked out once by
+``targets.line_state.refresh_year`` (timed and printed).
 
 It asks for the ledger summary and the overview as a logged-in 督查室 user through Django's
 test client (the whole middleware stack, the resolver, the view and the template) and prints
@@ -111,7 +114,7 @@ def build(per_target: int):
                     return_reason="佐证材料不全" if returned else "",
                 )
             )
-    Report.objects.bulk_create(reports, batch_size=2000)
+    Report.objects.bulk_create(reports, batch_size=5000)
     Notice.objects.bulk_create(
         Notice(
             target_unit=lines[i * 7],
@@ -159,7 +162,7 @@ def report(label: str, result: dict, floor: float | None = None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark the ledger and the overview.")
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--units-per-target", type=int, default=3)
+    parser.add_argument("--units-per-target", type=int, default=UNITS)
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench_ledger needs PostgreSQL: set DATABASE_URL=postgres://...")
@@ -168,23 +171,46 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         district, office, lines, reports = build(args.units_per_target)
+        from targets.line_state import refresh_year
+
+        start = time.perf_counter()
+        refresh_year(district, YEAR)
+        refreshed = time.perf_counter() - start
         client = Client()
         client.force_login(office)
         print(
             f"{TARGETS} targets × {UNITS} units: {lines:,} lines, {reports:,} reports; "
-            f"{args.runs} requests each; load average {os.getloadavg()[0]:.2f}"
+            f"refresh_year {refreshed:.2f} s; {args.runs} requests each; "
+            f"load average {os.getloadavg()[0]:.2f}"
         )
         floor = measure(client, "/healthz/", args.runs)
         report("/healthz/ (floor)", floor)
         median = statistics.median(floor["walls"])
-        for label, name in (("ledger summary", "ledger"), ("overview", "overview")):
-            url = reverse(f"targets:{name}", args=[district.code, YEAR])
+        unit = district.units.order_by("code").first()
+        pages = (
+            ("ledger summary", reverse("targets:ledger", args=[district.code, YEAR])),
+            ("ledger, one unit", reverse("targets:ledger_unit", args=[district.code, YEAR, unit.code])),
+            ("ranking (4th quarter)", reverse("targets:ranking", args=[district.code, YEAR]) + "?quarter=4"),
+            ("annual", reverse("targets:annual", args=[district.code, YEAR])),
+            ("overview", reverse("targets:overview", args=[district.code, YEAR])),
+        )  # fmt: skip
+        for label, url in pages:
             report(label, measure(client, url, args.runs), median)
-        from targets import ledger
+        from targets import ledger, scores
 
-        start = time.perf_counter()
-        ledger.unit_ledgers(district, YEAR)
-        print(f"{'unit_ledgers() alone':<22} {(time.perf_counter() - start) * 1000:7.2f} ms")
+        for label, call in (
+            ("ledger_summary() alone", lambda: ledger.ledger_summary(district, YEAR)),
+            ("unit_ledgers() alone", lambda: ledger.unit_ledgers(district, YEAR)),
+            ("annual_scores() alone", lambda: scores.annual_scores(district, YEAR)),
+        ):
+            walls = []
+            for _ in range(args.runs):
+                start = time.perf_counter()
+                call()
+                walls.append((time.perf_counter() - start) * 1000)
+            print(
+                f"{label:<22} median {statistics.median(walls):7.2f} ms  best {min(walls):7.2f} ms"
+            )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

@@ -228,7 +228,7 @@ def targets_fill_preview(session: ReviewSession) -> list[TargetFillLine]:
     session's 目标考核 as it is."""
     results = {
         result.org_unit.pk: result
-        for result in target_scores.annual_scores(session.district, session.year)
+        for result in target_scores.live_annual_scores(session.district, session.year)
     }
     existing = {e.unit_id: e for e in ExternalScore.objects.filter(session=session)}
     lines = []

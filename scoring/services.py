@@ -363,7 +363,7 @@ def external_targets_fill(*, session: ReviewSession, actor) -> dict:
     session = lock_session(session)
     results = {
         result.org_unit.pk: result
-        for result in target_scores.annual_scores(session.district, session.year)
+        for result in target_scores.live_annual_scores(session.district, session.year)
     }
     units = list(Unit.objects.filter(session=session, org_unit__isnull=False).order_by("name"))
     existing = {e.unit_id: e for e in ExternalScore.objects.filter(session=session)}

@@ -1,9 +1,10 @@
 """Reads for the ledger (台账) and the progress overview (目标进度) of a district's year
 (docs/targets.md, "Colours" and "The ledger (台账)").
 
-Each function loads the year in a fixed number of queries, whatever its size: the year's
-settings, the breakdown, the reports (as plain values) and, for the ledger, the open notices,
-once each; the colours are worked out in Python by ``targets.scores``.
+Each function loads the year in a fixed number of queries, whatever its size. The ledger reads
+what ``targets.line_state`` keeps per line (docs/targets.md, "Stored scores"): the latest
+accepted report and its colour, the months reported, with the returned reports and the open
+notices. The overview loads the reports as plain values and colours them in Python.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from core.colours import Colour
@@ -78,9 +80,13 @@ class UnitLedger:
     returned: list[tuple[TargetUnit, ReportRef]] = field(default_factory=list)
     red: list[Coloured] = field(default_factory=list)
     yellow: list[Coloured] = field(default_factory=list)
+    # The summary's counts, counted by the database; the unit's page counts its lists.
+    counted: tuple[int, int, int, int, int] | None = None
 
     @property
     def counts(self) -> tuple[int, int, int, int, int]:
+        if self.counted is not None:
+            return self.counted
         return (
             len(self.open_notices),
             len(self.overdue),
@@ -152,56 +158,187 @@ class _Colours:
 # ------------------------------------------------------------------------------ the ledger
 
 
+@dataclass(frozen=True)
+class LineRef:
+    """A breakdown line as the ledger's summary holds it: plain values, no model (the unit's
+    page holds the TargetUnit itself)."""
+
+    pk: int
+    target_id: int
+    org_unit_id: int
+
+
+def _ledger_lines(district: District, year: int, unit_code: str | None):
+    """(line, period, reported months, latest accepted report or None) of the year's lines:
+    for the summary one query of plain values, for a unit's page its lines as models and
+    their latest accepted reports (docs/targets.md, "Stored scores")."""
+    if unit_code is None:
+        rows = TargetUnit.objects.filter(target__district=district, target__year=year)
+        for (
+            pk,
+            target_id,
+            org_unit_id,
+            period,
+            months,
+            latest,
+            month,
+            value,
+            colour,
+        ) in rows.order_by("target__code", "role", "pk").values_list(
+            "pk",
+            "target_id",
+            "org_unit_id",
+            "target__period",
+            "reported_months",
+            "latest_report_id",
+            "latest_report__month",
+            "latest_report__value",
+            "latest_report__colour",
+        ):
+            report = None if latest is None else (ReportRef(latest, month, ACCEPTED, value), colour)
+            yield LineRef(pk, target_id, org_unit_id), period, months, report
+        return
+    lines = scores.breakdown(district, year, unit_code)
+    latest = {
+        pk: (ReportRef(pk, month, ACCEPTED, value), colour)
+        for pk, month, value, colour in Report.objects.filter(
+            pk__in=[line.latest_report_id for line in lines if line.latest_report_id]
+        ).values_list("pk", "month", "value", "colour")
+    }
+    for line in lines:
+        yield line, line.target.period, line.reported_months, latest.get(line.latest_report_id)
+
+
+def ledger_summary(district: District, year: int, *, today: date | None = None) -> list[UnitLedger]:
+    """Every unit with targets in ``year``, by unit code, with the counts of what is still open
+    (``UnitLedger.counts``) and its open notices: counted by the database from what
+    ``targets.line_state`` keeps, in four queries whatever the year's size (the settings, the
+    lines' counts by unit, the returned reports by unit, the units, the open notices)."""
+    today = today or timezone.localdate()
+    settings = scores.year_settings(district, year)
+    due = [
+        month
+        for month in range(1, 13)
+        if due_date(year=year, month=month, due_day=settings.due_day) < today
+    ]
+    monthly = Q(target__period=Target.Period.MONTH)
+    counts: dict[int, list[int]] = {}
+    lines = TargetUnit.objects.filter(target__district=district, target__year=year)
+    # One aggregate per due month over the bit of that month (a period is overdue when its
+    # report is neither waiting nor accepted).
+    aggregates = {}
+    for month in due:
+        aggregates[f"overdue_{month}"] = Count(
+            "pk",
+            filter=(
+                (monthly | Q(target__period=Target.Period.QUARTER)) if month % 3 == 0 else monthly
+            )
+            & Q(**{f"bit_{month}": 0}),
+        )
+    annotated = lines.annotate(
+        **{f"bit_{month}": F("reported_months").bitand(1 << month) for month in due}
+    )
+    for row in (
+        annotated.values("org_unit_id")
+        .annotate(
+            red=Count("pk", filter=Q(latest_report__colour=engine.RED)),
+            yellow=Count("pk", filter=Q(latest_report__colour=engine.YELLOW)),
+            **aggregates,
+        )
+        .order_by()
+    ):
+        overdue = sum(row[f"overdue_{month}"] for month in due)
+        counts[row["org_unit_id"]] = [0, overdue, 0, row["red"], row["yellow"]]
+    for unit_id, returned in (
+        Report.objects.filter(
+            target_unit__target__district=district,
+            target_unit__target__year=year,
+            status=RETURNED,
+        )
+        .values("target_unit__org_unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("target_unit__org_unit_id", "n")
+    ):
+        counts[unit_id][2] = returned
+    ledgers = {unit.pk: UnitLedger(unit) for unit in OrgUnit.objects.filter(pk__in=list(counts))}
+    for notice in (
+        Notice.objects.filter(district=district, year=year, closed_at__isnull=True)
+        .select_related("target_unit__target", "target_unit__org_unit")
+        .order_by("issued_at", "pk")
+    ):
+        ledgers[notice.target_unit.org_unit_id].open_notices.append(notice)
+    for unit_id, ledger in ledgers.items():
+        counts[unit_id][0] = len(ledger.open_notices)
+        ledger.counted = tuple(counts[unit_id])
+    return sorted(ledgers.values(), key=lambda ledger: ledger.org_unit.code)
+
+
 def unit_ledgers(
     district: District, year: int, *, today: date | None = None, unit_code: str | None = None
 ) -> list[UnitLedger]:
     """Every unit with targets in ``year`` (or the one of ``unit_code``), by unit code, with
     what is still open: notices not closed, overdue periods, returned reports awaiting
-    correction, and the targets whose latest accepted report is red or yellow."""
+    correction, and the targets whose latest accepted report is red or yellow. Read from what
+    ``targets.line_state`` keeps (the latest accepted report, its colour, the months
+    reported), not from every report; the unit's page says why a line is red or yellow."""
     today = today or timezone.localdate()
     settings = scores.year_settings(district, year)
-    breakdown = scores.breakdown(district, year, unit_code)
-    reports = _reports(breakdown)
-    reasons = reports.pop(RETURN_REASONS)
-    colour_of = _Colours(settings.yellow_from, explain=unit_code is not None)
+    returned = Report.objects.filter(
+        target_unit__target__district=district, target_unit__target__year=year, status=RETURNED
+    )
     notices = Notice.objects.filter(district=district, year=year, closed_at__isnull=True)
     if unit_code:
+        returned = returned.filter(target_unit__org_unit__code=unit_code)
         notices = notices.filter(target_unit__org_unit__code=unit_code)
-    ledgers: dict[int, UnitLedger] = {}
-    lines = {line.pk: line for line in breakdown}
-    # The periods already due, once for the year: a monthly and a quarterly list.
+    returned_by_line: dict[int, list[ReportRef]] = defaultdict(list)
+    for pk, line_pk, month, value, reason in returned.order_by("month").values_list(
+        "pk", "target_unit_id", "month", "value", "return_reason"
+    ):
+        returned_by_line[line_pk].append(ReportRef(pk, month, RETURNED, value, reason))
+    colour_of = _Colours(settings.yellow_from) if unit_code else None
+    # The periods already due, once for the year, and the months due of each kind of period.
     due = {
         month: day
         for month in range(1, 13)
         if (day := due_date(year=year, month=month, due_day=settings.due_day)) < today
     }
-    for line in breakdown:
-        ledger = ledgers.setdefault(line.org_unit_id, UnitLedger(line.org_unit))
-        months = reports.get(line.pk, {})
-        for month in scores.period_months(line.target):
-            if month not in due:
-                break
-            entry = months.get(month)
-            if entry is None or entry[1] == RETURNED:
-                report = entry and _ref(entry, month, reasons)
+    due_months = {
+        Target.Period.MONTH: [m for m in range(1, 13) if m in due],
+        Target.Period.QUARTER: [m for m in scores.QUARTER_MONTHS if m in due],
+    }
+    by_unit: dict[int, UnitLedger] = {}
+    units: dict[int, OrgUnit] = {}
+    lines: dict[int, object] = {}
+    for line, period, reported, latest in _ledger_lines(district, year, unit_code):
+        lines[line.pk] = line
+        ledger = by_unit.get(line.org_unit_id)
+        if ledger is None:
+            ledger = by_unit[line.org_unit_id] = UnitLedger(getattr(line, "org_unit", None))
+        returned_here = returned_by_line.get(line.pk, [])
+        for month in due_months[period]:
+            if not reported & (1 << month):
+                report = next((r for r in returned_here if r.month == month), None)
                 ledger.overdue.append(Overdue(line, month, due[month], report))
-        ledger.returned.extend(
-            (line, _ref(months[m], m, reasons)) for m in sorted(months) if months[m][1] == RETURNED
-        )
-        latest = _latest_accepted(months, reasons)
+        ledger.returned.extend((line, report) for report in returned_here)
         if latest is not None:
-            colour, why = colour_of(line, latest)
-            if colour == engine.RED:
-                ledger.red.append(Coloured(line, latest, colour, why))
-            elif colour == engine.YELLOW:
-                ledger.yellow.append(Coloured(line, latest, colour, why))
+            report, colour = latest
+            if colour in (engine.RED, engine.YELLOW):
+                why = colour_of(line, report)[1] if colour_of else ""
+                coloured = Coloured(line, report, colour, why)
+                (ledger.red if colour == engine.RED else ledger.yellow).append(coloured)
+    if unit_code is None:
+        units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=list(by_unit))}
+        for unit_id, ledger in by_unit.items():
+            ledger.org_unit = units[unit_id]
+        notices = notices.select_related("target_unit__target", "target_unit__org_unit")
     for notice in notices.order_by("issued_at", "pk"):
-        # The line already loaded (a line with notices cannot be removed: PROTECT), so no
-        # query per notice for its target and unit.
-        line = lines[notice.target_unit_id]
-        notice.target_unit = line
-        ledgers[line.org_unit_id].open_notices.append(notice)
-    return sorted(ledgers.values(), key=lambda ledger: ledger.org_unit.code)
+        if unit_code:
+            # The line already loaded (a line with notices cannot be removed: PROTECT), so no
+            # query per notice for its target and unit.
+            notice.target_unit = lines[notice.target_unit_id]
+        by_unit[notice.target_unit.org_unit_id].open_notices.append(notice)
+    return sorted(by_unit.values(), key=lambda ledger: ledger.org_unit.code)
 
 
 # ---------------------------------------------------------------------------- the overview

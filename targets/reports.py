@@ -15,6 +15,8 @@ Rules the pages and the tests rely on:
 - Files are checked (types, size, content) before anything is written, so a refused upload
   leaves nothing behind; a resubmission keeps the files already attached and adds the new ones.
 - Submissions for one breakdown line queue on its row lock, so two at once make one report.
+- Every write refreshes its line's stored scores, colours and months reported in the same
+  transaction (``targets.line_state``; docs/targets.md, "Stored scores").
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from core.audit import audit
 from core.text import clean_text
 from core.uploads import attachment_check
 
+from .line_state import refresh_lines
 from .models import Report, ReportEvent, ReportFile, TargetUnit
 from .scores import period_months, year_settings
 
@@ -224,6 +227,7 @@ def report_submit(
             uploaded_by=_actor(actor),
         )
     _event(report, action=ReportEvent.Action.SUBMIT, actor=actor, at=at, previous=previous)
+    refresh_lines([line.pk])
     words = _what(report)
     if previous is None:
         message = _("%(unit)s报送“%(code)s %(target)s”%(month)s月完成值 %(value)s") % {
@@ -268,6 +272,7 @@ def report_return(
     report.reviewed_by = _actor(actor)
     report.save(update_fields=["status", "return_reason", "reviewed_at", "reviewed_by"])
     _event(report, action=ReportEvent.Action.RETURN, actor=actor, at=at, reason=reason)
+    refresh_lines([report.target_unit_id])
     _audit(
         report,
         action="targets.report.return",
@@ -291,6 +296,7 @@ def report_accept(*, report: Report, actor, at: datetime.datetime | None = None)
     report.reviewed_by = _actor(actor)
     report.save(update_fields=["status", "reviewed_at", "reviewed_by"])
     _event(report, action=ReportEvent.Action.ACCEPT, actor=actor, at=at)
+    refresh_lines([report.target_unit_id])
     _audit(
         report,
         action="targets.report.accept",
@@ -331,6 +337,7 @@ def report_correct(
         reason=reason,
         previous=previous,
     )
+    refresh_lines([report.target_unit_id])
     _audit(
         report,
         action="targets.report.correct",

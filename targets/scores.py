@@ -2,9 +2,11 @@
 the annual 目标考核 score (docs/targets.md, "The period's plan", "Colours", "季评比" and "The
 annual score").
 
-Reads only. Each function loads a district's year in a fixed number of queries (the breakdown
-once, the accepted values once) and leaves the rules to ``targets.engine``: nothing here decides
-what a value earns.
+Reads only. ``period_scores`` and ``annual_scores`` read the line scores kept by
+``targets.line_state`` in one aggregate query (docs/targets.md, "Stored scores"); the live
+computation (``live_period_scores``, ``live_annual_scores``, ``unit_trace``) loads the breakdown
+once and the accepted values once, scores every line through ``targets.engine`` and is the
+reference the stored scores are checked against. Nothing here decides what a value earns.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
+from django.db.models import Count, DecimalField, Q, Sum
+
 from org.models import District, OrgUnit
 
 from . import engine
-from .models import Report, Target, TargetUnit, TargetYear
+from .models import LineScore, Report, Target, TargetUnit, TargetYear
 
 HUNDRED = Decimal(100)
 QUARTER_MONTHS = (3, 6, 9, 12)
@@ -98,8 +102,14 @@ class UnitResult:
     possible: Decimal  # the points of the targets counted
     score: Decimal | None  # on 100: total ÷ possible × 100, at most 100; None without targets
     vetoed_by: tuple[str, ...]
+    # Each line scored, from the live computation only; empty when read from the stored
+    # scores (the trace page and ``basis`` ask for them live).
     lines: tuple[Line, ...]
     rank: int = 0  # within the unit's category, 1 = first; ties share a rank; 0 without a score
+    points: Decimal = Decimal("0.00")  # Σ points before a veto
+    bonus: Decimal = Decimal("0.00")  # Σ bonus before a veto
+    counted: int = 0  # targets scored (planned)
+    veto_titles: tuple[str, ...] = ()  # the titles of ``vetoed_by``
 
 
 def _on_hundred(total: Decimal, possible: Decimal) -> Decimal | None:
@@ -143,23 +153,27 @@ def breakdown(district: District, year: int, unit_code: str | None = None) -> li
     return lines
 
 
-def _breakdown(district: District, year: int):
+def _breakdown(district: District, year: int, unit_code: str | None = None):
     return sorted(
-        breakdown(district, year), key=lambda line: (line.org_unit.code, line.target.code)
+        breakdown(district, year, unit_code),
+        key=lambda line: (line.org_unit.code, line.target.code),
     )
 
 
 def accepted_values(
-    district: District, year: int, up_to: int
+    district: District, year: int, up_to: int, unit_code: str | None = None
 ) -> dict[int, tuple[int, int, Decimal]]:
     """target_unit id → (report id, month, value) of its latest accepted report up to the end
-    of month ``up_to``: one query of plain values, the latest kept per line."""
+    of month ``up_to`` (of ``unit_code``'s lines only, when given): one query of plain
+    values, the latest kept per line."""
     rows = Report.objects.filter(
         target_unit__target__district=district,
         target_unit__target__year=year,
         status=Report.Status.ACCEPTED,
         month__lte=up_to,
     )
+    if unit_code:
+        rows = rows.filter(target_unit__org_unit__code=unit_code)
     rows = rows.order_by("month")
     found: dict[int, tuple[int, int, Decimal]] = {}
     for target_unit_id, report_id, month, value in rows.values_list(
@@ -167,6 +181,40 @@ def accepted_values(
     ):
         found[target_unit_id] = (report_id, month, value)
     return found
+
+
+class Levels:
+    """The levels each line is assessed on, worked out once for all the lines that share them
+    (the lines of one target without shares of their own, at one month): building a target
+    and moving it to the plan, not scoring it, is most of the cost."""
+
+    def __init__(self):
+        self._year: dict[tuple, engine.Target] = {}
+        self._planned: dict[tuple, engine.Target | None] = {}
+        self._scored: dict[tuple, engine.Target | None] = {}
+
+    def year(self, target_unit: TargetUnit) -> engine.Target:
+        """The line against the year's goal."""
+        key = (target_unit.target_id, target_unit.goal, target_unit.points)
+        if key not in self._year:
+            self._year[key] = target_unit.engine_target()
+        return self._year[key]
+
+    def planned(self, target_unit: TargetUnit, month: int) -> engine.Target | None:
+        """The line at the plan for the end of ``month``; None when nothing is planned yet."""
+        key = (target_unit.target_id, target_unit.goal, target_unit.points, month)
+        if key not in self._planned:
+            self._planned[key] = planned(target_unit.target, self.year(target_unit), month)
+        return self._planned[key]
+
+    def scored(self, target_unit: TargetUnit, month: int | None) -> engine.Target | None:
+        """What the line is scored on: at the plan for ``month``, or the year's goal when
+        ``month`` is None; its numbers as given."""
+        key = (target_unit.target_id, target_unit.goal, target_unit.points, month)
+        if key not in self._scored:
+            level = self.year(target_unit) if month is None else self.planned(target_unit, month)
+            self._scored[key] = None if level is None else _as_given(level)
+        return self._scored[key]
 
 
 def _score_units(
@@ -179,24 +227,14 @@ def _score_units(
     for target_unit in breakdown:
         units[target_unit.org_unit_id] = target_unit.org_unit
         by_unit[target_unit.org_unit_id].append(target_unit)
-    # The lines of one target without shares of their own are assessed on the same levels:
-    # built and moved to the plan once per target, not once per line.
-    goals: dict[tuple, engine.Target | None] = {}
-
-    def goal_of(target_unit):
-        key = (target_unit.target_id, target_unit.goal, target_unit.points)
-        if key not in goals:
-            line = target_unit.engine_target()
-            goal = line if annual else planned(target_unit.target, line, month)
-            goals[key] = None if goal is None else _as_given(goal)
-        return goals[key]
+    levels = Levels()
 
     results = []
     for unit_id, target_units in by_unit.items():
         lines, outcomes = [], []
         for target_unit in target_units:
             target = target_unit.target
-            goal = goal_of(target_unit)
+            goal = levels.scored(target_unit, None if annual else month)
             report_id, report_month, value = values.get(target_unit.pk, (None, None, None))
             if value is not None:
                 value = plain(value)
@@ -219,6 +257,7 @@ def _score_units(
             )
         unit_score = engine.unit_total(outcomes)
         possible = sum((line.assessed.points for line in lines if line.outcome), Decimal("0.00"))
+        titles = {line.code: line.title for line in lines}
         results.append(
             UnitResult(
                 units[unit_id],
@@ -227,6 +266,10 @@ def _score_units(
                 _on_hundred(unit_score.total, possible),
                 unit_score.vetoed_by,
                 tuple(lines),
+                points=unit_score.points,
+                bonus=unit_score.bonus,
+                counted=len(outcomes),
+                veto_titles=tuple(titles[code] for code in unit_score.vetoed_by),
             )
         )
     return _ranked(results)
@@ -251,53 +294,145 @@ def _ranked(results: list[UnitResult]) -> list[UnitResult]:
         if previous != key:
             rank = position
         previous = key
-        ranked.append(
-            UnitResult(
-                result.org_unit,
-                result.total,
-                result.possible,
-                result.score,
-                result.vetoed_by,
-                result.lines,
-                rank if result.score is not None else 0,
-            )
-        )
+        ranked.append(replace(result, rank=rank if result.score is not None else 0))
     return ranked
 
 
-def annual_scores(district: District, year: int, *, explain: bool = False) -> list[UnitResult]:
-    """The annual 目标考核 score of every unit with targets in ``year``: each target scored
-    against the year's goal on its latest accepted value (docs/targets.md, "The annual
-    score"); each line's working written with ``explain``."""
+def live_annual_scores(
+    district: District, year: int, *, explain: bool = False, unit_code: str | None = None
+) -> list[UnitResult]:
+    """The annual 目标考核 score of every unit with targets in ``year`` (of ``unit_code``'s
+    only, when given), worked out from the accepted reports: each target scored against the
+    year's goal on its latest accepted value (docs/targets.md, "The annual score"); each
+    line's working written with ``explain``. The reference ``annual_scores`` agrees with."""
     return _score_units(
-        _breakdown(district, year),
-        accepted_values(district, year, 12),
+        _breakdown(district, year, unit_code),
+        accepted_values(district, year, 12, unit_code),
         month=12,
         annual=True,
         explain=explain,
     )
 
 
-def period_scores(
-    district: District, year: int, month: int, *, explain: bool = False
+def live_period_scores(
+    district: District,
+    year: int,
+    month: int,
+    *,
+    explain: bool = False,
+    unit_code: str | None = None,
 ) -> list[UnitResult]:
-    """The 季评比 at the end of ``month``: each target scored against the plan for that month
-    on the latest value accepted for a period ending by then (docs/targets.md, "季评比")."""
+    """The 季评比 at the end of ``month`` worked out from the accepted reports: each target
+    scored against the plan for that month on the latest value accepted for a period ending
+    by then (docs/targets.md, "季评比"). The reference ``period_scores`` agrees with."""
     if month not in range(1, 13):
         raise ValueError(f"month {month}")
     return _score_units(
-        _breakdown(district, year),
-        accepted_values(district, year, month),
+        _breakdown(district, year, unit_code),
+        accepted_values(district, year, month, unit_code),
         month=month,
         annual=False,
         explain=explain,
     )
 
 
+def unit_trace(
+    district: District, year: int, org_unit: OrgUnit, *, month: int | None = None
+) -> UnitResult | None:
+    """One unit's lines worked out live with the engine's working: its annual score, or with
+    ``month`` its 季评比 at that month's end (the rank is not set: it is the district's)."""
+    found = (
+        live_annual_scores(district, year, explain=True, unit_code=org_unit.code)
+        if month is None
+        else live_period_scores(district, year, month, explain=True, unit_code=org_unit.code)
+    )
+    return found[0] if found else None
+
+
+def _stored(district: District, year: int, month: int) -> list[UnitResult]:
+    """Every unit's score at the end of ``month`` from the line scores kept by
+    ``targets.line_state``: one aggregate query by unit, the units, and the veto targets
+    missed when there are any (docs/targets.md, "Stored scores")."""
+    cents = DecimalField(max_digits=16, decimal_places=2)
+    rows = LineScore.objects.filter(
+        month=month, target_unit__target__district=district, target_unit__target__year=year
+    )
+    sums = {
+        row["target_unit__org_unit_id"]: row
+        for row in rows.values("target_unit__org_unit_id")
+        .annotate(
+            points_sum=Sum("points", output_field=cents),
+            bonus_sum=Sum("bonus", output_field=cents),
+            possible_sum=Sum("possible", output_field=cents),
+            counted_sum=Count("pk", filter=Q(counted=True)),
+            vetoes_sum=Count("pk", filter=Q(vetoes=True)),
+        )
+        .order_by()
+    }
+    vetoes: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    if any(row["vetoes_sum"] for row in sums.values()):
+        for unit_id, code, title in (
+            rows.filter(vetoes=True)
+            .order_by("target_unit__target__code")
+            .values_list(
+                "target_unit__org_unit_id",
+                "target_unit__target__code",
+                "target_unit__target__title",
+            )
+        ):
+            vetoes[unit_id].append((code, title))
+    results = []
+    for unit in OrgUnit.objects.filter(pk__in=list(sums)):
+        row = sums[unit.pk]
+        # Sums of cents, kept to the cent (SQLite adds decimals as floats).
+        points, bonus, possible = (
+            (row[name] or Decimal(0)).quantize(engine.CENT)
+            for name in ("points_sum", "bonus_sum", "possible_sum")
+        )
+        vetoed = vetoes.get(unit.pk, [])
+        total = Decimal("0.00") if row["vetoes_sum"] else points + bonus
+        results.append(
+            UnitResult(
+                unit,
+                total,
+                possible,
+                _on_hundred(total, possible),
+                tuple(code for code, _title in vetoed),
+                (),
+                points=points,
+                bonus=bonus,
+                counted=row["counted_sum"],
+                veto_titles=tuple(title for _code, title in vetoed),
+            )
+        )
+    return _ranked(results)
+
+
+def annual_scores(district: District, year: int) -> list[UnitResult]:
+    """The annual 目标考核 score of every unit with targets in ``year`` (docs/targets.md, "The
+    annual score"), read from the stored line scores: December's, at the plan for December,
+    which is the year's goal. Without the lines; ``live_annual_scores`` has them."""
+    return _stored(district, year, 12)
+
+
+def period_scores(district: District, year: int, month: int) -> list[UnitResult]:
+    """The 季评比 at the end of the quarter ending in ``month`` (docs/targets.md, "季评比"),
+    read from the stored line scores. Without the lines; ``live_period_scores`` has them."""
+    if month not in range(1, 13):
+        raise ValueError(f"month {month}")
+    if month not in QUARTER_MONTHS:
+        # Only the quarters' ends are kept: another month is worked out live.
+        return live_period_scores(district, year, month)
+    return _stored(district, year, month)
+
+
 def basis(result: UnitResult) -> str:
     """SHA-256 of what a unit's annual score was computed from (the rules of its targets and
     the values scored): stored beside the score a review session takes, and so part of the
-    snapshot's hash (docs/targets.md, "Into the review")."""
+    snapshot's hash (docs/targets.md, "Into the review"). Needs the lines: a result of the
+    live computation (``live_annual_scores``)."""
+    if result.counted and not result.lines:
+        raise ValueError("basis needs the lines of the live computation")
     data = [
         {
             "code": line.code,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit
 from org.models import District, OrgUnit
 
+from .line_state import refresh_year
 from .models import Target, TargetUnit
 from .workbook import TargetRow
 
@@ -66,6 +67,9 @@ def targets_import(
                 org_unit_id=org_unit_id,
                 defaults={"role": role, "goal": goal, "points": points},
             )
+    # A goal, a plan or a breakdown changed moves the stored scores and colours of the year
+    # (docs/targets.md, "Stored scores").
+    refresh_year(district, year)
     counts = {"created": created, "updated": updated}
     audit(
         session=None,

@@ -177,7 +177,7 @@ def overview(request, district, year):
 @require_GET
 def ledger_summary(request, district, year):
     district = district_for_staff(request, district, year)
-    ledgers = ledger.unit_ledgers(district, year)
+    ledgers = ledger.ledger_summary(district, year)
     totals = [sum(column) for column in zip(*(u.counts for u in ledgers), strict=True)]
     return render(
         request,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -86,10 +86,6 @@ def _by_category(results: list[scores.UnitResult]) -> list[Category]:
     ]
 
 
-def _titles(result: scores.UnitResult) -> dict[str, str]:
-    return {line.code: line.title for line in result.lines}
-
-
 @dataclass(frozen=True)
 class Row:
     """A unit's line in a ranking table."""
@@ -106,14 +102,12 @@ class Row:
 
 
 def _row(result: scores.UnitResult) -> Row:
-    outcomes = [line.outcome for line in result.lines if line.outcome is not None]
-    titles = _titles(result)
     return Row(
         result,
-        sum((o.points for o in outcomes), Decimal("0.00")),
-        sum((o.bonus for o in outcomes), Decimal("0.00")),
-        [(code, titles.get(code, "")) for code in result.vetoed_by],
-        len(outcomes),
+        result.points,
+        result.bonus,
+        list(zip(result.vetoed_by, result.veto_titles, strict=True)),
+        result.counted,
     )
 
 
@@ -183,12 +177,17 @@ def annual_unit(request, district, year, unit):
     quarter = None
     if form.is_bound and form.is_valid() and form.cleaned_data["quarter"]:
         quarter = form.cleaned_data["quarter"]
+    # The ranks from the stored scores, the working worked out live for this unit
+    # (docs/targets.md, "Stored scores").
     results = (
-        scores.period_scores(district, year, month=3 * quarter, explain=True)
+        scores.period_scores(district, year, month=3 * quarter)
         if quarter
-        else scores.annual_scores(district, year, explain=True)
+        else scores.annual_scores(district, year)
     )
-    result = next((r for r in results if r.org_unit.pk == org_unit.pk), None)
+    ranked = next((r for r in results if r.org_unit.pk == org_unit.pk), None)
+    result = scores.unit_trace(district, year, org_unit, month=3 * quarter if quarter else None)
+    if result is not None:
+        result = replace(result, rank=ranked.rank if ranked is not None else 0)
     roles = dict(TargetUnit.Role.choices)
     lines = []
     if result is not None:

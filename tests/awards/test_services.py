@@ -15,7 +15,7 @@ from org.services import default_district
 from scoring.selectors import current_snapshot
 from sessions.models import AuditLog
 from targets.models import Notice
-from targets.scores import annual_scores, basis
+from targets.scores import basis, live_annual_scores
 from tests.factories import UserFactory
 from tests.factories.awards import (
     AFTER_PUBLICITY,
@@ -264,7 +264,7 @@ def test_compute_from_target_scores_takes_the_threshold_and_keeps_the_basis_hash
         "乙镇": ("镇(街道)", D("95.00"), True),
         "丙局": ("政府部门", D("92.00"), False),
     }
-    scores = {r.org_unit.name: r for r in annual_scores(default_district(), 2026)}
+    scores = {r.org_unit.name: r for r in live_annual_scores(default_district(), 2026)}
     assert found["丙局"].inputs_hash == basis(scores["丙局"])
     assert found["丙局"].snapshot is None
     assert found["丙局"].basis == "2026 年度目标考核得分 92.00，政府部门第 1 名"

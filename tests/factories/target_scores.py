@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from targets.line_state import refresh_lines
 from targets.models import Report, Target, TargetUnit
 
 from .targets import TargetFactory, TargetUnitFactory
@@ -32,7 +33,7 @@ def accepted(line, value, *, month=12) -> Report:
     """An accepted report of ``line`` for the period ending in ``month`` (made directly: the
     workflow that leads to it is tested in tests/targets/test_reports.py)."""
     now = timezone.now()
-    return Report.objects.create(
+    report = Report.objects.create(
         target_unit=line,
         month=month,
         value=D(value),
@@ -40,13 +41,17 @@ def accepted(line, value, *, month=12) -> Report:
         submitted_at=now,
         reviewed_at=now,
     )
+    refresh_lines([line.pk])
+    return report
 
 
 def waiting(line, value, *, month=12) -> Report:
     """A report submitted and not yet accepted: the scores never read it."""
-    return Report.objects.create(
+    report = Report.objects.create(
         target_unit=line, month=month, value=D(value), submitted_at=timezone.now()
     )
+    refresh_lines([line.pk])
+    return report
 
 
 # docs/targets.md's worked examples as targets (fields of targets.models.Target), with the

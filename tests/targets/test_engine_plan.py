@@ -53,6 +53,15 @@ def test_a_plan_that_falls_back_or_names_a_month_outside_the_year_is_refused():
         plan_share(0, D(0), D(24), {})
 
 
+def test_a_plan_for_december_must_be_the_goal():
+    # December's plan is the year's goal, so the fourth quarter is the annual score.
+    assert plan_share(12, D(0), D(24), {10: D("14.4"), 12: D("24.0000")}) == 1
+    assert plan_share(11, D(0), D(24), {10: D("14.4"), 12: D(24)}) == Fraction(8, 10)
+    with pytest.raises(RuleError) as december:
+        plan_share(6, D(0), D(24), {12: D(20)})
+    assert december.value.code == "plan_december"
+
+
 def test_at_plan_moves_the_goal_from_the_baseline_and_keeps_the_rest():
     quarter = at_plan(URBAN, Fraction(1, 4))
     assert quarter.goal == D("70.325")

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from targets import engine
-from targets.ledger import NO_REPORT, overview, unit_ledgers
+from targets.ledger import NO_REPORT, ledger_summary, overview, unit_ledgers
+from targets.line_state import refresh_year
 from targets.models import Report, Target, TargetYear
 from targets.reports import due_date
 from tests.factories.target_notices import NoticeFactory, ReportFactory
@@ -94,6 +95,7 @@ def test_unit_ledgers_read_the_years_due_day_and_yellow_level(year):
     TargetYear.objects.create(
         district=year["district"], year=2026, due_day=5, yellow_from=Decimal("0.8")
     )
+    refresh_year(year["district"], 2026)  # the colours move with the yellow level
     town = unit_ledgers(year["district"], 2026, today=date(2026, 7, 6), unit_code="U01")[0]
     assert len(town.overdue) == 2
     # 20 of 25 is 80 %: yellow from 80 %.
@@ -104,13 +106,15 @@ def test_unit_ledgers_read_the_years_due_day_and_yellow_level(year):
 
 
 def test_unit_ledgers_take_a_fixed_number_of_queries(year, django_assert_num_queries):
-    with django_assert_num_queries(7):
+    # The settings, the returned reports, the lines with their latest accepted report, the
+    # units and the open notices with their lines.
+    with django_assert_num_queries(5):
         small = unit_ledgers(year["district"], 2026, today=JULY_11)
     for n in range(6):
         line = TargetUnitFactory(target=TargetFactory(district=year["district"]))
         ReportFactory(target_unit=line, month=3, value=Decimal(n))
         NoticeFactory(target_unit=line)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         large = unit_ledgers(year["district"], 2026, today=JULY_11)
     assert (len(small), len(large)) == (2, 8)
     with django_assert_num_queries(0):  # what the pages read of a notice is loaded already
@@ -151,3 +155,14 @@ def test_overview_shows_a_line_without_an_accepted_report(year):
     assert [(row.target.code, len(row.lines), row.lines[0].report) for row in rows] == [
         ("1.1", 1, None)
     ]
+
+
+def test_ledger_summary_counts_as_the_unit_ledgers_do(year, django_assert_num_queries):
+    # The settings, the lines' counts, the returned reports', the units, the open notices.
+    for today in (date(2026, 4, 11), date(2026, 7, 10), JULY_11, date(2027, 2, 1)):
+        with django_assert_num_queries(5):
+            summary = ledger_summary(year["district"], 2026, today=today)
+        assert [(u.org_unit, u.counts, u.open_notices) for u in summary] == [
+            (u.org_unit, u.counts, u.open_notices)
+            for u in unit_ledgers(year["district"], 2026, today=today)
+        ]
