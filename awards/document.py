@@ -8,15 +8,14 @@ the fallback for a character outside it (a rare character in a person's name).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from weasyprint import HTML
+
+from core.pdf import FONT_URL, html_to_pdf
 
 from . import selectors
 from .models import Programme
 
-FONT_FILE = settings.BASE_DIR / "static" / "fonts" / "NotoSansSC-subset.otf"
 TEMPLATE = "awards/decision_pdf.html"
 
 
@@ -48,11 +47,11 @@ def render_html(programme: Programme) -> str:
             "decision": first,
             "lists": selectors.final_lists(programmes),
             "paragraphs": [p.strip() for p in first.decision_body.splitlines() if p.strip()],
-            "font_url": FONT_FILE.as_uri(),
+            "font_url": FONT_URL,
         },
     )
 
 
 def decision_pdf(programme: Programme) -> bytes:
     """The decided ``programme``'s 表彰决定, listing every programme under the same 文号."""
-    return HTML(string=render_html(programme), base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(render_html(programme))

@@ -19,7 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit
+from core.audit import audit, stored_user
 from org.models import District, OrgUnit
 from scoring import engine
 from scoring.document import BAND_LABELS
@@ -180,7 +180,7 @@ def programme_save(
         programme = Programme.objects.create(
             district=district,
             year=year,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=stored_user(actor),
             **fields,
         )
     else:
@@ -469,7 +469,7 @@ def nominations_compute(*, programme: Programme, actor) -> list[Nomination]:
                     tie_at_quota=tie_of.get(id(candidate), False),
                     excluded=excluded,
                     excluded_reason="；".join(reasons.get(candidate.org_unit.pk, []))[:500],
-                    created_by=actor if getattr(actor, "pk", None) else None,
+                    created_by=stored_user(actor),
                 )
             )
     Nomination.objects.bulk_create(rows)
@@ -530,7 +530,7 @@ def person_nominate(
         category=org_unit.category,
         position=last + 1,
         basis=_("由%(unit)s推荐") % {"unit": org_unit.name},
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=stored_user(actor),
     )
     if programme.status == Status.DRAFT:
         programme.status = Status.NOMINATED
@@ -549,7 +549,7 @@ def person_nominate(
 def _withdraw(nomination: Nomination, *, reason: str, actor) -> None:
     nomination.withdrawn, nomination.withdrawn_reason = True, reason[:1000]
     nomination.withdrawn_at = timezone.now()
-    nomination.withdrawn_by = actor if getattr(actor, "pk", None) else None
+    nomination.withdrawn_by = stored_user(actor)
     nomination.save(update_fields=["withdrawn", "withdrawn_reason", "withdrawn_at", "withdrawn_by"])
 
 
@@ -650,7 +650,7 @@ def objection_record(
         nomination=nomination,
         received_at=received_at,
         summary=summary,
-        recorded_by=actor if getattr(actor, "pk", None) else None,
+        recorded_by=stored_user(actor),
     )
     _audit(
         programme,
@@ -684,7 +684,7 @@ def objection_decide(*, objection: Objection, outcome: str, note: str, actor) ->
         raise ValidationError(_("请写明核查说明。"))
     objection.outcome, objection.note = outcome, note
     objection.decided_at = timezone.now()
-    objection.decided_by = actor if getattr(actor, "pk", None) else None
+    objection.decided_by = stored_user(actor)
     objection.save(update_fields=["outcome", "note", "decided_at", "decided_by"])
     nomination = objection.nomination
     if outcome == Outcome.UPHELD and nomination.active:

@@ -43,12 +43,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+from bench.pages import measure, report, throwaway_database  # noqa: E402
 
 D = Decimal
 YEAR, TARGETS, UNITS = 2025, 300, 40
@@ -136,40 +135,12 @@ def build(per_target: int):
     return district, office, len(lines), len(reports)
 
 
-def measure(client: Client, url: str, runs: int) -> dict:
-    for _ in range(3):  # warm-up: templates compiled, connection open
-        assert client.get(url).status_code == 200, url
-    walls = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        client.get(url)
-        walls.append((time.perf_counter() - start) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    return {"walls": walls, "queries": len(queries), "bytes": len(response.content)}
-
-
-def report(label: str, result: dict, floor: float | None = None) -> None:
-    walls = sorted(result["walls"])
-    median = statistics.median(walls)
-    ratio = f"  {median / floor:6.0f}× /healthz/" if floor else ""
-    print(
-        f"{label:<22} median {median:7.2f} ms  p95 {walls[int(0.95 * (len(walls) - 1))]:7.2f} ms"
-        f"  {result['queries']:3d} queries  {result['bytes']:>9,} bytes{ratio}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark the ledger and the overview.")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--units-per-target", type=int, default=UNITS)
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("bench_ledger needs PostgreSQL: set DATABASE_URL=postgres://...")
-    settings.DEBUG = False
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database("bench_ledger"):
         district, office, lines, reports = build(args.units_per_target)
         from targets.line_state import refresh_year
 
@@ -211,8 +182,6 @@ def main() -> None:
             print(
                 f"{label:<22} median {statistics.median(walls):7.2f} ms  best {min(walls):7.2f} ms"
             )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

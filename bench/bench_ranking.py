@@ -42,12 +42,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+from bench.pages import measure, report, throwaway_database  # noqa: E402
 
 D = Decimal
 YEAR, TARGETS, UNITS = 2025, 300, 40
@@ -139,40 +138,12 @@ def build(per_target: int):
     return district, units, office, len(lines), len(reports)
 
 
-def measure(client: Client, url: str, runs: int) -> dict:
-    for _ in range(2):  # warm-up: templates compiled, connection open
-        assert client.get(url).status_code == 200, url
-    walls = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        client.get(url)
-        walls.append((time.perf_counter() - start) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    return {"walls": walls, "queries": len(queries), "bytes": len(response.content)}
-
-
-def report(label: str, result: dict, floor: float | None = None) -> None:
-    walls = sorted(result["walls"])
-    median = statistics.median(walls)
-    ratio = f"  {median / floor:6.0f}× /healthz/" if floor else ""
-    print(
-        f"{label:<24} median {median:8.2f} ms  p95 {walls[int(0.95 * (len(walls) - 1))]:8.2f} ms"
-        f"  {result['queries']:3d} queries  {result['bytes']:>9,} bytes{ratio}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark the 季评比 and annual pages.")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--units-per-target", type=int, default=UNITS)
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("bench_ranking needs PostgreSQL: set DATABASE_URL=postgres://...")
-    settings.DEBUG = False
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database("bench_ranking"):
         start = time.perf_counter()
         district, units, office, lines, reports = build(args.units_per_target)
         built = time.perf_counter() - start
@@ -220,8 +191,6 @@ def main() -> None:
             f"{'live_annual_scores()':<24} median {statistics.median(walls):8.2f} ms"
             f"  best {min(walls):8.2f} ms"
         )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

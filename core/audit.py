@@ -21,14 +21,25 @@ def audit_log_model() -> type[models.Model]:
     return apps.get_model(settings.AUDIT_LOG_MODEL, require_ready=True)
 
 
+def stored_user(actor):
+    """``actor`` when it is a saved user, else None: what a ``*_by`` foreign key stores for an
+    actor that may be a user, a name (a command's "system") or None."""
+    return actor if getattr(actor, "pk", None) else None
+
+
+def actor_label(actor) -> str:
+    """How an actor is named in a record that outlives the user: the user name, the name
+    given, or "system"."""
+    return getattr(actor, "username", None) or (str(actor) if actor else "system")
+
+
 def audit(*, session: models.Model | None, actor, action: str, message: str, **detail):
     """Record one entry: ``session`` the review session it belongs to (None for the whole
     installation), ``actor`` a user, a name or None (then "system")."""
-    label = getattr(actor, "username", None) or (str(actor) if actor else "system")
     return audit_log_model().objects.create(
         session=session,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=label,
+        actor=stored_user(actor),
+        actor_label=actor_label(actor),
         action=action,
         message=message[:500],
         detail=_jsonable(detail),

@@ -187,6 +187,13 @@ def round2(value: Fraction) -> Decimal:
     )
 
 
+def plain(number: Decimal) -> Decimal:
+    """A number as a person wrote it: 7 for a stored 7.0000 or a spreadsheet's 7.0, 70.2 for
+    70.20, never 4E+3 (the working shows the numbers as given, docs/targets.md "Worked
+    examples")."""
+    return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
+
+
 def _num(value: Decimal) -> str:
     return format(value.normalize(), "f") if value == value.to_integral() else str(value)
 

@@ -7,10 +7,15 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.colours import Colour
 from core.uploads import ATTACHMENT_TYPES
+from org.models import District
+from sessions.forms import WorkbookUploadForm
 
-from .models import Report
+from .ledger import NO_REPORT
+from .models import Notice, Report, TargetUnit
 from .reports import REASON_MAX, REPORT_FILE_MAX_BYTES, TEXT_MAX, VALUE_PLACES
+from .workbook import UPLOAD_MAX_BYTES
 
 MONTHS = range(1, 13)
 
@@ -136,3 +141,95 @@ class QueueFilterForm(forms.Form):
             "month": data.get("month"),
             "status": None if status == self.ALL else status,
         }
+
+
+# ------------------------------------------------- notices, the overview, spot checks, the workbook
+
+
+def _line_label(line: TargetUnit) -> str:
+    return f"{line.target.code} {line.target.title} · {line.org_unit.name}（{line.get_role_display()}）"
+
+
+class BreakdownLineField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return _line_label(obj)
+
+
+class NoticeIssueForm(forms.Form):
+    target_unit = BreakdownLineField(label=gettext_lazy("目标及责任单位"), queryset=None)
+    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=Notice.Kind.choices)
+    reason = forms.CharField(
+        label=gettext_lazy("事由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    demand = forms.CharField(
+        label=gettext_lazy("整改要求"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    due_date = forms.DateField(
+        label=gettext_lazy("整改时限"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, district: District, year: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_unit"].queryset = (
+            TargetUnit.objects.filter(target__district=district, target__year=year)
+            .select_related("target", "org_unit")
+            .order_by("target__code", "role", "org_unit__code")
+        )
+
+
+class NoticeCloseForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("销号说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class NoticeFilterForm(forms.Form):
+    STATES = [
+        ("", gettext_lazy("全部")),
+        ("open", gettext_lazy("未销号")),
+        ("closed", gettext_lazy("已销号")),
+    ]
+    state = forms.ChoiceField(label=gettext_lazy("状态"), choices=STATES, required=False)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("类型"),
+        choices=[("", gettext_lazy("全部")), *Notice.Kind.choices],
+        required=False,
+    )
+
+
+class OverviewFilterForm(forms.Form):
+    unit = forms.ChoiceField(label=gettext_lazy("责任单位"), required=False)
+    colour = forms.ChoiceField(
+        label=gettext_lazy("颜色"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("全部")),
+            *Colour.choices,
+            (NO_REPORT, gettext_lazy("无已审核填报")),
+        ],
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("全部")), *((u.code, u.name) for u in units)]
+
+
+class SpotCheckForm(forms.Form):
+    month = forms.TypedChoiceField(label=gettext_lazy("期末月份"), coerce=int, choices=())
+    count = forms.IntegerField(label=gettext_lazy("抽查份数"), min_value=1, max_value=1000)
+    seed = forms.CharField(
+        label=gettext_lazy("随机种子"),
+        max_length=64,
+        required=False,
+        help_text=gettext_lazy("留空则随机生成；记录在案，任何人可用同一种子重复抽取。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].choices = [(m, _("%(m)s月") % {"m": m}) for m in range(1, 13)]
+
+
+class TargetsUploadForm(WorkbookUploadForm):
+    def max_bytes(self) -> int:
+        return UPLOAD_MAX_BYTES

@@ -21,9 +21,9 @@ from core.colours import Colour
 from org.models import District, OrgUnit
 
 from . import engine, scores
+from .engine import plain
 from .models import Notice, Report, Target, TargetUnit
 from .reports import due_date
-from .workbook import plain
 
 RETURNED = Report.Status.RETURNED
 ACCEPTED = Report.Status.ACCEPTED

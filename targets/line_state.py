@@ -157,7 +157,7 @@ def _line_score(line: TargetUnit, month: int, accepted: list[tuple], levels) -> 
             vetoes=False,
             report_id=report and report[0],
         )
-    value = None if report is None else scores.plain(report[4])
+    value = None if report is None else engine.plain(report[4])
     outcome = engine.score(level, value, explain=False)
     return LineScore(
         target_unit=line,

@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit
+from core.audit import audit, stored_user
 from org.models import District
 from sessions import draws
 
@@ -95,7 +95,7 @@ def notice_issue(
         demand=demand,
         due_date=due_date,
         issued_at=at,
-        issued_by=actor if getattr(actor, "pk", None) else None,
+        issued_by=stored_user(actor),
         district=district,
         year=target.year,
     )
@@ -139,7 +139,7 @@ def notice_close(*, notice: Notice, note: str, actor, at: datetime | None = None
     if notice.closed_at is not None:
         raise ValidationError(_("这份通知已于 %(at)s 销号。") % {"at": _local(notice.closed_at)})
     notice.closed_at = at or timezone.now()
-    notice.closed_by = actor if getattr(actor, "pk", None) else None
+    notice.closed_by = stored_user(actor)
     notice.close_note = note
     notice.full_clean(exclude=["issued_by", "closed_by"])
     notice.save(update_fields=["closed_at", "closed_by", "close_note"])
@@ -228,7 +228,7 @@ def spot_check_draw(
         pool=pool,
         drawn=drawn,
         drawn_at=at or timezone.now(),
-        drawn_by=actor if getattr(actor, "pk", None) else None,
+        drawn_by=stored_user(actor),
     )
     audit(
         session=None,

@@ -15,9 +15,9 @@ from core.colours import Colour
 from org.models import District, OrgUnit
 
 from . import scores
+from .engine import plain
 from .models import Report, TargetUnit
 from .reports import due_date
-from .workbook import plain
 
 NOT_REPORTED = "none"  # a period's status before anything is reported (未报)
 

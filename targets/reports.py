@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit
+from core.audit import actor_label, audit, stored_user
 from core.text import clean_text
 from core.uploads import attachment_check
 
@@ -91,14 +91,6 @@ def _checked_files(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, st
     return checked
 
 
-def _actor(actor):
-    return actor if getattr(actor, "pk", None) else None
-
-
-def _label(actor) -> str:
-    return getattr(actor, "username", None) or (str(actor) if actor else "system")
-
-
 def _event(report: Report, *, action: str, actor, at, reason: str = "", previous=None):
     return ReportEvent.objects.create(
         report=report,
@@ -107,8 +99,8 @@ def _event(report: Report, *, action: str, actor, at, reason: str = "", previous
         previous_value=previous,
         reason=reason,
         at=at,
-        actor=_actor(actor),
-        actor_label=_label(actor),
+        actor=stored_user(actor),
+        actor_label=actor_label(actor),
     )
 
 
@@ -211,7 +203,7 @@ def report_submit(
     report.status = Report.Status.SUBMITTED
     report.late = report.late or late_now
     report.submitted_at = at
-    report.submitted_by = _actor(actor)
+    report.submitted_by = stored_user(actor)
     # The reason stays in the history (the RETURN event); the row holds the current state.
     report.return_reason = ""
     report.reviewed_at = None
@@ -224,7 +216,7 @@ def report_submit(
             name=name,
             content_type=content_type,
             size=upload.size,
-            uploaded_by=_actor(actor),
+            uploaded_by=stored_user(actor),
         )
     _event(report, action=ReportEvent.Action.SUBMIT, actor=actor, at=at, previous=previous)
     refresh_lines([line.pk])
@@ -269,7 +261,7 @@ def report_return(
     report.status = Report.Status.RETURNED
     report.return_reason = reason
     report.reviewed_at = at
-    report.reviewed_by = _actor(actor)
+    report.reviewed_by = stored_user(actor)
     report.save(update_fields=["status", "return_reason", "reviewed_at", "reviewed_by"])
     _event(report, action=ReportEvent.Action.RETURN, actor=actor, at=at, reason=reason)
     refresh_lines([report.target_unit_id])
@@ -293,7 +285,7 @@ def report_accept(*, report: Report, actor, at: datetime.datetime | None = None)
         raise ValidationError(_("只有待审核的填报可以审核通过。"))
     report.status = Report.Status.ACCEPTED
     report.reviewed_at = at
-    report.reviewed_by = _actor(actor)
+    report.reviewed_by = stored_user(actor)
     report.save(update_fields=["status", "reviewed_at", "reviewed_by"])
     _event(report, action=ReportEvent.Action.ACCEPT, actor=actor, at=at)
     refresh_lines([report.target_unit_id])

@@ -23,6 +23,7 @@ from django.db.models import Count, DecimalField, Q, Sum
 from org.models import District, OrgUnit
 
 from . import engine
+from .engine import plain
 from .models import LineScore, Report, Target, TargetUnit, TargetYear
 
 HUNDRED = Decimal(100)
@@ -118,12 +119,6 @@ def _on_hundred(total: Decimal, possible: Decimal) -> Decimal | None:
     if possible <= 0:
         return None
     return min(HUNDRED, engine.round2(Fraction(total) * 100 / Fraction(possible)))
-
-
-def plain(number: Decimal) -> Decimal:
-    """6.3 for a stored 6.3000 and 4000 for 4000.0000 (never 4E+3): the engine's working shows
-    the numbers as given, and a person gave these (docs/targets.md, "Worked examples")."""
-    return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
 
 
 def _as_given(target: engine.Target) -> engine.Target:

@@ -46,6 +46,7 @@ from sessions.workbook import (
 )
 
 from . import engine
+from .engine import plain
 
 SHEET_TARGETS = "目标"
 SHEET_SHARES = "分解"
@@ -560,11 +561,6 @@ def engine_target(
             veto=row.veto,
         ),
     )
-
-
-def plain(number: Decimal) -> Decimal:
-    """7.0 as 7 and 70.20 as 70.2 (a spreadsheet's float), never 4E+3."""
-    return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
 
 
 def rule_problem(error: engine.RuleError) -> tuple[str, str]:

@@ -8,8 +8,6 @@ issue and close notices, draw spot checks and import the workbook (403 for the o
 
 from __future__ import annotations
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -20,117 +18,30 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
-from weasyprint import HTML
 
 from core.colours import Colour
+from core.pdf import FONT_URL, html_to_pdf
 from org.models import District, OrgUnit
-from sessions.forms import XLSX_TYPE, WorkbookUploadForm
+from sessions.forms import XLSX_TYPE
 from sessions.views.access import form_error
 from sessions.workbook import problems_of
 
 from .. import ledger, selectors, services
-from ..models import Notice, Report, SpotCheck, Target, TargetUnit
+from ..forms import (
+    NoticeCloseForm,
+    NoticeFilterForm,
+    NoticeIssueForm,
+    OverviewFilterForm,
+    SpotCheckForm,
+    TargetsUploadForm,
+)
+from ..models import Notice, Report, SpotCheck, Target
 from ..notices import notice_close, notice_issue, notice_reference, spot_check_draw
-from ..workbook import UPLOAD_MAX_BYTES, parse_targets_workbook, workbook_bytes
+from ..workbook import parse_targets_workbook, workbook_bytes
 from .access import district_for_staff, year_context
 
 PREFIX = "<slug:district>/<int:year>/"
-# The shipped CJK subset, with the system Noto Sans CJK SC behind it (as scoring/exports/pdf.py).
-PDF_FONT = settings.BASE_DIR / "static" / "fonts" / "NotoSansSC-subset.otf"
-
-
-# ---------------------------------------------------------------------------- forms
-
-
-def _line_label(line: TargetUnit) -> str:
-    return f"{line.target.code} {line.target.title} · {line.org_unit.name}（{line.get_role_display()}）"
-
-
-class BreakdownLineField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return _line_label(obj)
-
-
-class NoticeIssueForm(forms.Form):
-    target_unit = BreakdownLineField(label=gettext_lazy("目标及责任单位"), queryset=None)
-    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=Notice.Kind.choices)
-    reason = forms.CharField(
-        label=gettext_lazy("事由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    demand = forms.CharField(
-        label=gettext_lazy("整改要求"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    due_date = forms.DateField(
-        label=gettext_lazy("整改时限"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-    def __init__(self, *args, district: District, year: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["target_unit"].queryset = (
-            TargetUnit.objects.filter(target__district=district, target__year=year)
-            .select_related("target", "org_unit")
-            .order_by("target__code", "role", "org_unit__code")
-        )
-
-
-class NoticeCloseForm(forms.Form):
-    note = forms.CharField(
-        label=gettext_lazy("销号说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class NoticeFilterForm(forms.Form):
-    STATES = [
-        ("", gettext_lazy("全部")),
-        ("open", gettext_lazy("未销号")),
-        ("closed", gettext_lazy("已销号")),
-    ]
-    state = forms.ChoiceField(label=gettext_lazy("状态"), choices=STATES, required=False)
-    kind = forms.ChoiceField(
-        label=gettext_lazy("类型"),
-        choices=[("", gettext_lazy("全部")), *Notice.Kind.choices],
-        required=False,
-    )
-
-
-class OverviewFilterForm(forms.Form):
-    unit = forms.ChoiceField(label=gettext_lazy("责任单位"), required=False)
-    colour = forms.ChoiceField(
-        label=gettext_lazy("颜色"),
-        required=False,
-        choices=[
-            ("", gettext_lazy("全部")),
-            *Colour.choices,
-            (ledger.NO_REPORT, gettext_lazy("无已审核填报")),
-        ],
-    )
-
-    def __init__(self, *args, units, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", _("全部")), *((u.code, u.name) for u in units)]
-
-
-class SpotCheckForm(forms.Form):
-    month = forms.TypedChoiceField(label=gettext_lazy("期末月份"), coerce=int, choices=())
-    count = forms.IntegerField(label=gettext_lazy("抽查份数"), min_value=1, max_value=1000)
-    seed = forms.CharField(
-        label=gettext_lazy("随机种子"),
-        max_length=64,
-        required=False,
-        help_text=gettext_lazy("留空则随机生成；记录在案，任何人可用同一种子重复抽取。"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["month"].choices = [(m, _("%(m)s月") % {"m": m}) for m in range(1, 13)]
-
-
-class TargetsUploadForm(WorkbookUploadForm):
-    def max_bytes(self) -> int:
-        return UPLOAD_MAX_BYTES
 
 
 # ---------------------------------------------------------------------------- 目标进度
@@ -335,10 +246,10 @@ def notice_pdf_bytes(notice: Notice) -> bytes:
             "reference": notice_reference(notice),
             "office": _("%(district)s督查室") % {"district": notice.district.name},
             "issued_on": timezone.localtime(notice.issued_at).date(),
-            "font_url": PDF_FONT.as_uri(),
+            "font_url": FONT_URL,
         },
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(html)
 
 
 @login_required

@@ -25,10 +25,10 @@ from org import access
 from sessions.views.access import form_error
 
 from .. import report_selectors, reports, scores
+from ..engine import plain
 from ..forms import AcceptForm, CorrectForm, QueueFilterForm, ReportForm, ReturnForm
 from ..forms import ReviewActionForm as Action
 from ..models import Report, ReportFile, TargetUnit
-from ..workbook import plain
 from .access import YEARS, district_for_staff, unit_for_liaison, year_context
 
 PREFIX = "<slug:district>/<int:year>/"

@@ -235,11 +235,11 @@ class BoardRow:
 
     @property
     def goal_shown(self) -> Decimal:
-        return scores.plain(self.target.goal)
+        return engine.plain(self.target.goal)
 
     @property
     def value_shown(self) -> Decimal | None:
-        return None if self.value is None else scores.plain(self.value)
+        return None if self.value is None else engine.plain(self.value)
 
     @property
     def percent(self) -> Decimal | None:
