@@ -10,3 +10,12 @@ class MeetingConfig(AppConfig):
     name = "meeting"
     verbose_name = _("会议现场")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # The unit's ledger in targets asks for open commitments through org's signal
+        # (docs/targets.md, "The ledger (台账)"); this app answers with its 督办事项.
+        from org.ledger import open_commitments
+
+        from .ledger import open_follow_ups
+
+        open_commitments.connect(open_follow_ups, dispatch_uid="meeting.open_follow_ups")

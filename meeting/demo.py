@@ -1,6 +1,7 @@
 """The live meeting of the mid-year demo (seed_demo): questions collected before the meeting,
 the agenda, a queue in every state, one answer voted on and one vote still open on the big
-screen, and the commitments that came out of it.
+screen, and the commitments that came out of it; and the annual session's commitments, which
+come back at the mid-year meeting for a 回头看 (docs/meeting.md, "回头看").
 
 Everything goes through the services the hall uses, so the demo holds only what the pages
 themselves could have produced.
@@ -17,7 +18,7 @@ from sessions import services as session_services
 from sessions.models import Credential, ReviewSession
 
 from . import agenda, followups, questions
-from .models import Satisfaction
+from .models import Question, Satisfaction
 
 # (unit, question) asked from the public panel's tablets before the meeting (会前征集).
 QUESTIONS_BEFORE = [
@@ -32,6 +33,52 @@ QUESTIONS_LIVE = [
     ("大河路街道", "请问街道办今年的招商引资情况？<b>请具体说明</b>"),
     ("迎宾路街道", "能否给我们单位多拨点经费？"),
 ]
+# (unit, leader, leading group, commitment, days to its due date, colour, done) made at the
+# annual session in January; they come back to the mid-year meeting for a 回头看.
+ANNUAL_COMMITMENTS = [
+    (
+        "迎宾路街道",
+        "区长",
+        "城市更新领导小组",
+        "年内完成 12 条背街小巷改造",
+        20,
+        Colour.GREEN,
+        True,
+    ),
+    (
+        "迎宾路街道",
+        "区长",
+        "城市更新领导小组",
+        "老旧小区雨污分流改造 10 月底前完工",
+        40,
+        Colour.BLUE,
+        False,
+    ),
+    (
+        "大河路街道",
+        "区委书记",
+        "乡村振兴领导小组",
+        "农贸市场提升改造并公开摊位收费标准",
+        25,
+        Colour.YELLOW,
+        False,
+    ),
+    (
+        "区住建局",
+        "区长",
+        "城市更新领导小组",
+        "新增停车泊位 4,000 个，年底前全部投用",
+        60,
+        Colour.BLUE,
+        False,
+    ),
+]
+# Votes on the 回头看 of 迎宾路街道's commitments, over the public cards.
+RECHECK_VOTES = (
+    [Satisfaction.SATISFIED] * 7
+    + [Satisfaction.BASICALLY_SATISFIED] * 5
+    + [Satisfaction.DISSATISFIED] * 3
+)
 # Votes on the first answer: 满意, 基本满意, 不满意, in this order over the public cards.
 CLOSED_VOTES = (
     [Satisfaction.SATISFIED] * 9
@@ -60,7 +107,9 @@ def load_demo_meeting(session: ReviewSession, actor) -> ReviewSession:
         questions.question_submit(credential=public[3 + index], unit_id=units[unit].pk, text=text)
         for index, (unit, text) in enumerate(QUESTIONS_LIVE)
     ]
-    lift, river, duplicate = session.questions.filter(collected_before=True).order_by("id")
+    lift, river, duplicate = session.questions.filter(
+        collected_before=True, kind=Question.Kind.QUESTION
+    ).order_by("id")
     market, alleys, _investment, funds = asked
 
     for question in (lift, river, market, alleys):
@@ -79,6 +128,21 @@ def load_demo_meeting(session: ReviewSession, actor) -> ReviewSession:
     for credential, choice in zip(public, CLOSED_VOTES, strict=False):
         questions.vote_cast(credential=credential, question_id=lift.pk, choice=choice)
     questions.vote_close(question=lift, actor=actor)
+
+    # 回头看: 迎宾路街道's commitments from the annual session, answered and voted on;
+    # 大河路街道's put in the queue, not yet on screen.
+    recheck = questions.recheck_add(session=session, actor=actor, unit=units["迎宾路街道"])
+    questions.question_put_on_screen(question=recheck, actor=actor)
+    questions.question_answered(
+        question=recheck,
+        actor=actor,
+        summary="背街小巷 12 条已全部完工；雨污分流已完成 60%，10 月底前完工。",
+    )
+    questions.vote_open(question=recheck, actor=actor)
+    for credential, choice in zip(public, RECHECK_VOTES, strict=False):
+        questions.vote_cast(credential=credential, question_id=recheck.pk, choice=choice)
+    questions.vote_close(question=recheck, actor=actor)
+    questions.recheck_add(session=session, actor=actor, unit=units["大河路街道"])
 
     questions.question_answered(
         question=market,
@@ -111,3 +175,27 @@ def load_demo_meeting(session: ReviewSession, actor) -> ReviewSession:
         colour=Colour.YELLOW,
     )
     return session
+
+
+def load_demo_commitments(session: ReviewSession, actor) -> None:
+    """The commitments leaders asked for at the annual session (领导现场提问), one of them
+    already done; the mid-year meeting looks back on them, and the open ones are on the units'
+    ledgers of the year (docs/targets.md, "The ledger (台账)")."""
+    units = {u.name: u for u in session.units.all()}
+    today = timezone.localdate()
+    for unit, leader, group, title, days, colour, done in ANNUAL_COMMITMENTS:
+        item = followups.follow_up_from_leader(
+            session=session,
+            actor=actor,
+            unit=units[unit],
+            asked_by=leader,
+            leading_group=group,
+            title=title,
+            detail="",
+            due_date=today + datetime.timedelta(days=days),
+            colour=colour,
+        )
+        if done:
+            followups.follow_up_update(
+                follow_up=item, actor=actor, text="已全部完工并通过验收。", marks_done=True
+            )

@@ -134,3 +134,20 @@ class VoteForm(forms.Form):
 
     question = forms.IntegerField(min_value=1)
     choice = forms.ChoiceField(choices=Satisfaction.choices)
+
+
+class RecheckForm(forms.Form):
+    """回头看: the unit whose commitments from earlier reviews come back to the hall."""
+
+    unit = forms.ModelChoiceField(
+        label=_("单位"),
+        queryset=Unit.objects.none(),
+        error_messages={
+            "required": _("请选择一个述职单位。"),
+            "invalid_choice": _("请选择一个述职单位。"),
+        },
+    )
+
+    def __init__(self, *args, session: ReviewSession, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(participations__session=session)

@@ -186,6 +186,12 @@ class Question(models.Model):
         OPEN = "open", _("投票中")
         CLOSED = "closed", _("投票结束")
 
+    class Kind(models.TextChoices):
+        QUESTION = "question", _("问政")
+        # 回头看: a unit's commitments from earlier reviews come back for a second
+        # satisfaction vote (以评促改, docs/meeting.md "回头看").
+        RECHECK = "recheck", _("回头看")
+
     session = models.ForeignKey(ReviewSession, on_delete=models.CASCADE, related_name="questions")
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="questions", verbose_name=_("被问单位")
@@ -229,6 +235,13 @@ class Question(models.Model):
     vote = models.CharField(_("满意度投票"), max_length=8, choices=Vote.choices, default=Vote.NONE)
     vote_opened_at = models.DateTimeField(null=True, blank=True)
     vote_closed_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices, default=Kind.QUESTION)
+    # A 回头看's commitments, as they were put to the hall: the unit's 督办事项 from earlier
+    # review sessions of the district. Its votes are the hall's view of how they were kept; they
+    # are not 问政满意度 and do not enter the score (docs/meeting.md, "回头看").
+    recheck_items = models.ManyToManyField(
+        "FollowUp", blank=True, related_name="rechecks", verbose_name=_("回头看事项")
+    )
 
     class Meta:
         ordering = ["queue_order", "created_at", "id"]
@@ -347,6 +360,10 @@ class FollowUp(models.Model):
     @property
     def effective_colour(self) -> str:
         return Colour.RED if self.is_overdue else self.colour
+
+    @property
+    def effective_colour_label(self) -> str:
+        return Colour(self.effective_colour).label
 
 
 def follow_up_evidence_path(instance: "FollowUpUpdate", filename: str) -> str:

@@ -33,6 +33,7 @@ from sessions.guards import lock_session
 from sessions.models import Credential, Participant, ReviewSession, Unit
 
 from .models import FollowUp, Question, Satisfaction, SatisfactionVote, Stage
+from .rechecks import earlier_commitments
 from .selectors import NO_VOTES, Tally, tallies
 from .stage import stage_touch
 
@@ -257,6 +258,59 @@ def question_add(*, session: ReviewSession, actor, unit: Unit, text: str, asker:
     return question
 
 
+@transaction.atomic
+def recheck_add(*, session: ReviewSession, actor, unit: Unit) -> Question:
+    """回头看 (docs/meeting.md, "回头看"): the unit's commitments from earlier reviews join the
+    queue, approved, as one item the hall votes on once the unit has answered. One per unit
+    and session (a rejected one may be put again); the commitments are fixed when it is put."""
+    session = lock_session(session)
+    _require_session_status(
+        session,
+        lifecycle.can_add_questions,
+        before=_("现场问政尚未开放。"),
+        after=_("现场问政已结束，不能再添加回头看。"),
+    )
+    unit = _participant_unit(session, getattr(unit, "pk", None))
+    if (
+        Question.objects.filter(session=session, unit=unit, kind=Question.Kind.RECHECK)
+        .exclude(status__in=(QStatus.REJECTED, QStatus.MERGED))
+        .exists()
+    ):
+        raise ValidationError(_("“%(unit)s”的回头看已经加入队列。") % {"unit": unit.name})
+    items = earlier_commitments(session, unit=unit).get(unit.pk, [])
+    if not items:
+        raise ValidationError(
+            _("“%(unit)s”在以前的评议会上没有需要回头看的督办事项。") % {"unit": unit.name}
+        )
+    done = sum(1 for item in items if item.done_at is not None)
+    text = _(
+        "回头看：%(unit)s在以前评议会上承诺的 %(n)d 项督办事项（已办结 %(done)d 项，"
+        "未办结 %(open)d 项），您对落实情况是否满意？"
+    ) % {"unit": unit.name, "n": len(items), "done": done, "open": len(items) - done}
+    question = Question.objects.create(
+        session=session,
+        unit=unit,
+        kind=Question.Kind.RECHECK,
+        asker=_("回头看"),
+        text=text,
+        original_text=text,
+        status=QStatus.APPROVED,
+        queue_order=_next_queue_order(session),
+        collected_before=lifecycle.is_before_meeting(session),
+        reviewed_at=timezone.now(),
+        reviewed_by=actor if getattr(actor, "pk", None) else None,
+    )
+    question.recheck_items.set(items)
+    _audit(
+        question,
+        actor,
+        "question.recheck",
+        _("把“%(unit)s”的 %(n)d 项督办事项加入回头看") % {"unit": unit.name, "n": len(items)},
+        follow_ups=[item.pk for item in items],
+    )
+    return question
+
+
 # ---------------------------------------------------------------- review
 
 
@@ -386,6 +440,8 @@ def question_merge(*, question: Question, into: Question, actor) -> Question:
     _require_review_open(question.session)
     if into.unit_id != question.unit_id:
         raise ValidationError(_("只能合并到问同一单位的问题。"))
+    if Question.Kind.RECHECK in (question.kind, into.kind):
+        raise ValidationError(_("回头看不能与问题合并。"))
     if question.status not in (QStatus.SUBMITTED, QStatus.APPROVED):
         raise ValidationError(
             _("只有待审核或已通过的问题可以合并（当前状态：%(status)s）。")
@@ -686,7 +742,7 @@ def queue(session: ReviewSession) -> Queue:
     open_statuses = (QStatus.SUBMITTED, QStatus.APPROVED, QStatus.ANSWERED)
     targets: dict[int, list[Question]] = defaultdict(list)
     for q in questions:
-        if q.status in open_statuses:
+        if q.status in open_statuses and q.kind == Question.Kind.QUESTION:
             targets[q.unit_id].append(q)
     columns: dict[str, list[QueueItem]] = defaultdict(list)
     for q in questions:
@@ -694,7 +750,7 @@ def queue(session: ReviewSession) -> Queue:
             q, merged_into.get(q.pk, []), counts.get(q.pk, NO_VOTES), by_id.get(q.merged_into_id)
         )
         item.follow_up = _follow_up_of(q)
-        if q.status in (QStatus.SUBMITTED, QStatus.APPROVED):
+        if q.status in (QStatus.SUBMITTED, QStatus.APPROVED) and q.kind == Question.Kind.QUESTION:
             item.merge_options = [t for t in targets[q.unit_id] if t.pk != q.pk]
         columns[q.status].append(item)
     # Waiting questions in the order they arrived; approved ones in the queue's order.

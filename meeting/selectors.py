@@ -88,8 +88,11 @@ def satisfaction_by_unit(session: ReviewSession) -> dict[int, Tally]:
     """Every counted satisfaction vote of the session, per questioned unit (unit id → Tally).
 
     A vote is on an answer, so only answered questions carry votes (a database rule); a vote
-    still open counts as cast. One query."""
+    still open counts as cast. A 回头看's votes are on commitments from earlier reviews, not on
+    an answer of this one, and are not 问政满意度 (docs/meeting.md, "回头看"). One query."""
     votes = SatisfactionVote.objects.filter(
-        question__session=session, question__status=Question.Status.ANSWERED
+        question__session=session,
+        question__status=Question.Status.ANSWERED,
+        question__kind=Question.Kind.QUESTION,
     )
     return _tallies_by(votes, "question__unit_id")

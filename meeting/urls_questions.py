@@ -8,6 +8,8 @@ urlpatterns = [
     path("<slug:slug>/questions/", views.question_list, name="questions"),
     path("<slug:slug>/questions/board/", views.board, name="questions_board"),
     path("<slug:slug>/questions/add/", views.question_add, name="question_add"),
+    path("<slug:slug>/questions/rechecks/", views.recheck_list, name="rechecks"),
+    path("<slug:slug>/questions/rechecks/add/", views.recheck_add, name="recheck_add"),
     path(
         "<slug:slug>/questions/<int:question_id>/approve/",
         views.question_approve,

@@ -40,12 +40,15 @@ Mode = Stage.Mode
 
 # Part of the ETag: bump it when the screen's markup changes, so that screens holding the old
 # markup fetch the new one although nothing on stage changed.
-FRAGMENT_VERSION = "3"
+FRAGMENT_VERSION = "4"
 
 # The ranking is read from the back of a hall: type of at least 32 px at 1920×1080 (names and
 # scores), long names wrapping instead of being cut. That fits two columns of this many lines
 # (a category's heading counts as one; a few wrapped names still fit); more units turn into
 # pages the screen shows in turn.
+# A 回头看 lists this many commitments at a size read from the back of the hall (with the
+# tally beside them); more are counted.
+RECHECK_LINES = 6
 RANKING_COLUMN_SLOTS = 13
 RANKING_COLUMNS_PER_PAGE = 2
 
@@ -316,6 +319,16 @@ def screen_context(stage: Stage, now=None) -> dict:
             tally=counts,
             tally_rows=tally_rows(counts) if counts else [],
         )
+        if question is not None and question.kind == Question.Kind.RECHECK:
+            # 回头看: the commitments themselves, done or not, instead of a question's words
+            # (docs/meeting.md, "回头看"); a long list shows its first lines and a count.
+            items = list(question.recheck_items.order_by("due_date", "pk"))
+            context.update(
+                recheck_items=items[:RECHECK_LINES],
+                recheck_more=max(0, len(items) - RECHECK_LINES),
+                recheck_done=sum(1 for item in items if item.done_at is not None),
+                recheck_total=len(items),
+            )
     elif stage.mode == Mode.PARTICIPATION:
         rows = participation(session)
         context.update(rows=rows[:-1], total=rows[-1])

@@ -18,6 +18,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from core.colours import Colour
+from org.ledger import Commitment, commitments_by_unit
 from org.models import District, OrgUnit
 
 from . import engine, scores
@@ -80,25 +81,47 @@ class UnitLedger:
     returned: list[tuple[TargetUnit, ReportRef]] = field(default_factory=list)
     red: list[Coloured] = field(default_factory=list)
     yellow: list[Coloured] = field(default_factory=list)
+    # The meeting's 督办事项 still open (org.ledger): commitments made on stage at a review.
+    commitments: list[Commitment] = field(default_factory=list)
     # The summary's counts, counted by the database; the unit's page counts its lists.
     counted: tuple[int, int, int, int, int] | None = None
 
     @property
-    def counts(self) -> tuple[int, int, int, int, int]:
+    def counts(self) -> tuple[int, int, int, int, int, int]:
+        """未销号通知, 逾期未报, 退回待改, 红灯, 黄灯, 会议督办事项."""
         if self.counted is not None:
-            return self.counted
+            return (*self.counted, len(self.commitments))
         return (
             len(self.open_notices),
             len(self.overdue),
             len(self.returned),
             len(self.red),
             len(self.yellow),
+            len(self.commitments),
         )
 
     @property
     def clear(self) -> bool:
-        """清零: nothing open, overdue, returned, red or yellow."""
+        """清零: nothing open, overdue, returned, red or yellow, and no commitment from a
+        review still open."""
         return not any(self.counts)
+
+
+def _add_commitments(
+    ledgers: dict[int, UnitLedger], district: District, year: int, today: date, unit=None
+) -> None:
+    """The units' open commitments from the reviews (org.ledger), and a ledger for a unit that
+    has commitments but no targets this year. Two queries at most."""
+    found = commitments_by_unit(
+        district, year, today=today, org_unit_ids=None if unit is None else [unit.pk]
+    )
+    missing = [pk for pk in found if pk not in ledgers]
+    if missing:
+        units = [unit] if unit is not None else OrgUnit.objects.filter(pk__in=missing)
+        for org_unit in units:
+            ledgers[org_unit.pk] = UnitLedger(org_unit, counted=None if unit else (0,) * 5)
+    for pk, rows in found.items():
+        ledgers[pk].commitments = rows
 
 
 def _reports(lines: list[TargetUnit]) -> dict[int, dict]:
@@ -271,6 +294,7 @@ def ledger_summary(district: District, year: int, *, today: date | None = None) 
     for unit_id, ledger in ledgers.items():
         counts[unit_id][0] = len(ledger.open_notices)
         ledger.counted = tuple(counts[unit_id])
+    _add_commitments(ledgers, district, year, today)
     return sorted(ledgers.values(), key=lambda ledger: ledger.org_unit.code)
 
 
@@ -338,6 +362,14 @@ def unit_ledgers(
             # query per notice for its target and unit.
             notice.target_unit = lines[notice.target_unit_id]
         by_unit[notice.target_unit.org_unit_id].open_notices.append(notice)
+    if unit_code:
+        unit = OrgUnit.objects.filter(district=district, code=unit_code).first()
+        if unit is not None:
+            for ledger in by_unit.values():
+                ledger.org_unit = unit
+            _add_commitments(by_unit, district, year, today, unit)
+    else:
+        _add_commitments(by_unit, district, year, today)
     return sorted(by_unit.values(), key=lambda ledger: ledger.org_unit.code)
 
 

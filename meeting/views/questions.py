@@ -4,7 +4,9 @@
 - ``questions/board/`` the queue's columns, polled by the page every 5 s with htmx; 304 with
   no body while nothing on it changed (questions arrive from tablets, votes come in);
 - ``questions/add/`` staff enter a question (会前征集: by letter or phone);
-- ``questions/<id>/<action>/`` one moderator action; the answer is the board again.
+- ``questions/<id>/<action>/`` one moderator action; the answer is the board again;
+- ``questions/rechecks/`` 回头看 (以评促改): each unit's commitments from earlier reviews, put
+  into the queue by a moderator, with the hall's vote once held (docs/meeting.md, "回头看").
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sessions.views.access import (
     page_context,
 )
 
-from .. import questions
+from .. import questions, rechecks
 from ..forms import (
     ConfirmForm,
     QuestionAddForm,
@@ -37,6 +39,7 @@ from ..forms import (
     QuestionMergeForm,
     QuestionMoveForm,
     QuestionRejectForm,
+    RecheckForm,
 )
 from ..models import Question
 
@@ -303,3 +306,53 @@ def vote_close(request, slug, question_id):
         None,
         lambda session, q, data: questions.vote_close(question=q, actor=request.user),
     )
+
+
+# ---------------------------------------------------------------- 回头看
+
+
+@login_required
+@require_GET
+def recheck_list(request, slug):
+    session = get_session_for_user(request, slug)
+    return _recheck_page(request, session)
+
+
+def _recheck_page(request, session, *, error: str = "", status: int = 200):
+    return render(
+        request,
+        "meeting/rechecks.html",
+        page_context(
+            request,
+            session,
+            rows=rechecks.recheck_rows(session),
+            can_add=can_moderate(request.user, session.district_id)
+            and lifecycle.can_add_questions(session),
+            error=error,
+        ),
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def recheck_add(request, slug):
+    session = get_session_for_moderator(request, slug)
+    form = RecheckForm(request.POST, session=session)
+    if not form.is_valid():
+        error = " ".join(str(m) for errors in form.errors.values() for m in errors)
+        return _recheck_page(request, session, error=error, status=422)
+    try:
+        question = questions.recheck_add(
+            session=session, actor=request.user, unit=form.cleaned_data["unit"]
+        )
+    except ValidationError as exc:
+        return _recheck_page(request, session, error=" ".join(exc.messages), status=409)
+    messages.success(
+        request,
+        _(
+            "“%(unit)s”的回头看已加入问政队列（已通过），可在现场问政页上大屏、记录答复并开启满意度投票。"
+        )
+        % {"unit": question.unit.name},
+    )
+    return redirect("meeting:rechecks", session.slug)

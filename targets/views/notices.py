@@ -98,7 +98,7 @@ def ledger_summary(request, district, year):
             district,
             year,
             ledgers=ledgers,
-            totals=totals or [0] * 5,
+            totals=totals or [0] * 6,
             clear_count=sum(1 for u in ledgers if u.clear),
             today=timezone.localdate(),
         ),
@@ -112,7 +112,7 @@ def ledger_unit(request, district, year, unit):
     org_unit = get_object_or_404(OrgUnit, district=district, code=unit)
     found = ledger.unit_ledgers(district, year, unit_code=org_unit.code)
     if not found:
-        raise Http404(_("这个单位在本年度没有分解到的目标。"))
+        raise Http404(_("这个单位在本年度没有分解到的目标，也没有未办结的督办事项。"))
     return render(
         request,
         "targets/notices/ledger_unit.html",

@@ -60,9 +60,9 @@ def test_due_date_is_the_due_day_of_the_month_after():
 def test_unit_ledgers_count_what_is_open_per_unit(year):
     town, finance = unit_ledgers(year["district"], 2026, today=JULY_11)
     assert (town.org_unit.name, finance.org_unit.name) == ("城关镇", "区财政局")
-    assert town.counts == (1, 2, 1, 1, 1)
+    assert town.counts == (1, 2, 1, 1, 1, 0)
     assert not town.clear
-    assert finance.counts == (0, 0, 0, 0, 0)
+    assert finance.counts == (0, 0, 0, 0, 0, 0)
     assert finance.clear
 
 
@@ -107,14 +107,14 @@ def test_unit_ledgers_read_the_years_due_day_and_yellow_level(year):
 
 def test_unit_ledgers_take_a_fixed_number_of_queries(year, django_assert_num_queries):
     # The settings, the returned reports, the lines with their latest accepted report, the
-    # units and the open notices with their lines.
-    with django_assert_num_queries(5):
+    # units, the open notices with their lines and the meeting's open 督办事项.
+    with django_assert_num_queries(6):
         small = unit_ledgers(year["district"], 2026, today=JULY_11)
     for n in range(6):
         line = TargetUnitFactory(target=TargetFactory(district=year["district"]))
         ReportFactory(target_unit=line, month=3, value=Decimal(n))
         NoticeFactory(target_unit=line)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         large = unit_ledgers(year["district"], 2026, today=JULY_11)
     assert (len(small), len(large)) == (2, 8)
     with django_assert_num_queries(0):  # what the pages read of a notice is loaded already
@@ -158,11 +158,68 @@ def test_overview_shows_a_line_without_an_accepted_report(year):
 
 
 def test_ledger_summary_counts_as_the_unit_ledgers_do(year, django_assert_num_queries):
-    # The settings, the lines' counts, the returned reports', the units, the open notices.
+    # The settings, the lines' counts, the returned reports', the units, the open notices,
+    # the meeting's open 督办事项.
     for today in (date(2026, 4, 11), date(2026, 7, 10), JULY_11, date(2027, 2, 1)):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             summary = ledger_summary(year["district"], 2026, today=today)
         assert [(u.org_unit, u.counts, u.open_notices) for u in summary] == [
             (u.org_unit, u.counts, u.open_notices)
             for u in unit_ledgers(year["district"], 2026, today=today)
         ]
+
+
+# ---------------------------------------------------------------- the meeting's 督办事项
+
+
+def commitment_of(org_unit, *, title, date=date(2026, 1, 20), done=False, district=None):
+    """A 督办事项 made at a review held on ``date``, to the session's unit standing for
+    ``org_unit``."""
+    from tests.factories import ReviewSessionFactory, UnitFactory
+    from tests.factories.followups import FollowUpFactory
+
+    session = ReviewSessionFactory(date=date, district=district or org_unit.district)
+    unit = UnitFactory(session=session, name=org_unit.name, org_unit=org_unit)
+    return FollowUpFactory(
+        session=session, unit=unit, title=title, done_at=timezone.now() if done else None
+    )
+
+
+def test_the_meetings_open_commitments_join_the_units_ledger(year, client, organiser):
+    from tests.factories.targets import OrgUnitFactory
+
+    district = year["district"]
+    finance = year["finance_rate"].org_unit
+    commitment_of(finance, title="财政资金直达基层")
+    commitment_of(finance, title="已办结的事项", done=True)
+    commitment_of(finance, title="明年的评议会的事项", date=date(2027, 1, 20))
+    # A unit with no targets this year but a commitment still gets a ledger.
+    press = OrgUnitFactory(code="U09", name="区融媒体中心", district=district)
+    commitment_of(press, title="开设评议会专栏")
+    summary = {u.org_unit.name: u for u in ledger_summary(district, 2026, today=JULY_11)}
+    assert summary["区财政局"].counts == (0, 0, 0, 0, 0, 1)
+    assert not summary["区财政局"].clear
+    assert summary["区融媒体中心"].counts == (0, 0, 0, 0, 0, 1)
+    assert [c.title for c in summary["区财政局"].commitments] == ["财政资金直达基层"]
+    # Made in 2026: not on the 2025 ledger.
+    assert ledger_summary(district, 2025, today=JULY_11) == []
+
+    client.force_login(organiser)
+    page = client.get(f"/targets/{district.code}/2026/ledger/U02/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "财政资金直达基层" in html and "已办结的事项" not in html
+    assert "明年的评议会的事项" not in html
+    assert client.get(f"/targets/{district.code}/2026/ledger/U09/").status_code == 200
+    table = client.get(f"/targets/{district.code}/2026/ledger/").content.decode()
+    assert "区融媒体中心" in table and "会议督办" in table
+
+
+def test_another_districts_commitments_stay_off_the_ledger(year):
+    from org.models import District
+
+    finance = year["finance_rate"].org_unit
+    other = District.objects.create(code="other", name="别的区")
+    commitment_of(finance, title="别的区的评议会", district=other)
+    summary = {u.org_unit.name: u for u in ledger_summary(year["district"], 2026, today=JULY_11)}
+    assert summary["区财政局"].commitments == []

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from awards.demo import load_demo_awards
-from meeting.demo import load_demo_meeting
+from meeting.demo import load_demo_commitments, load_demo_meeting
 from meeting.stage import stage_for
 from org.access import Role
 from org.models import District, Membership
@@ -124,8 +124,10 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             admin = self._accounts()
-            midyear = self._once(MIDYEAR_SLUG, lambda: self._midyear(admin))
+            # The annual session (January) first: its commitments come back at the mid-year
+            # meeting (July) for a 回头看.
             annual = self._once(ANNUAL_SLUG, lambda: self._annual(admin))
+            midyear = self._once(MIDYEAR_SLUG, lambda: self._midyear(admin))
             second = self._once(SECOND_SLUG, lambda: self._second_district(admin))
             self._targets(admin, annual)
         self._print_summary(midyear, annual)
@@ -298,6 +300,8 @@ class Command(BaseCommand):
         for status in (ReviewSession.Status.READY, ReviewSession.Status.RATING):
             session = services.session_transition(session=session, target=status, actor=admin)
         self._ballots(session, keep_open=ANNUAL_OPEN_CARDS)
+        # Leaders' commitments made at the meeting; the mid-year meeting looks back on them.
+        load_demo_commitments(session, admin)
         return session
 
     def _ballots(self, session, *, keep_open: int):
