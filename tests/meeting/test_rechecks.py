@@ -166,9 +166,7 @@ def test_the_vote_is_held_like_an_answers_and_is_not_satisfaction_score(hall, ja
     assert (row.recheck, row.tally.counts, row.done, row.open) == (recheck, (1, 0, 1), 1, 1)
 
 
-def test_what_was_done_and_voted_on_does_not_come_back_what_is_open_does(
-    hall, january, moderator
-):
+def test_what_was_done_and_voted_on_does_not_come_back_what_is_open_does(hall, january, moderator):
     vote_on(
         questions.recheck_add(session=hall.session, actor=moderator, unit=hall.units[0]),
         hall,
