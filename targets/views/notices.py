@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -55,6 +56,9 @@ def _units_of(district: District, year: int) -> list[OrgUnit]:
     )
 
 
+OVERVIEW_PAGE_SIZE = 25  # targets per page of 目标进度
+
+
 @login_required
 @require_GET
 def overview(request, district, year):
@@ -65,6 +69,9 @@ def overview(request, district, year):
     if request.GET and form.is_valid():
         unit_code, colour = form.cleaned_data["unit"], form.cleaned_data["colour"]
     rows = ledger.overview(district, year, unit_code=unit_code or None, colour=colour or None)
+    # A page of targets at a time: a district's whole year is thousands of lines, several MB
+    # of table for a tablet on the hall's Wi-Fi (docs/targets.md, "Colours").
+    page = Paginator(rows, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "targets/notices/overview.html",
@@ -73,7 +80,8 @@ def overview(request, district, year):
             district,
             year,
             form=form,
-            rows=rows,
+            rows=page.object_list,
+            page=page,
             filtered=bool(unit_code or colour),
             target_count=Target.objects.filter(district=district, year=year).count(),
             colour_labels=dict(Colour.choices),

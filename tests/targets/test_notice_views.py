@@ -107,6 +107,24 @@ def test_overview_shows_value_plan_colour_and_filters(office_client, line):
     assert ("城关镇" in table, "区交通局" in table) == (False, True)
 
 
+def test_overview_pages_through_the_targets_keeping_the_filter(office_client, line):
+    from targets.views.notices import OVERVIEW_PAGE_SIZE
+
+    for n in range(OVERVIEW_PAGE_SIZE + 2):
+        TargetUnitFactory(
+            target=TargetFactory(code=f"9.{n:02d}", title=f"目标{n:02d}"), org_unit=line.org_unit
+        )
+    first = office_client.get(url("overview"), {"unit": "U01"}).content.decode()
+    assert first.count("<b>9.") + first.count("<b>2.4") == OVERVIEW_PAGE_SIZE
+    assert "第 1 / 2 页，共 28 个目标" in first
+    assert 'href="?unit=U01&amp;page=2"' in first
+    second = _overview_table(office_client.get(url("overview"), {"unit": "U01", "page": 2}))
+    assert second.count("<b>9.") + second.count("<b>2.4") == 3
+    # A page past the end, or not a number, shows a page rather than an error.
+    assert _overview_table(office_client.get(url("overview"), {"page": "99"}))
+    assert _overview_table(office_client.get(url("overview"), {"page": "x"}))
+
+
 def _overview_table(response):
     assert response.status_code == 200
     return response.content.decode().split('id="target-overview"')[1]
