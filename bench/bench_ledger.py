@@ -167,6 +167,7 @@ def main() -> None:
         )  # fmt: skip
         for label, url in pages:
             report(label, measure(client, url, args.runs), median)
+        _time_imports(district)
         from targets import ledger, scores
 
         for label, call in (
@@ -182,6 +183,59 @@ def main() -> None:
             print(
                 f"{label:<22} median {statistics.median(walls):7.2f} ms  best {min(walls):7.2f} ms"
             )
+
+
+def _rows_of(district):
+    """The year's breakdown as the workbook parser gives it, read back from the tables."""
+    from targets.models import Target
+    from targets.workbook import TargetRow
+
+    rows = []
+    for n, target in enumerate(
+        Target.objects.filter(district=district, year=YEAR)
+        .prefetch_related("units__org_unit")
+        .order_by("code"),
+        start=2,
+    ):
+        lines = list(target.units.all())
+        rows.append(
+            TargetRow(
+                row=n, code=target.code, title=target.title, kind=target.kind,
+                measure=target.measure, direction=target.direction, baseline=target.baseline,
+                goal=target.goal, stretch=target.stretch, points=target.points,
+                method=target.method, floor=target.floor, cap=target.cap,
+                steps=tuple((D(a), D(b)) for a, b in target.steps), bonus=target.bonus,
+                veto=target.veto, period=target.period,
+                lead=tuple(u.org_unit.name for u in lines if u.role == "lead"),
+                support=tuple(u.org_unit.name for u in lines if u.role == "support"),
+                plan=tuple((int(m), D(v)) for m, v in target.plan.items()),
+            )
+        )  # fmt: skip
+    return rows
+
+
+def _time_imports(district) -> None:
+    """An import of the year's workbook handed in again unchanged, then with one target's goal
+    changed: only a changed target's lines are rescored (docs/targets.md, "Stored scores")."""
+    from dataclasses import replace
+
+    from django.db import transaction
+
+    from targets.services import targets_import
+
+    rows = _rows_of(district)
+    changed = [replace(rows[0], goal=rows[0].goal + 1), *rows[1:]]
+    for label, given in (
+        ("import, nothing changed", rows),
+        ("import, one target changed", changed),
+    ):
+        start = time.perf_counter()
+        with transaction.atomic():
+            counts = targets_import(district=district, year=YEAR, rows=given, actor=None)
+        print(
+            f"{label:<28} {(time.perf_counter() - start) * 1000:9.0f} ms"
+            f"  ({counts['updated']} targets, {counts['rescored']} rescored)"
+        )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit
 from org.models import District, OrgUnit
 
-from .line_state import refresh_year
+from .line_state import refresh_lines
 from .models import Target, TargetUnit
 from .workbook import TargetRow
 
@@ -30,6 +31,23 @@ def targets_import(
         )
     }
     created = updated = 0
+    # Only the lines of a target whose rules or breakdown the workbook changes are rescored
+    # (docs/targets.md, "Stored scores"): a line's stored state depends on its own target, its
+    # own share and its own reports, nothing else, and a year's workbook is mostly handed in
+    # again with a few rows changed.
+    before = {
+        target.code: target
+        for target in Target.objects.filter(
+            district=district, year=year, code__in=[r.code for r in rows]
+        )
+    }
+    lines_before = {
+        (target_id, org_unit_id): (role, goal, points)
+        for target_id, org_unit_id, role, goal, points in TargetUnit.objects.filter(
+            target__in=list(before.values())
+        ).values_list("target_id", "org_unit_id", "role", "goal", "points")
+    }
+    changed: set[int] = set()
     for row in rows:
         target, made = Target.objects.update_or_create(
             district=district,
@@ -60,6 +78,7 @@ def targets_import(
         roles |= {units[n].pk: TargetUnit.Role.SUPPORT for n in row.support}
         target.units.exclude(org_unit_id__in=roles).delete()
         shares = {units[name].pk: (goal, points) for name, goal, points in row.shares}
+        breakdown = {}
         for org_unit_id, role in roles.items():
             goal, points = shares.get(org_unit_id, (None, None))
             TargetUnit.objects.update_or_create(
@@ -67,10 +86,13 @@ def targets_import(
                 org_unit_id=org_unit_id,
                 defaults={"role": role, "goal": goal, "points": points},
             )
-    # A goal, a plan or a breakdown changed moves the stored scores and colours of the year
-    # (docs/targets.md, "Stored scores").
-    refresh_year(district, year)
-    counts = {"created": created, "updated": updated}
+            breakdown[(target.pk, org_unit_id)] = (role, goal, points)
+        old_breakdown = {key: v for key, v in lines_before.items() if key[0] == target.pk}
+        if made or _rules(before[row.code]) != _rules(target) or old_breakdown != breakdown:
+            changed.add(target.pk)
+    # A goal, a plan or a breakdown changed moves the stored scores and colours of its lines.
+    refresh_lines(TargetUnit.objects.filter(target_id__in=changed).values_list("pk", flat=True))
+    counts = {"created": created, "updated": updated, "rescored": len(changed)}
     audit(
         session=None,
         actor=actor,
@@ -82,3 +104,22 @@ def targets_import(
         **counts,
     )
     return counts
+
+
+# What a line's stored score and colours are computed from, of its target (the rest, such as the
+# title, only names it).
+_RULE_FIELDS = (
+    "kind", "direction", "baseline", "goal", "stretch", "points", "method", "floor", "cap",
+    "steps", "bonus", "veto", "period", "plan",
+)  # fmt: skip
+
+
+def _rules(target: Target) -> tuple:
+    return tuple(_normalised(getattr(target, name)) for name in _RULE_FIELDS)
+
+
+def _normalised(value):
+    """Decimals compared by value (the row's 100 and the stored 100.0000 are one goal)."""
+    if isinstance(value, Decimal):
+        return value.normalize()
+    return value

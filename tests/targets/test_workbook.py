@@ -159,8 +159,9 @@ def test_the_import_stores_targets_and_breakdown_and_a_second_import_updates_in_
         district=district, year=2026, rows=parse(breakdown_bytes(changed)), actor=None
     )
 
-    assert first == {"created": 5, "updated": 0}
-    assert second == {"created": 0, "updated": 2}
+    assert first == {"created": 5, "updated": 0, "rescored": 5}
+    # Only 2.4's breakdown changed: the other row, handed in again as it was, is not rescored.
+    assert second == {"created": 0, "updated": 2, "rescored": 1}
     assert Target.objects.filter(district=district, year=2026).count() == 5  # none removed
     assert list(parking.units.values_list("org_unit__name", "role")) == [("城关镇", "lead")]
     assert not TargetUnit.objects.filter(pk=kept.pk).exists()
