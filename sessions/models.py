@@ -57,6 +57,13 @@ class ReviewSession(models.Model):
     # session row, which every rater request reads; what the reset restores is kept apart, in
     # Rehearsal.
     rehearsal_started_at = models.DateTimeField(_("彩排开始时间"), null=True, blank=True)
+    # The 通报 as an official document (GB/T 9704-2012, docs/results.md "通报"): its issuing
+    # body (red header), 文号, signatory, 抄送 and 印发 lines. Blank: the working copy only.
+    notice_issuer = models.CharField(_("发文机关"), max_length=100, blank=True)
+    notice_number = models.CharField(_("发文字号"), max_length=60, blank=True)
+    notice_signatory = models.CharField(_("落款（署名）"), max_length=100, blank=True)
+    notice_copy_to = models.CharField(_("抄送"), max_length=300, blank=True)
+    notice_printed_by = models.CharField(_("印发机关"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["-year", "-date", "-id"]
@@ -582,6 +589,19 @@ class ScoringScheme(models.Model):
 
     # Anonymous mode: nothing stored links a ballot to a person's name.
     anonymous = models.BooleanField(_("匿名评议"), default=True)
+
+    # The rater-bias report's flags never change a score (docs/design.md §4.13); the scheme
+    # says in advance whether a flag is also noted in the 通报.
+    class BiasFlagAction(models.TextChoices):
+        NOTHING = "nothing", _("仅供参考，不作处理")
+        NOTE = "note", _("在通报中注明")
+
+    bias_flag_action = models.CharField(
+        _("评议偏差提示的处理"),
+        max_length=8,
+        choices=BiasFlagAction.choices,
+        default=BiasFlagAction.NOTHING,
+    )
 
     class Meta:
         verbose_name = _("计分办法")

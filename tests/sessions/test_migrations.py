@@ -49,10 +49,22 @@ def _migrate_forward() -> None:
                     uses |= {c[0] for c in condition.children if isinstance(c, tuple)}
                 if field.name in uses and _index_exists(model, constraint.name):
                     editor.remove_constraint(model, constraint)
-        for model, field in _ADDED:
+        # Plain columns first: SQLite drops one by rebuilding the table from today's model,
+        # which brings back the indexes on the keys; those are dropped with their key after.
+        for model, field in sorted(_ADDED, key=lambda added: added[1].is_relation):
             if field.is_relation:
+                table = model._meta.db_table
+                with connection.cursor() as cursor:
+                    found = connection.introspection.get_constraints(cursor, table)
+                for name, info in found.items():
+                    if (
+                        info["columns"] == [field.column]
+                        and info["index"]
+                        and not info["primary_key"]
+                    ):
+                        editor.execute(f"DROP INDEX {editor.quote_name(name)}")
                 editor.execute(
-                    f"ALTER TABLE {editor.quote_name(model._meta.db_table)} "
+                    f"ALTER TABLE {editor.quote_name(table)} "
                     f"DROP COLUMN {editor.quote_name(field.column)}"
                 )
             else:
