@@ -36,6 +36,7 @@ DEFAULT_DRAWS = 1000
 # Band margins are searched up to this many changed ballots; a band firmer than that is shown
 # as such ("> 60").
 MARGIN_LIMIT = 60
+BEYOND = MARGIN_LIMIT + 1  # a margin larger than the search: shown as "> 60"
 
 
 def _cents(value) -> int:
@@ -242,7 +243,8 @@ def rank_ranges(
 @dataclass(frozen=True)
 class Margin:
     unit: str
-    down: int | None  # ballots to change for a lower band; None: no change can do it
+    down: int | None  # ballots to change for a lower band; None: no change of its ballots can
+    # do it (already the lowest, or held by the 优秀 cap); BEYOND: more than MARGIN_LIMIT
     up: int | None  # for a higher band
 
 
@@ -370,4 +372,6 @@ class _Margin:
             histograms = [run[j] for run, j in zip(runs, allocation, strict=True)]
             if self._outcome(histograms) != published:
                 return k
-        return None
+        # Searched to the limit with changes left: firmer than the search can tell.
+        possible = sum(len(r) - 1 for r in runs)
+        return BEYOND if possible > MARGIN_LIMIT and limit == MARGIN_LIMIT else None

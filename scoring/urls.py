@@ -3,7 +3,7 @@ app's own pages)."""
 
 from django.urls import path
 
-from . import views
+from . import views, views_analysis
 
 app_name = "scoring"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     # --- 评议结果 ---
     path("<slug:slug>/results/", views.results, name="results"),
     path("<slug:slug>/results/sensitivity/", views.sensitivity, name="sensitivity"),
+    path("<slug:slug>/results/analysis/", views_analysis.analysis_panel, name="analysis"),
     path("<slug:slug>/results/verify/", views.verify, name="verify"),
     path("<slug:slug>/results/publish/", views.publish, name="publish"),
     path("<slug:slug>/results/correct/", views.correct, name="correct"),

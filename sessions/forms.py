@@ -256,6 +256,14 @@ class SchemeForm(forms.Form):
     value_satisfied = _score("value_satisfied")
     value_basically_satisfied = _score("value_basically_satisfied")
     value_dissatisfied = _score("value_dissatisfied")
+    bias_flag_action = forms.ChoiceField(
+        label=_scheme_label("bias_flag_action"),
+        choices=ScoringScheme.BiasFlagAction.choices,
+        help_text=_(
+            "评议结果页的偏差分析（宽严度、直线式打分、本方偏向）从不改变得分；"
+            "这里事先约定出现提示时是否在通报中注明。"
+        ),
+    )
 
     # (legend, help, fields): how the page groups the fields, in the order of section 4.
     SECTIONS = (
@@ -308,6 +316,7 @@ class SchemeForm(forms.Form):
             _("0 到 100 分，按有效票取平均分。"),
             ("value_satisfied", "value_basically_satisfied", "value_dissatisfied"),
         ),
+        (_("评议偏差提示"), "", ("bias_flag_action",)),
     )
 
 

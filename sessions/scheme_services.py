@@ -48,6 +48,7 @@ SCHEME_FIELDS = (
     "value_satisfied",
     "value_basically_satisfied",
     "value_dissatisfied",
+    "bias_flag_action",
 )
 _SCHEME_BOOLEANS = {
     "anonymous",
@@ -111,6 +112,7 @@ def scheme_field_labels() -> dict[str, str]:
         "value_satisfied": _("“满意”的分值"),
         "value_basically_satisfied": _("“基本满意”的分值"),
         "value_dissatisfied": _("“不满意”的分值"),
+        "bias_flag_action": _("评议偏差提示的处理"),
     }
 
 
@@ -122,6 +124,8 @@ def scheme_value_text(field: str, value) -> str:
         return _("是") if value else _("否")
     if field in _SCHEME_ACTIONS:
         return str(ScoringScheme.RuleAction(value).label)
+    if field == "bias_flag_action":
+        return str(ScoringScheme.BiasFlagAction(value).label)
     if isinstance(value, Decimal):
         return number(value)
     return str(value)
@@ -190,6 +194,8 @@ def scheme_problems(
     for field in _SCHEME_ACTIONS:
         if values[field] not in ScoringScheme.RuleAction.values:
             add(field, _("%(field)s的选项无效。") % {"field": labels[field]})
+    if values["bias_flag_action"] not in ScoringScheme.BiasFlagAction.values:
+        add("bias_flag_action", _("%(field)s的选项无效。") % {"field": labels["bias_flag_action"]})
 
     # 4.1: the grades keep their order, or 好 would not be better than 较好.
     grades = ("value_good", "value_fairly_good", "value_average", "value_poor")

@@ -72,6 +72,28 @@ class TestSeedDemo:
             ("两代表一委员/社会公众代表", 20),
         ]
 
+    def test_the_published_annual_sessions_bias_report_flags_the_towns_own_cards_only(self):
+        from scoring import analysis, robustness, services
+
+        session = ReviewSession.objects.get(slug=seed_demo.PUBLISHED_SLUG)
+        assert session.status == ReviewSession.Status.PUBLISHED
+        computed = services.compute(session)
+        # Nothing changed since publication: the analysis is the published result's.
+        assert computed.inputs_hash == session.result_snapshots.get().inputs_hash
+        found = analysis.analyse(session, computed)
+        assert [(g.name, "own_side" in g.flags) for g in found.flagged] == [("镇(街道)", True)]
+        towns = next(g for g in found.biases if g.name == "镇(街道)")
+        assert towns.own_side.difference > 5 and towns.own_side.p_value < 0.01
+        # The scheme declared that flags are noted in the 通报: one note, for that group.
+        (note,) = analysis.notice_notes(session, computed)
+        assert "镇(街道)" in note and "不调整得分" in note
+        # The rank ranges come again from the recorded seed (the inputs' hash).
+        again = robustness.rank_ranges(
+            computed.inputs, computed.result, seed=computed.inputs_hash
+        )
+        assert {r.unit: r for r in again} == found.ranges
+        assert all(r.low <= r.rank <= r.high for r in again if r.rank is not None)
+
     def test_seed_demo_counts_every_submitted_code_as_opened(self):
         session = ReviewSession.objects.get(slug=seed_demo.ANNUAL_SLUG)
         rows = ballots.participation(session)

@@ -24,7 +24,7 @@ from org.access import Role
 from org.models import District, Membership
 from org.services import default_district
 from projects.demo import load_demo_projects
-from scoring.services import external_targets_fill
+from scoring.services import external_targets_fill, result_publish
 from sessions import draw_services, rating, services, unit_services
 from sessions.credentials import credentials_generate
 from sessions.models import DraftGrade, ReviewSession
@@ -39,6 +39,19 @@ DRAW_SEED = "20260715"
 ORDER_SEED = "20260716"
 BALLOT_SEED = "20260120"
 ANNUAL_OPEN_CARDS = 6  # cards of the annual session left unused, for trying the form
+PUBLISHED_SLUG = "demo-2024-annual"
+PUBLISHED_BALLOT_SEED = "20250116"
+# In the published 2024 session the towns' own cards mark towns up (docs/results.md, "Rater
+# bias"): the bias report flags that group, and no other.
+TOWN_FAVOUR = 0.45
+# The 2024 通报 in official-document format (docs/results.md, "通报").
+PUBLISHED_NOTICE = {
+    "notice_issuer": "中共郑州市惠济区委组织部",
+    "notice_number": "惠组〔2025〕3号",
+    "notice_signatory": "中共郑州市惠济区委组织部",
+    "notice_copy_to": "区委、区人大常委会、区政府、区政协领导，区纪委监委",
+    "notice_printed_by": "中共郑州市惠济区委组织部办公室",
+}
 
 
 def _demo_grade(rng: random.Random, standing: float) -> str:
@@ -126,6 +139,9 @@ class Command(BaseCommand):
             admin = self._accounts()
             # The annual session (January) first: its commitments come back at the mid-year
             # meeting (July) for a 回头看.
+            # The year before's annual session, published: its rankings are what the 2025
+            # results compare with, and its bias report has a group to flag.
+            self._once(PUBLISHED_SLUG, lambda: self._published_annual(admin))
             annual = self._once(ANNUAL_SLUG, lambda: self._annual(admin))
             midyear = self._once(MIDYEAR_SLUG, lambda: self._midyear(admin))
             second = self._once(SECOND_SLUG, lambda: self._second_district(admin))
@@ -275,6 +291,31 @@ class Command(BaseCommand):
         # The meeting is under way: agenda, 现场问政 with one vote still open, 督办事项.
         return load_demo_meeting(session, admin)
 
+    def _published_annual(self, admin) -> ReviewSession:
+        session = services.session_create(
+            kind=ReviewSession.Kind.ANNUAL,
+            year=2024,
+            title="2024年度综合考核述职评议会",
+            date=datetime.date(2025, 1, 16),
+            venue="区行政中心一楼大会议室",
+            actor=admin,
+            slug=PUBLISHED_SLUG,
+        )
+        ReviewSession.objects.filter(pk=session.pk).update(**PUBLISHED_NOTICE)
+        self._add_units(session, admin, UNITS_BY_CATEGORY, participates=lambda category: True)
+        # Flags are noted in the 通报, as the scheme declares before rating.
+        scheme_update(session=session, actor=admin, bias_flag_action="note")
+        draw_services.draw_speaking_order(session=session, actor=admin, seed="20250116")
+        self._credentials(session, admin, leaders=15, public=15)
+        for status in (ReviewSession.Status.READY, ReviewSession.Status.RATING):
+            session = services.session_transition(session=session, target=status, actor=admin)
+        self._ballots(session, keep_open=0, seed=PUBLISHED_BALLOT_SEED, town_favour=TOWN_FAVOUR)
+        session = services.session_transition(
+            session=session, target=ReviewSession.Status.CLOSED, actor=admin
+        )
+        result_publish(session=session, actor=admin)
+        return session
+
     def _annual(self, admin) -> ReviewSession:
         session = services.session_create(
             kind=ReviewSession.Kind.ANNUAL,
@@ -304,22 +345,31 @@ class Command(BaseCommand):
         load_demo_commitments(session, admin)
         return session
 
-    def _ballots(self, session, *, keep_open: int):
+    def _ballots(self, session, *, keep_open: int, seed=BALLOT_SEED, town_favour=0.0):
         """Submitted ballots for all but ``keep_open`` cards, through the raters' own service
         (drafts, then ballot_submit), so that the results pages have something to show while a
         few cards still lead to an empty form. Each unit has a standing that tilts its grades;
-        the draws are seeded, so every run gives the same ballots."""
-        rng = random.Random(BALLOT_SEED)
+        the draws are seeded, so every run gives the same ballots. ``town_favour`` lifts the
+        standing of towns on the towns' own cards."""
+        rng = random.Random(seed)
         standing = {unit.pk: rng.random() for unit in session.units.order_by("name")}
-        cards = list(session.credentials.order_by("id"))
+        cards = list(session.credentials.select_related("holder_unit").order_by("id"))
         for credential in cards[: len(cards) - keep_open]:
             # A rater opens the form before grading: without it the monitor showed fewer codes
             # opened than submitted.
             rating.credential_open(credential=credential)
             units = rating.rateable_units(credential)
+            town_card = credential.holder_unit is not None and credential.holder_unit.name in TOWNS
             DraftGrade.objects.bulk_create(
                 DraftGrade(
-                    credential=credential, unit=unit, grade=_demo_grade(rng, standing[unit.pk])
+                    credential=credential,
+                    unit=unit,
+                    grade=_demo_grade(
+                        rng,
+                        min(1.0, standing[unit.pk] + town_favour)
+                        if town_card and unit.name in TOWNS
+                        else standing[unit.pk],
+                    ),
                 )
                 for unit in units
             )
