@@ -47,6 +47,19 @@ def _x(rank: int, count: int) -> float:
     return round(PLOT_LEFT + span * ((rank - 1) / max(count - 1, 1)), 1)
 
 
+def _share(n: int, total: int) -> str:
+    """A share of the draws in whole percent, never rounded to "0%" or "100%" when it is not
+    (a few draws of a thousand are "<1%", all but a few ">99%")."""
+    exact = 100 * n / total
+    if n == total:
+        return "100%"
+    if exact > 99:
+        return ">99%"
+    if exact < 1:
+        return "<1%"
+    return f"{round(exact)}%"
+
+
 def _category_rows(found: analysis.Analysis, computed: services.Computed) -> list[dict]:
     categories = []
     for category in computed.result.categories:
@@ -60,7 +73,7 @@ def _category_rows(found: analysis.Analysis, computed: services.Computed) -> lis
             if spread and spread.bands:
                 total = sum(spread.bands.values())
                 bands = [
-                    (str(BAND_LABELS[band]), round(100 * n / total))
+                    (str(BAND_LABELS[band]), _share(n, total))
                     for band, n in sorted(spread.bands.items(), key=lambda item: -item[1])
                 ]
             rows.append(
