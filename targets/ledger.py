@@ -400,13 +400,40 @@ class OverviewTarget:
     lines: tuple[OverviewLine, ...]
 
 
+def overview_targets(district: District, year: int, *, unit_code=None, colour=None):
+    """The ids of the targets the overview lists with these filters, by code: read from the
+    lines' stored latest report and its colour (docs/targets.md, "Stored scores"), so that a
+    page of them is chosen before any line is worked out."""
+    lines = TargetUnit.objects.filter(target__district=district, target__year=year)
+    if unit_code:
+        lines = lines.filter(org_unit__code=unit_code)
+    if colour == NO_REPORT:
+        lines = lines.filter(latest_report__isnull=True)
+    elif colour:
+        lines = lines.filter(latest_report__colour=colour)
+    return (
+        Target.objects.filter(pk__in=lines.values("target_id"))
+        .order_by("code", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def overview(
-    district: District, year: int, *, unit_code: str | None = None, colour: str | None = None
+    district: District,
+    year: int,
+    *,
+    unit_code: str | None = None,
+    colour: str | None = None,
+    target_ids=None,
 ) -> list[OverviewTarget]:
-    """Every target of ``year`` with its units' latest accepted values, the period's plan and
-    the colour; only ``unit_code``'s lines and lines of ``colour`` when given."""
+    """Every target of ``year`` (or of ``target_ids``) with its units' latest accepted values,
+    the period's plan and the colour; only ``unit_code``'s lines and lines of ``colour`` when
+    given."""
     settings = scores.year_settings(district, year)
     breakdown = scores.breakdown(district, year, unit_code)
+    if target_ids is not None:
+        wanted = set(target_ids)
+        breakdown = [line for line in breakdown if line.target_id in wanted]
     reports = _reports(breakdown)
     reasons = reports.pop(RETURN_REASONS)
     colour_of = _Colours(settings.yellow_from)

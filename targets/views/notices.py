@@ -68,10 +68,14 @@ def overview(request, district, year):
     unit_code = colour = ""
     if request.GET and form.is_valid():
         unit_code, colour = form.cleaned_data["unit"], form.cleaned_data["colour"]
-    rows = ledger.overview(district, year, unit_code=unit_code or None, colour=colour or None)
-    # A page of targets at a time: a district's whole year is thousands of lines, several MB
-    # of table for a tablet on the hall's Wi-Fi (docs/targets.md, "Colours").
-    page = Paginator(rows, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = {"unit_code": unit_code or None, "colour": colour or None}
+    # A page of targets at a time, chosen before any line is worked out: a district's whole
+    # year is thousands of lines, several MB of table for a tablet on the hall's Wi-Fi
+    # (docs/targets.md, "Colours").
+    page = Paginator(
+        ledger.overview_targets(district, year, **filters), OVERVIEW_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    rows = ledger.overview(district, year, **filters, target_ids=list(page.object_list))
     return render(
         request,
         "targets/notices/overview.html",
@@ -80,7 +84,7 @@ def overview(request, district, year):
             district,
             year,
             form=form,
-            rows=page.object_list,
+            rows=rows,
             page=page,
             filtered=bool(unit_code or colour),
             target_count=Target.objects.filter(district=district, year=year).count(),

@@ -223,3 +223,19 @@ def test_another_districts_commitments_stay_off_the_ledger(year):
     commitment_of(finance, title="别的区的评议会", district=other)
     summary = {u.org_unit.name: u for u in ledger_summary(year["district"], 2026, today=JULY_11)}
     assert summary["区财政局"].commitments == []
+
+
+def test_the_overview_pages_targets_chosen_from_the_stored_colours_as_it_colours_them(year):
+    from targets.ledger import overview_targets
+
+    district = year["district"]
+    TargetUnitFactory(target=year["town_rate"].target)  # a line with no accepted report
+    for colour in (None, engine.RED, engine.YELLOW, engine.GREEN, NO_REPORT):
+        for unit_code in (None, "U01", "U02"):
+            live = [
+                row.target.pk
+                for row in overview(district, 2026, unit_code=unit_code, colour=colour)
+            ]
+            assert list(overview_targets(district, 2026, unit_code=unit_code, colour=colour)) == (
+                live
+            ), (colour, unit_code)
