@@ -59,6 +59,9 @@ def scheme_in_words(scheme: Any, groups: Sequence[Any], criteria: Sequence[Any])
     lines.append(_ballot_rules(scheme))
     lines.append(_who_rates_whom(scheme))
     lines.append(_anonymity(scheme))
+    if getattr(scheme, "bias_flag_action", "nothing") == "note":
+        # Said only when chosen, so the words of every scheme before it read as they did.
+        lines.append(_("评议偏差分析出现提示时在通报中注明，但不调整任何得分。"))
     return lines
 
 

@@ -430,10 +430,7 @@ def overview(
     the period's plan and the colour; only ``unit_code``'s lines and lines of ``colour`` when
     given."""
     settings = scores.year_settings(district, year)
-    breakdown = scores.breakdown(district, year, unit_code)
-    if target_ids is not None:
-        wanted = set(target_ids)
-        breakdown = [line for line in breakdown if line.target_id in wanted]
+    breakdown = scores.breakdown(district, year, unit_code, target_ids=target_ids)
     reports = _reports(breakdown)
     reasons = reports.pop(RETURN_REASONS)
     colour_of = _Colours(settings.yellow_from)

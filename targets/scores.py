@@ -130,13 +130,20 @@ def _as_given(target: engine.Target) -> engine.Target:
     )
 
 
-def breakdown(district: District, year: int, unit_code: str | None = None) -> list[TargetUnit]:
-    """The year's lines (of ``unit_code``'s unit only, when given), each with its target and
-    unit set: three queries, each target and unit made once rather than once per line
-    (select_related would make three objects a line, most of a large year's time)."""
-    targets = {t.pk: t for t in Target.objects.filter(district=district, year=year)}
-    units = OrgUnit.objects.filter(district=district)
+def breakdown(
+    district: District, year: int, unit_code: str | None = None, *, target_ids=None
+) -> list[TargetUnit]:
+    """The year's lines (of ``unit_code``'s unit only, of ``target_ids`` only, when given),
+    each with its target and unit set: three queries, each target and unit made once rather
+    than once per line (select_related would make three objects a line, most of a large
+    year's time)."""
+    targets = Target.objects.filter(district=district, year=year)
     found = TargetUnit.objects.filter(target__district=district, target__year=year)
+    if target_ids is not None:
+        targets = targets.filter(pk__in=target_ids)
+        found = found.filter(target_id__in=target_ids)
+    targets = {t.pk: t for t in targets}
+    units = OrgUnit.objects.filter(district=district)
     if unit_code:
         units = units.filter(code=unit_code)
         found = found.filter(org_unit__code=unit_code)
