@@ -13,7 +13,7 @@ class OrgUnitNameInline(admin.TabularInline):
 
 @admin.register(models.District)
 class DistrictAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "created_at"]
+    list_display = ["name", "code", "supervision_office", "created_at"]
     search_fields = ["name", "code"]
 
 

@@ -19,6 +19,20 @@ from django.utils.translation import gettext_lazy as _
 class District(models.Model):
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=100, unique=True)
+    # How the district's own documents name its offices (docs/targets.md, "Notices"; docs/awards.md,
+    # "公示"): blank, the generic wording ("<district>督查室", "区委组织部、区委督查室").
+    supervision_office = models.CharField(
+        _("督查室全称"),
+        max_length=100,
+        blank=True,
+        help_text=_("督办单、警示单、诫勉谈话的落款和报送对象，如“中共郑州市惠济区委督查室”。"),
+    )
+    objection_office = models.CharField(
+        _("公示异议受理单位"),
+        max_length=200,
+        blank=True,
+        help_text=_("表彰公示中受理异议的单位，如“区委组织部、区委督查室（电话 …）”。"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -28,6 +42,14 @@ class District(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def supervision_office_name(self) -> str:
+        return self.supervision_office or _("%(district)s督查室") % {"district": self.name}
+
+    @property
+    def objection_office_name(self) -> str:
+        return self.objection_office or _("区委组织部、区委督查室")
 
 
 class OrgUnit(models.Model):

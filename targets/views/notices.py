@@ -251,17 +251,20 @@ def notice_detail(request, district, year, pk):
 def notice_pdf_bytes(notice: Notice) -> bytes:
     """The printable notice: A4, the 文号, the unit, the target, reason, demand, due date, the
     issuing office and date, and room for the seal."""
-    html = render_to_string(
+    return html_to_pdf(notice_pdf_html(notice))
+
+
+def notice_pdf_html(notice: Notice) -> str:
+    return render_to_string(
         "targets/notices/notice_pdf.html",
         {
             "notice": notice,
             "reference": notice_reference(notice),
-            "office": _("%(district)s督查室") % {"district": notice.district.name},
+            "office": notice.district.supervision_office_name,
             "issued_on": timezone.localtime(notice.issued_at).date(),
             "font_url": FONT_URL,
         },
     )
-    return html_to_pdf(html)
 
 
 @login_required

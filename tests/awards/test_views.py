@@ -127,6 +127,11 @@ def test_organiser_goes_from_list_to_decision(organiser_client, programme):
     text = publicity.content.decode()
     assert "2026年度综合目标管理优秀单位拟表彰名单公示" in text
     assert ("东风街道" in text, "教育局" in text) == (True, True)
+    assert "请以书面形式向区委组织部、区委督查室反映" in text  # the generic wording
+    programme.district.objection_office = "区委组织部干部科（电话 12345678）"
+    programme.district.save(update_fields=["objection_office"])
+    text = organiser_client.get(reverse("awards:publicity", args=[code, year, pk])).content
+    assert "请以书面形式向区委组织部干部科（电话 12345678）反映" in text.decode()
 
     nomination = programme.nominations.get(org_unit__name="教育局")
     recorded = organiser_client.post(

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from org.access import Role
 from targets.models import Notice, Report, SpotCheck, Target
+from targets.views.notices import notice_pdf_html
 from tests.factories import UserFactory
 from tests.factories.target_notices import NoticeFactory, ReportFactory, office_user
 from tests.factories.targets import (
@@ -199,7 +200,16 @@ def test_notice_pdf_is_a_pdf_with_the_reference(observer_client, line):
     ).stdout.decode()
     assert "督办〔2026〕第 3 号" in text
     assert "城关镇" in text
-    assert "督查室" in text
+    # Without a name of its own, the district's 督查室 in the generic wording.
+    assert f"{notice.district.name}督查室" in text
+
+
+def test_the_notice_names_the_districts_own_office(observer_client, line):
+    notice = NoticeFactory(target_unit=line, number=4)
+    notice.district.supervision_office = "中共郑州市惠济区委督查室"
+    notice.district.save(update_fields=["supervision_office"])
+    html = notice_pdf_html(notice)
+    assert html.count("中共郑州市惠济区委督查室") == 2  # the report goes to it; it signs
 
 
 def test_spot_checks_draw_and_list(office_client, line):

@@ -156,7 +156,13 @@ class Command(BaseCommand):
         if created:
             admin.set_password(DEMO_PASSWORD)
             admin.save()
-        self._staff(default_district(), ACCOUNTS)
+        huiji = default_district()
+        self._staff(huiji, ACCOUNTS)
+        # How Huiji's own documents name its offices (docs/targets.md, "Notices"), set once.
+        District.objects.filter(pk=huiji.pk, supervision_office="").update(
+            supervision_office="中共郑州市惠济区委督查室",
+            objection_office="区委组织部、区委督查室",
+        )
         return admin
 
     def _once(self, slug: str, make) -> ReviewSession:
