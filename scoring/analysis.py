@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from sessions.models import RaterGroup, ReviewSession, ScoringScheme, Unit
 
-from . import bias, robustness
+from . import bias, robustness, services
 from .services import Computed
 
 SPREAD = robustness.DEFAULT_SPREAD
@@ -151,9 +151,10 @@ def flag_label(flag: str) -> str:
     }.get(flag, flag)
 
 
-def notice_notes(session: ReviewSession, computed: Computed) -> list[str]:
+def notice_notes(session: ReviewSession, computed: Computed | None = None) -> list[str]:
     """What the 通报 says about the flags, when the scheme declared in advance that they are
-    noted there (ScoringScheme.bias_flag_action); never anything that changes a score."""
+    noted there (ScoringScheme.bias_flag_action); never anything that changes a score. The
+    result is computed only then."""
     action = (
         ScoringScheme.objects.filter(session=session)
         .values_list("bias_flag_action", flat=True)
@@ -161,7 +162,7 @@ def notice_notes(session: ReviewSession, computed: Computed) -> list[str]:
     )
     if action != ScoringScheme.BiasFlagAction.NOTE:
         return []
-    found = analyse(session, computed)
+    found = analyse(session, computed or services.compute(session))
     notes = []
     for group in found.flagged:
         said = sentences(group)

@@ -405,14 +405,20 @@ def _export(request, slug, *, fmt: str):
     # request would otherwise pay for at start-up.
     if fmt == "xlsx":
         from .exports.xlsx import render as render_file
+    elif fmt == "notice":
+        from .exports.official import render as render_file
     else:
         from .exports.pdf import render_for_download as render_file
     doc = document.build(session)
-    body = render_file(doc) if fmt == "xlsx" else render_file(doc, cards=True)
-    name = _("评议结果") if not doc.preview else _("评议结果-预览")
+    body = render_file(doc, cards=True) if fmt == "pdf" else render_file(doc)
+    if fmt == "notice":
+        name = _("评议结果通报") if not doc.preview else _("评议结果通报-预览")
+    else:
+        name = _("评议结果") if not doc.preview else _("评议结果-预览")
+    extension = "xlsx" if fmt == "xlsx" else "pdf"
     response = HttpResponse(body, content_type=XLSX_TYPE if fmt == "xlsx" else PDF_TYPE)
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"{name}-{session.slug}.{fmt}"
+        as_attachment=True, filename=f"{name}-{session.slug}.{extension}"
     )
     token = request.GET.get("download_token", "")
     if DOWNLOAD_TOKEN.fullmatch(token):
@@ -434,6 +440,14 @@ def export_xlsx(request, slug):
 @require_GET
 def export_pdf(request, slug):
     return _export(request, slug, fmt="pdf")
+
+
+@login_required
+@require_GET
+def export_official_pdf(request, slug):
+    """The 通报 in official-document format (GB/T 9704-2012), beside the working copy of
+    export_pdf (docs/results.md, "通报 (official format)")."""
+    return _export(request, slug, fmt="notice")
 
 
 # ---------------------------------------------------------------- 其他考核

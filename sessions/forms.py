@@ -20,6 +20,7 @@ from .models import (
     Unit,
     UnitCategory,
 )
+from .services import NOTICE_FIELDS
 
 
 def add_district_field(form: forms.Form, districts: list) -> None:
@@ -62,8 +63,33 @@ class SessionCreateForm(forms.Form):
 class SessionForm(forms.ModelForm):
     class Meta:
         model = ReviewSession
-        fields = ["title", "year", "date", "venue"]
+        fields = ["title", "year", "date", "venue", *NOTICE_FIELDS]
         widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {
+            "notice_issuer": _(
+                "通报版头的红色发文机关标志，如“中共惠济区委组织部”。不填则印区（县）名称。"
+            ),
+            "notice_number": _(
+                "如“惠组〔2026〕12号”，年份用六角括号〔〕。不填则印“〔　〕号”留待填写。"
+            ),
+            "notice_signatory": _(
+                "正文后、成文日期上方的署名，如“中共惠济区委组织部”。不填则同发文机关。"
+            ),
+            "notice_copy_to": _(
+                "版记中的抄送机关，用逗号分隔，如“区委办公室，区人大常委会办公室”。不填则不印抄送行。"
+            ),
+            "notice_printed_by": _(
+                "版记中的印发机关，如“中共惠济区委组织部办公室”。不填则同发文机关。"
+            ),
+        }
+
+    def detail_fields(self):
+        return [self[name] for name in self.fields if name not in NOTICE_FIELDS]
+
+    def notice_fields(self):
+        """The 通报's letterhead (docs/results.md, "通报 (official format)"): editable in every
+        state, a published result's included."""
+        return [self[name] for name in NOTICE_FIELDS]
 
 
 class CategoryForm(forms.ModelForm):

@@ -57,8 +57,9 @@ class ReviewSession(models.Model):
     # session row, which every rater request reads; what the reset restores is kept apart, in
     # Rehearsal.
     rehearsal_started_at = models.DateTimeField(_("彩排开始时间"), null=True, blank=True)
-    # The 通报 as an official document (GB/T 9704-2012, docs/results.md "通报"): its issuing
-    # body (red header), 文号, signatory, 抄送 and 印发 lines. Blank: the working copy only.
+    # The 通报 as an official document (GB/T 9704-2012, docs/results.md "通报 (official
+    # format)"): its issuing body (red header), 文号, signatory, 抄送 and 印发 lines. A blank
+    # one prints the district's name or a space to fill by hand.
     notice_issuer = models.CharField(_("发文机关"), max_length=100, blank=True)
     notice_number = models.CharField(_("发文字号"), max_length=60, blank=True)
     notice_signatory = models.CharField(_("落款（署名）"), max_length=100, blank=True)

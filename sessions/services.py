@@ -130,6 +130,16 @@ def session_create(
     return session
 
 
+# The 通报's letterhead in official-document format (docs/results.md, "通报 (official format)").
+NOTICE_FIELDS = (
+    "notice_issuer",
+    "notice_number",
+    "notice_signatory",
+    "notice_copy_to",
+    "notice_printed_by",
+)
+
+
 @transaction.atomic
 def session_update(
     *,
@@ -139,32 +149,40 @@ def session_update(
     year: int,
     date: datetime.date | None,
     venue: str,
+    notice_issuer: str | None = None,
+    notice_number: str | None = None,
+    notice_signatory: str | None = None,
+    notice_copy_to: str | None = None,
+    notice_printed_by: str | None = None,
 ) -> ReviewSession:
+    """The session's details and the 通报's letterhead (NOTICE_FIELDS; one given as None stays
+    as it is). The letterhead may change in every state, a published result's included: it
+    prints the document, not the result (docs/results.md, "通报 (official format)"); the
+    details are frozen once the result is published."""
     session = lock_session(session)
-    if not lifecycle.can_edit_details(session):
+    notice = {
+        "notice_issuer": notice_issuer,
+        "notice_number": notice_number,
+        "notice_signatory": notice_signatory,
+        "notice_copy_to": notice_copy_to,
+        "notice_printed_by": notice_printed_by,
+    }
+    after = {
+        "title": title.strip(),
+        "year": year,
+        "date": date,
+        "venue": venue.strip(),
+        **{name: value.strip() for name, value in notice.items() if value is not None},
+    }
+    before = {name: getattr(session, name) for name in after}
+    changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if not lifecycle.can_edit_details(session) and set(changed) - set(NOTICE_FIELDS):
         raise ValidationError(_("结果已发布，评议会信息不能再修改。"))
     _require_date_in_year(year=year, date=date)
-    before = {
-        "title": session.title,
-        "year": session.year,
-        "date": session.date,
-        "venue": session.venue,
-    }
-    session.title, session.year, session.date, session.venue = (
-        title.strip(),
-        year,
-        date,
-        venue.strip(),
-    )
+    for name, value in after.items():
+        setattr(session, name, value)
     session.full_clean()
     session.save()
-    after = {
-        "title": session.title,
-        "year": session.year,
-        "date": session.date,
-        "venue": session.venue,
-    }
-    changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if changed:
         audit(
             session=session,

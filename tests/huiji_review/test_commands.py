@@ -87,10 +87,15 @@ class TestSeedDemo:
         # The scheme declared that flags are noted in the 通报: one note, for that group.
         (note,) = analysis.notice_notes(session, computed)
         assert "镇(街道)" in note and "不调整得分" in note
+        from django.utils.html import escape
+
+        from scoring import document
+        from scoring.exports.official import render_html
+
+        html = render_html(document.build(session))
+        assert escape(note) in html and "惠组〔2025〕3号" in html
         # The rank ranges come again from the recorded seed (the inputs' hash).
-        again = robustness.rank_ranges(
-            computed.inputs, computed.result, seed=computed.inputs_hash
-        )
+        again = robustness.rank_ranges(computed.inputs, computed.result, seed=computed.inputs_hash)
         assert {r.unit: r for r in again} == found.ranges
         assert all(r.low <= r.rank <= r.high for r in again if r.rank is not None)
 

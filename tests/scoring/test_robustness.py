@@ -108,9 +108,9 @@ def _brute_margin(data: Inputs, unit: str, *, down: bool, limit: int) -> int | N
                     ballots[index] = dataclasses.replace(
                         ballot, grades={**ballot.grades, unit: grade}
                     )
-                band = engine.compute(dataclasses.replace(data, ballots=tuple(ballots))).row(
-                    unit
-                ).band
+                band = (
+                    engine.compute(dataclasses.replace(data, ballots=tuple(ballots))).row(unit).band
+                )
                 if band is not None and (
                     order.index(band) < order.index(published)
                     if down
