@@ -3,7 +3,7 @@ app's own pages)."""
 
 from django.urls import path
 
-from . import views, views_analysis
+from . import views, views_analysis, views_audit
 
 app_name = "scoring"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("<slug:slug>/results/units/<int:unit_id>/", views.report_card, name="report_card"),
     path("<slug:slug>/results/export.xlsx", views.export_xlsx, name="export_xlsx"),
     path("<slug:slug>/results/export.pdf", views.export_pdf, name="export_pdf"),
+    path("<slug:slug>/results/audit-pack.zip", views_audit.audit_pack_download, name="audit_pack"),
     path("<slug:slug>/results/notice.pdf", views.export_official_pdf, name="export_official_pdf"),
     # --- 其他考核 ---
     path("<slug:slug>/scores/", views.scores, name="scores"),

@@ -1,5 +1,6 @@
 """seed_demo, set_status and draw_order (docs/design.md §5)."""
 
+import json
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from io import StringIO
@@ -98,6 +99,36 @@ class TestSeedDemo:
         again = robustness.rank_ranges(computed.inputs, computed.result, seed=computed.inputs_hash)
         assert {r.unit: r for r in again} == found.ranges
         assert all(r.low <= r.rank <= r.high for r in again if r.rank is not None)
+
+    def test_the_published_annual_sessions_audit_pack_verifies_and_recalculates(self, tmp_path):
+        """The pack of the demo's published session: its verifier prints OK, and FAIL after
+        one grade is changed; LibreOffice's recalculated 排名 equals the published rows
+        (docs/results.md, "审计包")."""
+        import io
+        import zipfile
+
+        from scoring import audit_pack, selectors
+        from tests.scoring import test_audit_pack as pack_tests
+
+        session = ReviewSession.objects.get(slug=seed_demo.PUBLISHED_SLUG)
+        content = audit_pack.build(session).content
+        folder = pack_tests.unzip(content, tmp_path / "pack")
+        ok = pack_tests.run_verify(folder)
+        assert (ok.returncode, ok.stdout.strip().splitlines()[-1]) == (0, "OK")
+        data = json.loads((folder / "inputs.json").read_bytes())
+        ballot = next(b for b in data["ballots"] if "good" in b["grades"])
+        ballot["grades"][ballot["grades"].index("good")] = "poor"
+        (folder / "inputs.json").write_bytes(pack_tests.canonical(data))
+        failed = pack_tests.run_verify(folder)
+        assert failed.returncode == 1 and "FAIL" in failed.stdout
+        if pack_tests.SOFFICE is None:
+            pytest.skip("LibreOffice (Debian package libreoffice-calc-nogui) is not installed")
+        xlsx = zipfile.ZipFile(io.BytesIO(content)).read("ranking.xlsx")
+        workbook = pack_tests.recalculated(xlsx, tmp_path / "lo")
+        snapshot = session.result_snapshots.get()
+        assert pack_tests.sheet_rows(
+            workbook, selectors.load_inputs(session)
+        ) == pack_tests.expected_rows(snapshot.result)
 
     def test_seed_demo_counts_every_submitted_code_as_opened(self):
         session = ReviewSession.objects.get(slug=seed_demo.ANNUAL_SLUG)
