@@ -33,7 +33,6 @@ import sys
 import tempfile
 import time
 import zipfile
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,63 +47,26 @@ django.setup()
 from bench.pages import throwaway_database  # noqa: E402
 
 UNITS = 40
-CATEGORIES = [("镇(街道)", "town"), ("政府部门", "department"), ("统筹协调部门", "other"),
-              ("党群服务部门", "other")]  # fmt: skip
-GROUPS = [("县级领导", 40), ("区直部门", 20), ("镇(街道)", 20), ("两代表一委员", 20)]
-GRADE_WEIGHTS = {"good": 35, "fairly_good": 35, "average": 20, "poor": 5, "abstain": 5}
 TARGET_SECONDS = 2.0
 
 
 def build_session(ballots: int):
-    """A published session of 40 units and ``ballots`` ballots (whole-unit grading)."""
+    """A published session of 40 units and ``ballots`` ballots (whole-unit grading), built as
+    bench/bench_results.py builds its sessions, with no holder on any ballot (anonymous)."""
+    from bench.bench_results import build_session as closed_session
     from scoring import services as scoring_services
-    from sessions import draw_services, services, unit_services
-    from sessions.models import Ballot, BallotGrade, ReviewSession, ScoringScheme
 
-    rng = random.Random(2026)
-    session = services.session_create(
-        kind=ReviewSession.Kind.CUSTOM, year=2026, title="审计包基准测试", with_preset=False
+    session, grades = closed_session(
+        UNITS,
+        ballots,
+        random.Random(2026),
+        "审计包基准测试",
+        scheme={"trimmed_mean": True, "tie_break_leaders": True, "tie_break_good_share": True},
+        holders=False,
     )
-    ScoringScheme.objects.filter(session=session).update(
-        trimmed_mean=True, tie_break_leaders=True, tie_break_good_share=True
-    )
-    categories = [
-        unit_services.category_save(session=session, actor=None, name=name, side=side)
-        for name, side in CATEGORIES
-    ]
-    units = [
-        unit_services.unit_save(
-            session=session,
-            actor=None,
-            name=f"{categories[i % 4].name}单位{i + 1:03d}",
-            category=categories[i % 4],
-            participates=True,
-        )
-        for i in range(UNITS)
-    ]
-    groups = [
-        unit_services.group_save(session=session, actor=None, name=name, weight=Decimal(weight))
-        for name, weight in GROUPS
-    ]
-    draw_services.draw_speaking_order(session=session, actor=None, seed="bench-audit-pack")
-    session = services.session_transition(session=session, target="ready", actor=None)
-    session = services.session_transition(session=session, target="rating", actor=None)
-    values, weights = list(GRADE_WEIGHTS), list(GRADE_WEIGHTS.values())
-    ballot_rows, grade_rows = [], []
-    for index in range(ballots):
-        ballot = Ballot(session=session, group=groups[index % len(groups)])
-        ballot_rows.append(ballot)
-        grades = rng.choices(values, weights, k=len(units))
-        grade_rows += [
-            BallotGrade(ballot=ballot, unit=unit, grade=grade)
-            for unit, grade in zip(units, grades, strict=True)
-        ]
-    Ballot.objects.bulk_create(ballot_rows, batch_size=2000)
-    BallotGrade.objects.bulk_create(grade_rows, batch_size=10000)
-    session = services.session_transition(session=session, target="closed", actor=None)
     scoring_services.result_publish(session=session, actor=None)
     session.refresh_from_db()
-    return session, len(grade_rows)
+    return session, grades
 
 
 def timed(call, runs: int) -> tuple[float, float, object]:

@@ -89,16 +89,28 @@ def setup_django(name: str) -> None:
     django.setup()
 
 
-def build_session(units: int, ballots: int, rng: random.Random, title: str):
-    """A closed session with ``units`` participants and ``ballots`` submitted ballots."""
+def build_session(
+    units: int,
+    ballots: int,
+    rng: random.Random,
+    title: str,
+    *,
+    scheme: dict | None = None,
+    holders: bool = True,
+):
+    """A closed session with ``units`` participants and ``ballots`` submitted ballots;
+    ``scheme`` sets rules of the 计分办法 while it is a draft; without ``holders`` no ballot
+    names its rater's unit (as in an anonymous session after the close)."""
     from decimal import Decimal
 
     from sessions import draw_services, services, unit_services
-    from sessions.models import Ballot, BallotGrade, ReviewSession
+    from sessions.models import Ballot, BallotGrade, ReviewSession, ScoringScheme
 
     session = services.session_create(
         kind=ReviewSession.Kind.CUSTOM, year=2026, title=title, with_preset=False
     )
+    if scheme:
+        ScoringScheme.objects.filter(session=session).update(**scheme)
     categories = [
         unit_services.category_save(session=session, actor=None, name=name, side=side)
         for name, side in CATEGORIES
@@ -129,7 +141,7 @@ def build_session(units: int, ballots: int, rng: random.Random, title: str):
     ballot_rows, grade_rows = [], []
     for index in range(ballots):
         group = groups[index % len(groups)]
-        side = HOLDER_SIDE.get(group.name)
+        side = HOLDER_SIDE.get(group.name) if holders else None
         holder = rng.choice(by_side[side]) if side else None
         ballot = Ballot(session=session, group=group, holder_unit=holder)
         ballot_rows.append(ballot)

@@ -297,18 +297,29 @@ class Command(BaseCommand):
         # The meeting is under way: agenda, 现场问政 with one vote still open, 督办事项.
         return load_demo_meeting(session, admin)
 
-    def _published_annual(self, admin) -> ReviewSession:
+    def _annual_session(self, admin, *, year: int, title: str, date, slug: str):
+        """An annual session of all 40 units, every one taking part."""
         session = services.session_create(
             kind=ReviewSession.Kind.ANNUAL,
+            year=year,
+            title=title,
+            date=date,
+            venue="区行政中心一楼大会议室",
+            actor=admin,
+            slug=slug,
+        )
+        self._add_units(session, admin, UNITS_BY_CATEGORY, participates=lambda category: True)
+        return session
+
+    def _published_annual(self, admin) -> ReviewSession:
+        session = self._annual_session(
+            admin,
             year=2024,
             title="2024年度综合考核述职评议会",
             date=datetime.date(2025, 1, 16),
-            venue="区行政中心一楼大会议室",
-            actor=admin,
             slug=PUBLISHED_SLUG,
         )
         ReviewSession.objects.filter(pk=session.pk).update(**PUBLISHED_NOTICE)
-        self._add_units(session, admin, UNITS_BY_CATEGORY, participates=lambda category: True)
         # Flags are noted in the 通报, as the scheme declares before rating.
         scheme_update(session=session, actor=admin, bias_flag_action="note")
         draw_services.draw_speaking_order(session=session, actor=admin, seed="20250116")
@@ -323,21 +334,13 @@ class Command(BaseCommand):
         return session
 
     def _annual(self, admin) -> ReviewSession:
-        session = services.session_create(
-            kind=ReviewSession.Kind.ANNUAL,
+        # 40 units: 8 towns and 32 departments, all taking part.
+        session = self._annual_session(
+            admin,
             year=2025,
             title="2025年度综合考核述职评议会（三述两评一问）",
             date=datetime.date(2026, 1, 20),
-            venue="区行政中心一楼大会议室",
-            actor=admin,
             slug=ANNUAL_SLUG,
-        )
-        # 40 units: 8 towns and 32 departments, all taking part.
-        self._add_units(
-            session,
-            admin,
-            UNITS_BY_CATEGORY,
-            participates=lambda category: True,
         )
         # 综合考核 = 70% 评议 + 30% 目标考核, the latter from the district's targets.
         scheme_update(session=session, actor=admin, **ANNUAL_TARGET_WEIGHTS)
