@@ -591,7 +591,7 @@ class ScoringScheme(models.Model):
     # Anonymous mode: nothing stored links a ballot to a person's name.
     anonymous = models.BooleanField(_("匿名评议"), default=True)
 
-    # The rater-bias report's flags never change a score (docs/design.md §4.13); the scheme
+    # The rater-bias report's flags never change a score (docs/design.md §4.14); the scheme
     # says in advance whether a flag is also noted in the 通报.
     class BiasFlagAction(models.TextChoices):
         NOTHING = "nothing", _("仅供参考，不作处理")
