@@ -1,6 +1,8 @@
 """python manage.py export_results SLUG [--xlsx PATH] [--pdf PATH] (docs/design.md §5)."""
 
 import io
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from scoring import services
+from sessions.models import ReviewSession
 from tests.factories import ParticipantFactory, ReviewSessionFactory
 from tests.factories.scoring import scored_session
 
@@ -57,6 +60,25 @@ def test_export_of_a_published_session_is_its_snapshot(tmp_path):
 
     assert lines == ["评议会“2026年度述职评议”：第 1 版", str(xlsx_path.resolve())]
     assert load_workbook(xlsx_path)["汇总"]["A1"].value.endswith("（第 1 版）")
+
+
+def test_export_writes_the_notice_in_official_format(tmp_path):
+    w = world()
+    services.result_publish(session=w.session, actor=None)
+    ReviewSession.objects.filter(pk=w.session.pk).update(notice_number="惠组〔2026〕12号")
+    path = tmp_path / "notice.pdf"
+
+    lines = export(w.session.slug, "--notice", str(path))
+
+    assert lines[1:] == [str(path.resolve())]
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    text = subprocess.run(  # noqa: S603  (our own file into a fixed command)
+        [pdftotext, "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "惠组〔2026〕12号" in text
+    assert re.search(r"—\s*1\s*—", text)  # the page number, as GB/T 9704 writes it
 
 
 def test_export_writes_only_the_pdf_when_only_the_pdf_is_asked_for(tmp_path):
@@ -124,4 +146,4 @@ def test_export_without_an_output_exits_1_with_a_message():
 
     assert done.returncode == 1
     assert done.stdout == ""
-    assert "请至少指定 --xlsx 或 --pdf 中的一个输出文件。" in done.stderr
+    assert "请至少指定 --xlsx、--pdf 或 --notice 中的一个输出文件。" in done.stderr

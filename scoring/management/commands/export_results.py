@@ -1,9 +1,12 @@
-"""python manage.py export_results SLUG [--xlsx PATH] [--pdf PATH] (docs/design.md §5).
+"""python manage.py export_results SLUG [--xlsx PATH] [--pdf PATH] [--notice PATH]
+(docs/design.md §5).
 
 Writes the files the browser downloads: the published result (the latest snapshot), or before
 publication a preview computed now and marked 预览（未发布） in both files. Prints a line saying
-which, then the path of every file written. Exits with 1 and a message for an unknown slug, a
-session without participants or ballots, or when neither --xlsx nor --pdf is given.
+which, then the path of every file written. ``--pdf`` is the working copy with the report
+cards, ``--notice`` the 通报 in official-document format (docs/results.md). Exits with 1 and a
+message for an unknown slug, a session without participants or ballots, or when no file is
+asked for.
 """
 
 from pathlib import Path
@@ -13,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from scoring import document
+from scoring.exports import official as official_export
 from scoring.exports import pdf as pdf_export
 from scoring.exports import xlsx as xlsx_export
 from sessions.models import Ballot, Participant, ReviewSession
@@ -24,11 +28,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("slug", help="the session's slug")
         parser.add_argument("--xlsx", metavar="PATH", help="write the workbook here")
-        parser.add_argument("--pdf", metavar="PATH", help="write the 评议结果通报 PDF here")
+        parser.add_argument(
+            "--pdf", metavar="PATH", help="write the 评议结果通报 PDF (working copy) here"
+        )
+        parser.add_argument(
+            "--notice", metavar="PATH", help="write the 通报 in official-document format here"
+        )
 
-    def handle(self, *args, slug: str, xlsx: str | None, pdf: str | None, **options):
-        if not xlsx and not pdf:
-            raise CommandError(_("请至少指定 --xlsx 或 --pdf 中的一个输出文件。"))
+    def handle(self, *args, slug: str, xlsx: str | None, pdf: str | None, notice=None, **options):
+        if not xlsx and not pdf and not notice:
+            raise CommandError(_("请至少指定 --xlsx、--pdf 或 --notice 中的一个输出文件。"))
         session = ReviewSession.objects.filter(slug=slug).first()
         if session is None:
             raise CommandError(_("找不到标识为“%(slug)s”的评议会。") % {"slug": slug})
@@ -43,7 +52,11 @@ class Command(BaseCommand):
             )
         targets = [
             (Path(p), writer)
-            for p, writer in ((xlsx, xlsx_export.render), (pdf, pdf_export.render))
+            for p, writer in (
+                (xlsx, xlsx_export.render),
+                (pdf, pdf_export.render),
+                (notice, official_export.render),
+            )
             if p
         ]
         for path, _writer in targets:
