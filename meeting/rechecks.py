@@ -96,7 +96,10 @@ def recheck_rows(session: ReviewSession) -> list[RecheckRow]:
         q.unit_id: q
         for q in Question.objects.filter(session=session, kind=Question.Kind.RECHECK)
         .exclude(status__in=(Question.Status.REJECTED, Question.Status.MERGED))
-        .prefetch_related("recheck_items")
+        # The page shows each commitment's session: loaded with it, not once per item.
+        .prefetch_related(
+            Prefetch("recheck_items", queryset=FollowUp.objects.select_related("session"))
+        )
         .order_by("pk")
     }
     counts = tallies([q.pk for q in put.values()])

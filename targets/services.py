@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -41,12 +42,13 @@ def targets_import(
             district=district, year=year, code__in=[r.code for r in rows]
         )
     }
-    lines_before = {
-        (target_id, org_unit_id): (pk, (role, goal, points))
-        for pk, target_id, org_unit_id, role, goal, points in TargetUnit.objects.filter(
-            target__in=list(before.values())
-        ).values_list("pk", "target_id", "org_unit_id", "role", "goal", "points")
-    }
+    # target id → org unit id → (line id, (role, goal, points)): each target's breakdown as
+    # stored, looked up per row rather than searched for among all the year's lines.
+    lines_before: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for pk, target_id, org_unit_id, role, goal, points in TargetUnit.objects.filter(
+        target__in=list(before.values())
+    ).values_list("pk", "target_id", "org_unit_id", "role", "goal", "points"):
+        lines_before[target_id][org_unit_id] = (pk, (role, goal, points))
     changed: set[int] = set()
     # The breakdown is written in bulk once every row is read: a year's workbook is thousands
     # of lines, and a query per line made an import of 12,000 take 15 s.
@@ -82,9 +84,7 @@ def targets_import(
         roles = {units[n].pk: TargetUnit.Role.LEAD for n in row.lead}
         roles |= {units[n].pk: TargetUnit.Role.SUPPORT for n in row.support}
         shares = {units[name].pk: (goal, points) for name, goal, points in row.shares}
-        old_breakdown = {
-            key[1]: found for key, found in lines_before.items() if key[0] == target.pk
-        }
+        old_breakdown = lines_before.get(target.pk, {})
         removed += [pk for unit_id, (pk, _v) in old_breakdown.items() if unit_id not in roles]
         moved = (
             made or _rules(before[row.code]) != _rules(target) or set(old_breakdown) != set(roles)

@@ -251,3 +251,20 @@ def test_an_observer_reads_the_page_and_cannot_put_one(client, hall, january, ob
     )
     assert response.status_code == 403
     assert not Question.objects.filter(kind=Question.Kind.RECHECK).exists()
+
+
+def test_the_page_reads_a_fixed_number_of_queries(
+    hall, january, moderator, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    questions.recheck_add(session=hall.session, actor=moderator, unit=hall.units[0])
+    with CaptureQueriesContext(connection) as one:
+        rows = recheck_rows(hall.session)
+        [item.session.title for row in rows for item in row.items]
+    questions.recheck_add(session=hall.session, actor=moderator, unit=hall.units[1])
+    with django_assert_num_queries(len(one)):
+        rows = recheck_rows(hall.session)
+        titles = [item.session.title for row in rows for item in row.items]
+    assert len(titles) == 3
