@@ -124,10 +124,7 @@ def load_demo_meeting(session: ReviewSession, actor) -> ReviewSession:
         actor=actor,
         summary="试点方案已报区政府，8 月底前公布；申请材料清单同步在街道公众号发布。",
     )
-    questions.vote_open(question=lift, actor=actor)
-    for credential, choice in zip(public, CLOSED_VOTES, strict=False):
-        questions.vote_cast(credential=credential, question_id=lift.pk, choice=choice)
-    questions.vote_close(question=lift, actor=actor)
+    _hold_vote(lift, public, CLOSED_VOTES, actor)
 
     # 回头看: 迎宾路街道's commitments from the annual session, answered and voted on;
     # 大河路街道's put in the queue, not yet on screen.
@@ -138,10 +135,7 @@ def load_demo_meeting(session: ReviewSession, actor) -> ReviewSession:
         actor=actor,
         summary="背街小巷 12 条已全部完工；雨污分流已完成 60%，10 月底前完工。",
     )
-    questions.vote_open(question=recheck, actor=actor)
-    for credential, choice in zip(public, RECHECK_VOTES, strict=False):
-        questions.vote_cast(credential=credential, question_id=recheck.pk, choice=choice)
-    questions.vote_close(question=recheck, actor=actor)
+    _hold_vote(recheck, public, RECHECK_VOTES, actor)
     questions.recheck_add(session=session, actor=actor, unit=units["大河路街道"])
 
     questions.question_answered(
@@ -175,6 +169,14 @@ def load_demo_meeting(session: ReviewSession, actor) -> ReviewSession:
         colour=Colour.YELLOW,
     )
     return session
+
+
+def _hold_vote(question, cards, choices, actor) -> None:
+    """Open the vote on ``question``, cast ``choices`` from ``cards`` in order, close it."""
+    questions.vote_open(question=question, actor=actor)
+    for credential, choice in zip(cards, choices, strict=False):
+        questions.vote_cast(credential=credential, question_id=question.pk, choice=choice)
+    questions.vote_close(question=question, actor=actor)
 
 
 def load_demo_commitments(session: ReviewSession, actor) -> None:

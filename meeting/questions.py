@@ -225,18 +225,21 @@ def question_submit(*, credential: Credential, unit_id, text: str) -> Question:
     )
 
 
+def _adding_to(session: ReviewSession, unit: Unit, *, after: str) -> tuple:
+    """The session, locked, while staff may add to its queue, and ``unit`` as one of its
+    participants; ``after`` says why not once 现场问政 is over."""
+    session = lock_session(session)
+    _require_session_status(
+        session, lifecycle.can_add_questions, before=_("现场问政尚未开放。"), after=after
+    )
+    return session, _participant_unit(session, getattr(unit, "pk", None))
+
+
 @transaction.atomic
 def question_add(*, session: ReviewSession, actor, unit: Unit, text: str, asker: str) -> Question:
     """A question staff enter (collected before the meeting by letter or phone, or from the
     floor). It waits in the queue like any other."""
-    session = lock_session(session)
-    _require_session_status(
-        session,
-        lifecycle.can_add_questions,
-        before=_("现场问政尚未开放。"),
-        after=_("现场问政已结束，不能再添加问题。"),
-    )
-    unit = _participant_unit(session, getattr(unit, "pk", None))
+    session, unit = _adding_to(session, unit, after=_("现场问政已结束，不能再添加问题。"))
     text = _clean_text(text)
     asker = (asker or "").strip()
     if len(asker) > ASKER_MAX_LENGTH:
@@ -263,14 +266,7 @@ def recheck_add(*, session: ReviewSession, actor, unit: Unit) -> Question:
     """回头看 (docs/meeting.md, "回头看"): the unit's commitments from earlier reviews join the
     queue, approved, as one item the hall votes on once the unit has answered. One per unit
     and session (a rejected one may be put again); the commitments are fixed when it is put."""
-    session = lock_session(session)
-    _require_session_status(
-        session,
-        lifecycle.can_add_questions,
-        before=_("现场问政尚未开放。"),
-        after=_("现场问政已结束，不能再添加回头看。"),
-    )
-    unit = _participant_unit(session, getattr(unit, "pk", None))
+    session, unit = _adding_to(session, unit, after=_("现场问政已结束，不能再添加回头看。"))
     if (
         Question.objects.filter(session=session, unit=unit, kind=Question.Kind.RECHECK)
         .exclude(status__in=(QStatus.REJECTED, QStatus.MERGED))

@@ -13,14 +13,14 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from sessions.models import RaterGroup, ReviewSession, ScoringScheme, Unit
+from sessions.models import RaterGroup, ReviewSession, ScoringScheme, Unit, UnitCategory
 
 from . import bias, robustness, services
 from .services import Computed
 
 SPREAD = robustness.DEFAULT_SPREAD
 DRAWS = robustness.DEFAULT_DRAWS
-NONE_SIDE = "other"  # UnitCategory.Side.OTHER: neither towns nor departments
+NONE_SIDE = UnitCategory.Side.OTHER  # neither towns nor departments
 
 
 def sides(session: ReviewSession) -> tuple[dict[str, str], dict[str, str]]:
@@ -54,7 +54,17 @@ class Analysis:
         return [group for group in self.biases if group.flags]
 
 
-def analyse(session: ReviewSession, computed: Computed) -> Analysis:
+def flag_action(session: ReviewSession) -> str:
+    """What the scheme declared a bias flag does (ScoringScheme.BiasFlagAction)."""
+    return (
+        ScoringScheme.objects.filter(session=session)
+        .values_list("bias_flag_action", flat=True)
+        .first()
+        or ScoringScheme.BiasFlagAction.NOTHING
+    )
+
+
+def analyse(session: ReviewSession, computed: Computed, *, action: str | None = None) -> Analysis:
     group_sides, unit_sides = sides(session)
     seed = computed.inputs_hash
     return Analysis(
@@ -71,10 +81,7 @@ def analyse(session: ReviewSession, computed: Computed) -> Analysis:
         margins={m.unit: m for m in robustness.band_margins(computed.inputs, computed.result)},
         spread=SPREAD,
         draws=DRAWS,
-        flag_action=ScoringScheme.objects.filter(session=session)
-        .values_list("bias_flag_action", flat=True)
-        .first()
-        or ScoringScheme.BiasFlagAction.NOTHING,
+        flag_action=action or flag_action(session),
     )
 
 
@@ -155,14 +162,10 @@ def notice_notes(session: ReviewSession, computed: Computed | None = None) -> li
     """What the 通报 says about the flags, when the scheme declared in advance that they are
     noted there (ScoringScheme.bias_flag_action); never anything that changes a score. The
     result is computed only then."""
-    action = (
-        ScoringScheme.objects.filter(session=session)
-        .values_list("bias_flag_action", flat=True)
-        .first()
-    )
+    action = flag_action(session)
     if action != ScoringScheme.BiasFlagAction.NOTE:
         return []
-    found = analyse(session, computed or services.compute(session))
+    found = analyse(session, computed or services.compute(session), action=action)
     notes = []
     for group in found.flagged:
         said = sentences(group)

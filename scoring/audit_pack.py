@@ -48,7 +48,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.spreadsheet import FORMULA_STARTS, put, safe_value
+from core.spreadsheet import put, write_row
 from sessions.models import ReviewSession
 
 from . import engine, selectors
@@ -676,64 +676,39 @@ def _write_ballots(ws: Worksheet, inputs: engine.Inputs, title: str) -> int:
         "每张评议票一行，票号即 inputs.json 的 key；作废票保留但不计分（§4.10）；"
         "持票人对本单位的评价不计（§4.2）。空白和弃权都不是有效票（§4.1）。"
     )
+    head = ["票号", "评议组", "作废", "持票人所在单位"]
+
+    def ballot_cells(ballot) -> list:
+        holder = ballot.holder_unit
+        return [
+            str(ballot.key),
+            groups.get(ballot.group, str(ballot.group)),
+            "是" if ballot.void else "否",
+            names.get(holder, "") if holder is not None else "",
+        ]
+
     if not criteria:
-        _header(
-            ws,
-            f"{title} 投票",
-            note,
-            ["票号", "评议组", "作废", "持票人所在单位", *(unit.name for unit in units)],
-        )
+        _header(ws, f"{title} 投票", note, [*head, *(unit.name for unit in units)])
         for ballot in ballots:
             grades = ballot.grades
-            row = _append(
-                ws,
-                row,
-                [
-                    str(ballot.key),
-                    groups.get(ballot.group, str(ballot.group)),
-                    "是" if ballot.void else "否",
-                    names.get(ballot.holder_unit, "") if ballot.holder_unit is not None else "",
-                    *(GRADE_LABELS.get(grades.get(unit.key)) for unit in units),
-                ],
-            )
+            cells = [GRADE_LABELS.get(grades.get(unit.key)) for unit in units]
+            row = write_row(ws, [*ballot_cells(ballot), *cells]) + 1
     else:
         _header(
             ws,
             f"{title} 投票（按评价要素）",
             note + "每张票每个单位一行，每个评价要素一列（键见“计分办法”）。",
-            ["票号", "评议组", "作废", "持票人所在单位", "单位", *criteria],
+            [*head, "单位", *criteria],
         )
         for ballot in ballots:
             for unit in units:
                 by_criterion = ballot.grades.get(unit.key)
                 if not by_criterion:
                     continue
-                row = _append(
-                    ws,
-                    row,
-                    [
-                        str(ballot.key),
-                        groups.get(ballot.group, str(ballot.group)),
-                        "是" if ballot.void else "否",
-                        names.get(ballot.holder_unit, "") if ballot.holder_unit else "",
-                        unit.name,
-                        *(GRADE_LABELS.get(by_criterion.get(key)) for key in criteria),
-                    ],
-                )
+                cells = [GRADE_LABELS.get(by_criterion.get(key)) for key in criteria]
+                row = write_row(ws, [*ballot_cells(ballot), unit.name, *cells]) + 1
     ws.column_dimensions["A"].width = 34
     return max(FIRST_ROW, row - 1)
-
-
-def _append(ws: Worksheet, row: int, values: list) -> int:
-    """``values`` as row ``row`` (the next one) by put()'s rules, in one append. Not
-    core.spreadsheet.write_row, which reads the sheet's size after every row: over 1,000 ballots
-    of 40 units that alone took 1.8 s of the 2 s the pack may cost (docs/benchmarks.md,
-    "Audit pack"). Returns the next row."""
-    ws.append([safe_value(value) for value in values])
-    for column, value in enumerate(values, start=1):
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-            put(ws, row, column, value)  # text that a spreadsheet would run: kept as text
-    return row + 1
 
 
 # 其他考核's columns.

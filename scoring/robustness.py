@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -82,11 +82,10 @@ class Ranker:
         self.units: list[_UnitState] = []
         self.categories: dict[str, list[_UnitState]] = defaultdict(list)
         self.allowed: dict[str, int | None] = {}
+        position = {unit.key: index for index, unit in enumerate(inputs.units)}
         for category in result.categories:
             self.allowed[category.category] = category.excellent_allowed
-            for order, row in enumerate(
-                sorted(category.rows, key=lambda r: _input_order(inputs, r.unit))
-            ):
+            for order, row in enumerate(sorted(category.rows, key=lambda r: position[r.unit])):
                 fixed = Fraction(0)
                 complete = True
                 for key, value in row.components.items():
@@ -138,7 +137,9 @@ class Ranker:
             key += (Fraction(good, valid) if valid else 0,)
         return key
 
-    def band(self, total: int, rank: int, tied: int, allowed: int | None) -> str:
+    def band(self, total: int, rank: int, allowed: int | None) -> str:
+        """§4.8, as engine._band gives it: units tied at the cap's boundary share the rank
+        that decides, so the tie needs no count here."""
         excellent, good, average = self.thresholds
         if total >= excellent:
             if allowed is None or rank <= allowed:
@@ -166,18 +167,10 @@ class Ranker:
             for position, item in enumerate(keyed):
                 same = position and item[0] == keyed[position - 1][0]
                 ranks.append(ranks[-1] if same else position + 1)
-            sizes = Counter(ranks)
             allowed = self.allowed[category]
             for (_key, _order, state, total), rank in zip(keyed, ranks, strict=True):
-                found[state.key] = (rank, self.band(total, rank, sizes[rank], allowed))
+                found[state.key] = (rank, self.band(total, rank, allowed))
         return found
-
-
-def _input_order(inputs: engine.Inputs, unit_key: str) -> int:
-    for index, unit in enumerate(inputs.units):
-        if unit.key == unit_key:
-            return index
-    return len(inputs.units)
 
 
 def base_weights(inputs: engine.Inputs) -> list[int]:
@@ -308,12 +301,11 @@ class _Margin:
         scores = [self._score(g, h) for g, h in zip(self.groups, histograms, strict=True)]
         good = sum(h[engine.GOOD] for h in histograms)
         valid = sum(sum(h.values()) for h in histograms)
-        changed = _UnitState(**{**self.state.__dict__, "scores": scores})
+        changed = replace(self.state, scores=scores)
         total = self.ranker.total(changed, self.weights)
         key = self.ranker.key(changed, total, scores, good, valid)
         rank = 1 + sum(1 for other in self.others if other > key)
-        tied = 1 + sum(1 for other in self.others if other == key)
-        return self.ranker.band(total, rank, tied, self.allowed)
+        return self.ranker.band(total, rank, self.allowed)
 
     def _runs(self, histogram, *, down: bool) -> list:
         """The group's histograms after 0, 1, 2 … best changes."""

@@ -311,6 +311,13 @@ class Command(BaseCommand):
         self._add_units(session, admin, UNITS_BY_CATEGORY, participates=lambda category: True)
         return session
 
+    def _open_for_rating(self, session, admin) -> ReviewSession:
+        """The annual cards (15 leaders, 15 of the public, one a unit), then ready → rating."""
+        self._credentials(session, admin, leaders=15, public=15)
+        for status in (ReviewSession.Status.READY, ReviewSession.Status.RATING):
+            session = services.session_transition(session=session, target=status, actor=admin)
+        return session
+
     def _published_annual(self, admin) -> ReviewSession:
         session = self._annual_session(
             admin,
@@ -323,9 +330,7 @@ class Command(BaseCommand):
         # Flags are noted in the 通报, as the scheme declares before rating.
         scheme_update(session=session, actor=admin, bias_flag_action="note")
         draw_services.draw_speaking_order(session=session, actor=admin, seed="20250116")
-        self._credentials(session, admin, leaders=15, public=15)
-        for status in (ReviewSession.Status.READY, ReviewSession.Status.RATING):
-            session = services.session_transition(session=session, target=status, actor=admin)
+        session = self._open_for_rating(session, admin)
         self._ballots(session, keep_open=0, seed=PUBLISHED_BALLOT_SEED, town_favour=TOWN_FAVOUR)
         session = services.session_transition(
             session=session, target=ReviewSession.Status.CLOSED, actor=admin
@@ -345,10 +350,8 @@ class Command(BaseCommand):
         # 综合考核 = 70% 评议 + 30% 目标考核, the latter from the district's targets.
         scheme_update(session=session, actor=admin, **ANNUAL_TARGET_WEIGHTS)
         draw_services.draw_speaking_order(session=session, actor=admin, seed="20260120")
-        self._credentials(session, admin, leaders=15, public=15)
         # Open for rating, so that the demo's credential cards lead to a form that can be filled.
-        for status in (ReviewSession.Status.READY, ReviewSession.Status.RATING):
-            session = services.session_transition(session=session, target=status, actor=admin)
+        session = self._open_for_rating(session, admin)
         self._ballots(session, keep_open=ANNUAL_OPEN_CARDS)
         # Leaders' commitments made at the meeting; the mid-year meeting looks back on them.
         load_demo_commitments(session, admin)
