@@ -160,16 +160,22 @@ def _lock(credential: Credential) -> Credential:
     return rater_sql.credential_with_session(pk=credential.pk, lock=True)
 
 
-def _require_open(locked: Credential) -> Credential:
-    state = rating_state(locked)
+def state_message(state: str) -> str:
+    """Why a card in ``state`` (not "open") cannot rate, in the rater's language."""
+    return _(_STATE_MESSAGES[state])
+
+
+def require_open(credential: Credential) -> Credential:
+    """RatingClosed, with the reason, unless ``credential`` can rate now."""
+    state = rating_state(credential)
     if state != "open":
-        raise RatingClosed(_(_STATE_MESSAGES[state]))
-    return locked
+        raise RatingClosed(state_message(state))
+    return credential
 
 
 def _lock_open(credential: Credential) -> Credential:
     """Re-read the credential under a row lock and require that it can rate now."""
-    return _require_open(_lock(credential))
+    return require_open(_lock(credential))
 
 
 def credential_open(*, credential: Credential) -> Credential:
@@ -207,23 +213,48 @@ def draft_grade_set(
     """Save one tap. A unit or criterion this credential may not rate, or a grade outside
     好/较好/一般/差/弃权, is refused and nothing is stored."""
     credential = _lock_open(credential)
+    layout = form_layout(credential)
+    cell = Cell(unit_id=unit_id, criterion_id=criterion_id)
+    _check_tap(layout, cell, grade)
+    _save_tap(credential, cell, grade)
+    return Tap(cell=cell, grade=grade, layout=layout)
+
+
+def _check_tap(layout: FormLayout, cell: Cell, grade: str) -> None:
     if grade not in Grade.values:
         raise ValidationError(_("无效的评价等次。"))
-    cell = Cell(unit_id=unit_id, criterion_id=criterion_id)
-    layout = form_layout(credential)
     if cell not in set(layout.cells):
         raise ValidationError(_("此单位不在您的评议表上。"))
+
+
+def _save_tap(locked: Credential, cell: Cell, grade: str) -> None:
     # The credential row is locked: nobody else can write this credential's drafts meanwhile,
     # so an UPDATE then, only if it found nothing, an INSERT is safe (and cheaper than
     # update_or_create's savepoint and SELECT ... FOR UPDATE).
     updated = DraftGrade.objects.filter(
-        credential_id=credential.pk, unit_id=unit_id, criterion_id=criterion_id
+        credential_id=locked.pk, unit_id=cell.unit_id, criterion_id=cell.criterion_id
     ).update(grade=grade, updated_at=timezone.now())
     if not updated:
         DraftGrade.objects.create(
-            credential_id=credential.pk, unit_id=unit_id, criterion_id=criterion_id, grade=grade
+            credential_id=locked.pk,
+            unit_id=cell.unit_id,
+            criterion_id=cell.criterion_id,
+            grade=grade,
         )
-    return Tap(cell=cell, grade=grade, layout=layout)
+
+
+@transaction.atomic
+def drafts_apply(*, credential: Credential, taps: list[tuple[Cell, str]]) -> FormLayout:
+    """Save the taps a tablet kept while it was offline, in the order they were made, all or
+    none: one tap this credential may not make refuses the batch and nothing is stored
+    (docs/tablets.md, "Offline")."""
+    locked = _lock_open(credential)
+    layout = form_layout(locked)
+    for cell, grade in taps:
+        _check_tap(layout, cell, grade)
+    for cell, grade in dict(taps).items():  # the last tap of a cell is the one that counts
+        _save_tap(locked, cell, grade)
+    return layout
 
 
 # ---------------------------------------------------------------- submission
@@ -306,7 +337,7 @@ def _ballot_submit(*, credential: Credential, receipt: str) -> Submission:
     if locked.submitted_at is not None and locked.receipt:
         return Submission(receipt=locked.receipt, flags=[], repeated=True)
     # The row is locked already: checking it again costs no second SELECT ... FOR UPDATE.
-    _require_open(locked)
+    require_open(locked)
     scheme = locked.session.scheme
     drafts = drafts_for(locked)
     own_unit = locked.holder_unit_id

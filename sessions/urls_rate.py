@@ -11,4 +11,7 @@ urlpatterns = [
     path("grade/", rate.grade, name="grade"),
     path("submit/", rate.submit, name="submit"),
     path("leave/", rate.leave, name="leave"),
+    path("sync/", rate.sync, name="sync"),
+    # Served from /r/ so that its scope is /r/: the raters' and representatives' pages only.
+    path("sw.js", rate.service_worker, name="service_worker"),
 ]

@@ -109,7 +109,9 @@ def live(request):
         credential = _credential(request, page=True)
     except Refused as refused:
         return refused.response
-    return render(request, "meeting/tablet.html", _page_context(credential))
+    context = _page_context(credential, device_key=card.device_key(credential))
+    # The service worker keeps this page for a reload without a network (docs/tablets.md).
+    return card.keep_offline(render(request, "meeting/tablet.html", context))
 
 
 @require_POST

@@ -24,6 +24,7 @@ from django.contrib import messages
 from django.core import signing
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from .. import rater_sql
@@ -87,6 +88,23 @@ def card_credential(request) -> Credential:
     if credential is None:  # the card's session was deleted meanwhile
         raise NoCard("invalid")
     return credential
+
+
+def device_key(credential: Credential) -> str:
+    """The name under which a tablet keeps this card's unsent taps (docs/tablets.md,
+    "Offline"): the same for every page of the card, different for every card, and saying
+    nothing about the code to whoever reads the device (a keyed hash of the row id)."""
+    return salted_hmac("sessions.device-key", str(credential.pk)).hexdigest()[:20]
+
+
+OFFLINE_HEADER = "X-Offline-Page"
+
+
+def keep_offline(response: HttpResponse) -> HttpResponse:
+    """Mark a page the service worker may keep as this card's offline copy; every other answer
+    to the same address makes it drop the copy (docs/tablets.md, "Offline")."""
+    response[OFFLINE_HEADER] = "keep"
+    return response
 
 
 def no_card_message(reason: str) -> str:

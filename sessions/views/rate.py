@@ -15,13 +15,19 @@ keeps it in a signed cookie (sessions/views/card.py) that every page below reads
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
@@ -85,7 +91,8 @@ def _entry_page(request, form: CodeForm, *, status: int = 200, unknown: bool = F
         holding = card.card_credential(request) is not None
     except card.NoCard:
         holding = False
-    context = {"form": form, "unknown": unknown, "holding": holding}
+    # Without a card, nothing a former card kept on this device is of use (docs/tablets.md).
+    context = {"form": form, "unknown": unknown, "holding": holding, "forget_device": not holding}
     return render(request, "rate/entry_form.html", context, status=status)
 
 
@@ -218,7 +225,7 @@ def _progress_context(layout: rating.FormLayout, drafts) -> dict:
         "done": done,
         "total": total,
         "missing": total - done,
-        "counts": [(label, counts[value]) for value, label in _grade_choices()],
+        "counts": [(value, label, counts[value]) for value, label in _grade_choices()],
     }
 
 
@@ -237,9 +244,22 @@ def _form_context(request, credential: Credential, *, with_rows: bool = True) ->
     } | _progress_context(layout, drafts)
 
 
+def _receipt_text(receipt: str) -> str:
+    """A receipt as the rater reads it: two groups of four."""
+    return f"{receipt[:4]} {receipt[4:]}"
+
+
 def _state_page(request, credential: Credential, state: str):
-    """Why this card shows no form: not open, ended, revoked, or submitted (its receipt)."""
-    return render(request, "rate/entry.html", {"credential": credential, "state": state})
+    """Why this card shows no form: not open, ended, revoked, or submitted (its receipt).
+    Once a card has submitted, been revoked or seen rating end, nothing of its form may stay
+    on the device (docs/anonymity.md, "On the tablet")."""
+    context = {
+        "credential": credential,
+        "state": state,
+        "forget_device": state in {"submitted", "revoked", "ended"},
+        "receipt": _receipt_text(credential.receipt) if state == "submitted" else "",
+    }
+    return render(request, "rate/entry.html", context)
 
 
 @never_cache
@@ -250,7 +270,8 @@ def form(request, credential):
     if state != "open":
         return _state_page(request, credential, state)
     rating.credential_open(credential=credential)
-    return render(request, "rate/form.html", _form_context(request, credential))
+    context = _form_context(request, credential) | {"device_key": card.device_key(credential)}
+    return card.keep_offline(render(request, "rate/form.html", context))
 
 
 # ---------------------------------------------------------------- one tap: /r/grade/
@@ -345,3 +366,126 @@ def submit(request, credential):
         # to /r/form/#unit-… would only scroll the page they are on.
         response["HX-Push-Url"] = reverse("rate:submit")
     return response
+
+
+# ---------------------------------------------------------------- offline: /r/sync/, /r/sw.js
+
+
+def _parse_taps(values: list[str]) -> list[tuple[rating.Cell, str]]:
+    """``unit:criterion:grade`` (criterion empty for a unit graded as a whole); ValueError on
+    anything else."""
+    taps = []
+    for value in values:
+        unit, criterion, grade = value.split(":")
+        cell = rating.Cell(int(unit), int(criterion) if criterion else None)
+        taps.append((cell, grade))
+    return taps
+
+
+def _receipt_json(receipt: str) -> JsonResponse:
+    return JsonResponse({"state": "submitted", "receipt": _receipt_text(receipt)})
+
+
+def _closed_json(credential: Credential) -> JsonResponse:
+    """Why taps and a queued submission can no longer land (ended, revoked, rehearsing)."""
+    credential = rater_sql.credential_with_session(pk=credential.pk)
+    state = rating.rating_state(credential)
+    if state == "submitted":
+        return _receipt_json(credential.receipt)
+    return JsonResponse({"state": state, "message": rating.state_message(state)}, status=409)
+
+
+@require_POST
+@with_card
+def sync(request, credential):
+    """What a tablet kept while offline: its taps, in the order made, and a queued 确认提交
+    (docs/tablets.md, "Offline"). The taps are saved all or none; then, if asked, the ballot
+    is submitted exactly as by ``submit``: a second sync of the same queue, or a sync after
+    the submission already landed, answers with the receipt already given."""
+    if request.POST.get("form") != card.device_key(credential):
+        # Kept for a card this device no longer holds: it must not land on this one.
+        message = _("本机暂存的评价属于另一张评议卡，没有上传，已从本机删除。")
+        return JsonResponse({"state": "other_card", "message": message}, status=409)
+    if credential.submitted_at is not None and credential.receipt:
+        return _receipt_json(credential.receipt)
+    try:
+        taps = _parse_taps(request.POST.getlist("tap"))
+    except ValueError:
+        return JsonResponse(
+            {"state": "invalid", "message": _("无效的评价，请重新选择。")}, status=422
+        )
+    try:
+        if taps:
+            layout = rating.drafts_apply(credential=credential, taps=taps)
+        else:
+            rating.require_open(credential)
+            layout = rating.form_layout(credential)
+    except rating.RatingClosed:
+        return _closed_json(credential)
+    except ValidationError as exc:
+        return JsonResponse({"state": "invalid", "message": " ".join(exc.messages)}, status=422)
+    if request.POST.get("submit") == "1":
+        try:
+            submission = rating.ballot_submit(credential=credential)
+        except rating.RatingClosed:
+            return _closed_json(credential)
+        except ValidationError as exc:
+            progress = _progress_context(layout, rating.drafts_for(credential))
+            answer = {"state": "open", "errors": exc.messages, "saved": len(taps)}
+            return JsonResponse(answer | _progress_json(progress), status=422)
+        return _receipt_json(submission.receipt)
+    progress = _progress_context(layout, rating.drafts_for(credential))
+    return JsonResponse({"state": "open", "saved": len(taps)} | _progress_json(progress))
+
+
+def _progress_json(progress: dict) -> dict:
+    return {"done": progress["done"], "total": progress["total"]}
+
+
+# What the service worker keeps so that a form opened once still loads without a network.
+OFFLINE_ASSETS = (
+    "css/app.css",
+    "css/tablet.css",
+    "js/htmx.min.js",
+    "js/app.js",
+    "js/offline.js",
+    "js/tablet.js",
+    "favicon.svg",
+)
+_WORKER_VERSION: dict[str, str] = {}
+
+
+def _worker_version(urls: list[str]) -> str:
+    """Changes whenever an asset or the worker's own template changes: a new version makes
+    tablets fetch the assets again (hashed names in production, contents in development)."""
+    key = "\n".join(urls)
+    version = _WORKER_VERSION.get(key)
+    if version is None:
+        digest = hashlib.blake2b(key.encode(), digest_size=8)
+        for name in OFFLINE_ASSETS:
+            path = finders.find(name)
+            if path:
+                digest.update(Path(path).read_bytes())
+        template = Path(settings.BASE_DIR, "templates", "rate", "sw.js")
+        digest.update(template.read_bytes())
+        version = _WORKER_VERSION[key] = digest.hexdigest()
+    return version
+
+
+@never_cache
+@require_GET
+def service_worker(request):
+    """The tablets' service worker, scoped to /r/ (docs/tablets.md, "Offline")."""
+    urls = [static(name) for name in OFFLINE_ASSETS]
+    context = {
+        "assets": urls,
+        "version": _worker_version(urls),
+        "static_prefix": settings.STATIC_URL,
+        "pages": [reverse("rate:form"), reverse("tablet:live")],
+        "forget_pages": [reverse("rate:entry")],
+        "offline_title": _("网络已断开"),
+        "offline_text": _(
+            "这台设备上没有保存这个页面。请在网络恢复后刷新；已保存在服务器上的评价不会丢失。"
+        ),
+    }
+    return render(request, "rate/sw.js", context, content_type="text/javascript; charset=utf-8")

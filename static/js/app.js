@@ -117,6 +117,10 @@
   }
 
   document.addEventListener("htmx:sendError", function (event) {
+    // On a tablet the device keeps what could not be sent and sends it later
+    // (static/js/offline.js, docs/tablets.md "Offline"): nothing to retry or report here.
+    var elt = event.detail && event.detail.elt;
+    if (elt && window.huijiDevice && window.huijiDevice.keeps(elt)) return;
     var submitting = confirmForm(event);
     if (submitting) {
       retrySubmit(submitting, event.detail.xhr);

@@ -2,8 +2,9 @@
 form on a tablet (1024×768) and on a phone (390×844), reloads half way and resumes from the
 drafts the server kept, submits once, and a second tablet scanning the same card sees the same
 receipt. No request the browser sends carries the code, in its address or its Referer. A dropped
-connection marks the tap 未保存 and static/js/app.js saves it once the network is back, without a
-second tap; a submission that fails on the network or with a 5xx is retried the same way."""
+connection keeps the tap on the device and static/js/offline.js sends it once the network is
+back, without a second tap; a submission that fails on the network is queued on the device, one
+answered with a 5xx is retried (tests/browser/test_offline.py has the rest)."""
 
 import re
 import time
@@ -189,7 +190,7 @@ def test_rater_fills_the_form_on_a_phone_without_sideways_scrolling(open_page):
     )
 
 
-def test_rater_tap_while_offline_is_marked_unsaved_and_retried(open_page):
+def test_rater_tap_while_offline_is_kept_on_the_device_and_sent_when_back(open_page):
     session, units = rating_session()
     credential = CredentialFactory(session=session)
     page = open_page(TABLET)
@@ -199,15 +200,16 @@ def test_rater_tap_while_offline_is_marked_unsaved_and_retried(open_page):
     page.context.set_offline(True)
     tap(page, units[2], Grade.FAIRLY_GOOD)
 
-    expect(row.locator(".save-state")).to_contain_text("未保存")
-    expect(page.locator("#htmx-error")).to_be_visible()
+    expect(row.locator(".save-state")).to_have_text("已存本机，待上传")
+    expect(page.locator("#device-status")).to_contain_text("1 项评价暂存在本机")
+    expect(page.locator("#progress")).to_have_text("已评 1/12")
+    expect(page.locator("#htmx-error")).to_be_hidden()  # nothing was lost: nothing to alarm
     assert DraftGrade.objects.filter(credential=credential).count() == 0
 
     page.context.set_offline(False)
 
-    expect(row.locator(".save-state")).to_have_text("已保存：较好")
-    expect(page.locator("#progress")).to_have_text("已评 1/12")
-    expect(page.locator("#htmx-error")).to_be_hidden()
+    expect(row.locator(".save-state")).to_have_text("已保存")
+    expect(page.locator("#device-status")).to_have_text("本机暂存的评价已全部保存到服务器。")
     assert list(
         DraftGrade.objects.filter(credential=credential).values_list("unit_id", "grade")
     ) == [(units[2].pk, Grade.FAIRLY_GOOD)]
@@ -272,7 +274,7 @@ def test_rater_cannot_confirm_an_incomplete_form_and_is_shown_what_is_missing(op
     assert Ballot.objects.count() == 0
 
 
-def test_rater_confirm_waits_for_an_unsaved_tap(open_page):
+def test_rater_change_of_mind_kept_on_the_device_is_in_the_queued_ballot(open_page):
     session, units = rating_session()
     credential = CredentialFactory(session=session)
     page = open_page(TABLET)
@@ -284,24 +286,26 @@ def test_rater_confirm_waits_for_an_unsaved_tap(open_page):
     changed = Grade.GOOD if GRADES[units[0].pk % len(GRADES)] != Grade.GOOD else Grade.POOR
     page.context.set_offline(True)
     tap(page, units[0], changed)
-    expect(page.locator(f"#unit-{units[0].pk} .save-state")).to_contain_text("未保存")
-    page.locator("#confirm").get_by_role("button", name="确认提交").click()
+    expect(page.locator(f"#unit-{units[0].pk} .save-state")).to_have_text("已存本机，待上传")
+    confirm = page.locator("#confirm").get_by_role("button", name="确认提交")
+    confirm.click()
 
-    expect(page.locator("#htmx-error")).to_contain_text("还有评价没有保存")
+    expect(page.locator("#confirm .submit-state")).to_contain_text("确认提交已在本机排队")
+    expect(confirm).to_be_disabled()
     assert Ballot.objects.count() == 0
 
     page.context.set_offline(False)
-    expect(page.locator(f"#unit-{units[0].pk} .save-state")).to_have_text(
-        f"已保存：{LABELS[changed]}"
-    )
-    page.locator("#confirm").get_by_role("button", name="确认提交").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("评议表已提交")
+    receipt = Credential.objects.get(pk=credential.pk).receipt
+    expect(page.locator("#receipt")).to_have_text(f"{receipt[:4]} {receipt[4:]}")
     ballot = Ballot.objects.get(session=session)
     assert ballot.grades.get(unit=units[0]).grade == changed
 
 
-def test_rater_submit_while_offline_says_so_and_is_retried_to_the_receipt(open_page):
+def test_rater_submit_failing_on_the_network_is_queued_on_the_device(open_page):
+    # The network answers nothing although the browser believes it is online (the hall's
+    # access point is up, the server unreachable): the request fails and the device keeps it.
     session, units = rating_session()
     credential = CredentialFactory(session=session)
     page = open_page(TABLET)
@@ -309,17 +313,18 @@ def test_rater_submit_while_offline_says_so_and_is_retried_to_the_receipt(open_p
     tap_and_see_saved(page, units, 0, len(units))
     page.locator("summary", has_text="检查并提交").click()
 
-    page.context.set_offline(True)
+    page.route("**/r/submit/", lambda route: route.abort("connectionrefused"))
+    page.route("**/r/sync/", lambda route: route.abort("connectionrefused"))
     page.locator("#confirm").get_by_role("button", name="确认提交").click()
 
-    expect(page.locator("#confirm .submit-state")).to_have_text("未提交，正在重试……")
-    expect(page.locator("#htmx-error")).to_have_text("未提交，正在重试……")
+    expect(page.locator("#confirm .submit-state")).to_contain_text("确认提交已在本机排队")
     expect(page.locator("#confirm").get_by_role("button", name="确认提交")).to_be_disabled()
     assert Ballot.objects.count() == 0
 
-    page.context.set_offline(False)
+    page.unroute("**/r/submit/")
+    page.unroute("**/r/sync/")
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("评议表已提交")
+    expect(page.get_by_role("heading", level=1)).to_have_text("评议表已提交", timeout=30_000)
     receipt = Credential.objects.get(pk=credential.pk).receipt
     expect(page.locator("#receipt")).to_have_text(f"{receipt[:4]} {receipt[4:]}")
     assert Ballot.objects.filter(session=session).count() == 1

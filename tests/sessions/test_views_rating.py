@@ -693,11 +693,11 @@ def test_submit_get_lists_the_missing_units_and_disables_confirm(client):
     assert re.findall(r'#unit-\d+">(.+?)</a>', page) == ["镇2", "局01", "局03"]
     assert '<button type="submit" disabled>确认提交</button>' in page
     assert response.context["counts"] == [
-        ("好", 1),
-        ("较好", 0),
-        ("一般", 0),
-        ("差", 0),
-        ("弃权", 1),
+        (Grade.GOOD, "好", 1),
+        (Grade.FAIRLY_GOOD, "较好", 0),
+        (Grade.AVERAGE, "一般", 0),
+        (Grade.POOR, "差", 0),
+        (Grade.ABSTAIN, "弃权", 1),
     ]
 
 

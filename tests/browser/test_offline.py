@@ -1,0 +1,99 @@
+"""The tablets without a network (docs/tablets.md, "Offline"), in a real browser with
+Playwright's offline mode: the Wi-Fi drops in the middle of the form, the rater reloads, finishes
+and presses 确认提交 with no network; when the network returns the ballot lands once, with the
+grades tapped, and the receipt is shown. Nothing of the card stays on the device afterwards
+(docs/anonymity.md, "On the tablet")."""
+
+import pytest
+from playwright.sync_api import expect
+
+from sessions.models import Ballot, BallotGrade, Credential, DraftGrade
+from tests.factories import CredentialFactory
+
+from .conftest import PHONE, TABLET
+from .raters import scan
+from .test_rating import GRADES, rating_session, tap
+
+pytestmark = pytest.mark.browser
+
+DEVICE = "localStorage.getItem('huiji-device')"
+KEPT_PAGES = "caches.keys().then(keys => keys.filter(k => k === 'huiji-pages'))"
+
+
+def grade_of(unit):
+    return GRADES[unit.pk % len(GRADES)]
+
+
+READY = (
+    "caches.keys().then(keys => navigator.serviceWorker.controller !== null"
+    " && keys.includes('huiji-pages'))"
+)
+
+
+def wait_for_worker(page):
+    """The service worker controls the page and keeps its copy: a reload without a network is
+    served by it. (Polled from here: the pages' CSP refuses wait_for_function's eval.)"""
+    for _ in range(300):
+        if page.evaluate(READY):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the service worker never kept a copy of the page")
+
+
+@pytest.mark.parametrize("viewport", [TABLET, PHONE], ids=["tablet", "phone"])
+def test_wifi_drops_mid_form_reload_finish_submit_offline_then_one_ballot(open_page, viewport):
+    session, units = rating_session()
+    credential = CredentialFactory(session=session)
+    page = open_page(viewport)
+    scan(page, credential)
+    wait_for_worker(page)
+    first, rest = units[:4], units[4:]
+    for unit in first:
+        tap(page, unit, grade_of(unit))
+        expect(page.locator(f"#unit-{unit.pk} .save-state")).to_contain_text("已保存")
+
+    page.context.set_offline(True)
+    for unit in rest[:3]:
+        tap(page, unit, grade_of(unit))
+        row = page.locator(f"#unit-{unit.pk}")
+        expect(row.locator(".save-state")).to_have_text("已存本机，待上传")
+    status = page.locator("#device-status")
+    expect(status).to_contain_text("3 项评价暂存在本机")
+    expect(page.locator("#progress")).to_have_text(f"已评 7/{len(units)}")
+    assert DraftGrade.objects.filter(credential=credential).count() == 4
+
+    page.reload()  # no network: the service worker's copy, with the device's taps on top
+    page.wait_for_load_state("load")
+    expect(page.get_by_role("heading", level=1)).to_have_text("2026年年中述职评议")
+    for unit in first + rest[:3]:
+        expect(page.locator(f"#unit-{unit.pk} input[value='{grade_of(unit)}']")).to_be_checked()
+    expect(status).to_contain_text("3 项评价暂存在本机")
+    expect(page.locator("#progress")).to_have_text(f"已评 7/{len(units)}")
+
+    for unit in rest[3:]:
+        tap(page, unit, grade_of(unit))
+        expect(page.locator(f"#unit-{unit.pk} .save-state")).to_have_text("已存本机，待上传")
+    expect(page.locator("#progress")).to_have_text(f"已评 {len(units)}/{len(units)}")
+    page.locator("summary", has_text="检查并提交").click()
+    page.locator("#confirm").get_by_role("button", name="确认提交").click()
+    expect(status).to_contain_text("确认提交已在本机排队")
+    assert Ballot.objects.filter(session=session).count() == 0
+
+    page.context.set_offline(False)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("评议表已提交")
+    stored = Credential.objects.get(pk=credential.pk)
+    expect(page.locator("#receipt")).to_have_text(f"{stored.receipt[:4]} {stored.receipt[4:]}")
+    ballot = Ballot.objects.get(session=session)
+    assert dict(BallotGrade.objects.filter(ballot=ballot).values_list("unit_id", "grade")) == {
+        unit.pk: grade_of(unit) for unit in units
+    }
+    # Nothing of the card is left on the device: no taps, no copy of the form.
+    assert page.evaluate(DEVICE) is None
+    assert page.evaluate(KEPT_PAGES) == []
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("body")).to_contain_text("网络已断开")
+    expect(page.locator(".rate-unit")).to_have_count(0)
+    page.context.set_offline(False)
+    assert Ballot.objects.filter(session=session).count() == 1
