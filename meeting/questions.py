@@ -209,6 +209,14 @@ def question_submit(*, credential: Credential, unit_id, text: str) -> Question:
     )
     unit = _participant_unit(session, unit_id)
     text = _clean_text(text)
+    # A tablet resends a question whose answer it never got (the Wi-Fi dropped after the
+    # server kept it, docs/tablets.md "Offline"): the same words to the same unit, still
+    # waiting for review, are the same question, kept once.
+    resent = Question.objects.filter(
+        credential=credential, unit=unit, original_text=text, status=QStatus.SUBMITTED
+    ).first()
+    if resent is not None:
+        return resent
     pending = Question.objects.filter(credential=credential, status=QStatus.SUBMITTED).count()
     if pending >= MAX_PENDING_PER_CREDENTIAL:
         raise ValidationError(

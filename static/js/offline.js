@@ -12,7 +12,7 @@
 // - Nothing stays once it has reached the server, and everything goes when the receipt is
 //   shown or the card is left (docs/anonymity.md, "On the tablet").
 //
-// Written for Chromium 80 (信创 browsers): ES2017 syntax and APIs only (docs/tablets.md,
+// Written for Chromium 80 (信创 browsers): ES2017 in practice, ES2020 at most (docs/tablets.md,
 // "Browsers"); tests/huiji_review/test_browser_support.py checks it.
 (function () {
   "use strict";
@@ -385,10 +385,12 @@
     }
     // Refused for good: rating ended, the card was revoked, another card, no card, a tap the
     // form does not have. What the device kept cannot land; say so and keep nothing.
+    var lost = Object.keys(store.taps).length;
+    var text = (answer.message || "HTTP " + status) + (lost ? " " + message("lost", { n: lost }) : "");
     forget();
-    banner(answer.message || "HTTP " + status);
-    say(answer.message || "", true);
-    submitState(answer.message || "", true);
+    banner(text);
+    say(text, true);
+    submitState(text, true);
   }
 
   function queueSubmit() {
@@ -501,20 +503,41 @@
         var left = load();
         left.outbox.shift();
         save(left);
-        if (response.status >= 400) {
-          // The server said no (the vote closed meanwhile, the question was too long): say why.
-          response.text().then(function (text) {
-            banner(text.slice(0, 300));
-          });
-        }
-        if (left.outbox.length) schedule(0);
-        else window.location.reload(); // the page as the server now has it
+        var refusal = response.status >= 400 ? response.text() : Promise.resolve("");
+        refusal.then(function (text) {
+          // The server said no (the vote closed meanwhile, the question was too long): said
+          // on the page that comes next.
+          if (text) remember(text.slice(0, 300));
+          if (left.outbox.length) schedule(0);
+          else window.location.reload(); // the page as the server now has it
+        });
       },
       function () {
         syncing = false;
         retryLater();
       }
     );
+  }
+
+  var NOTICE = "huiji-device-notice";
+
+  function remember(text) {
+    try {
+      var before = window.sessionStorage.getItem(NOTICE);
+      window.sessionStorage.setItem(NOTICE, before ? before + " " + text : text);
+    } catch (error) {
+      banner(text);
+    }
+  }
+
+  function recall() {
+    try {
+      var text = window.sessionStorage.getItem(NOTICE);
+      window.sessionStorage.removeItem(NOTICE);
+      if (text) banner(text);
+    } catch (error) {
+      // nothing kept
+    }
   }
 
   function isQueued(form) {
@@ -608,6 +631,7 @@
       if (event.detail && event.detail.successful) describeLive(true);
     });
     describeLive(navigator.onLine !== false);
+    recall();
     if (load().outbox.length) schedule(0);
   }
 

@@ -7,8 +7,11 @@ grades tapped, and the receipt is shown. Nothing of the card stays on the device
 import pytest
 from playwright.sync_api import expect
 
-from sessions.models import Ballot, BallotGrade, Credential, DraftGrade
+from meeting import questions
+from meeting.models import Question, Satisfaction, SatisfactionVote
+from sessions.models import Ballot, BallotGrade, Credential, DraftGrade, Grade, ReviewSession
 from tests.factories import CredentialFactory
+from tests.factories.questions import AnsweredQuestionFactory, make_hall
 
 from .conftest import PHONE, TABLET
 from .raters import scan
@@ -97,3 +100,70 @@ def test_wifi_drops_mid_form_reload_finish_submit_offline_then_one_ballot(open_p
     expect(page.locator(".rate-unit")).to_have_count(0)
     page.context.set_offline(False)
     assert Ballot.objects.filter(session=session).count() == 1
+
+
+def test_representative_votes_and_asks_offline_and_each_lands_once_when_back(open_page):
+    hall = make_hall()
+    voting = questions.vote_open(
+        question=AnsweredQuestionFactory(
+            session=hall.session,
+            unit=hall.units[0],
+            text="道路什么时候修好？",
+            answer_summary="年底",
+        ),
+        actor=None,
+    )
+    page = open_page(TABLET)
+    scan(page, hall.deputy)
+    page.get_by_role("link", name="现场问政：提问和满意度投票 →").click()
+    expect(page.locator("#vote-panel")).to_contain_text("道路什么时候修好？")
+    wait_for_worker(page)
+
+    page.context.set_offline(True)
+    page.reload()  # the device's copy of the live page
+    page.wait_for_load_state("load")
+    status = page.locator("#device-status")
+    expect(status).to_contain_text("网络已断开")
+    expect(page.locator("#vote-panel")).to_contain_text("道路什么时候修好？")
+
+    page.get_by_role("button", name="基本满意").click()
+    expect(page.locator("#vote-panel .device-note")).to_contain_text("已存本机，尚未发送")
+    page.get_by_label("向哪个单位提问").select_option(label="东风街道")
+    page.get_by_label("问题").fill("公交站什么时候建？")
+    page.get_by_role("button", name="提交问题").click()
+    expect(page.locator("#ask .device-note")).to_contain_text("已存本机，尚未发送")
+    assert SatisfactionVote.objects.count() == 0
+    assert Question.objects.filter(credential=hall.deputy).count() == 0
+
+    page.context.set_offline(False)
+
+    expect(page.locator("#voted")).to_have_text("已投票：基本满意")
+    expect(page.locator("#my-questions")).to_contain_text("公交站什么时候建？")
+    expect(status).to_be_hidden()
+    assert list(SatisfactionVote.objects.values_list("question_id", "credential_id", "choice")) == [
+        (voting.pk, hall.deputy.pk, Satisfaction.BASICALLY_SATISFIED)
+    ]
+    assert list(Question.objects.filter(credential=hall.deputy).values_list("text", flat=True)) == [
+        "公交站什么时候建？"
+    ]
+    assert page.evaluate(DEVICE) is None
+
+
+def test_taps_kept_on_the_device_when_rating_closes_are_said_not_to_count(open_page):
+    session, units = rating_session()
+    credential = CredentialFactory(session=session)
+    page = open_page(TABLET)
+    scan(page, credential)
+    page.context.set_offline(True)
+    tap(page, units[0], Grade.GOOD)
+    tap(page, units[1], Grade.POOR)
+    expect(page.locator("#device-status")).to_contain_text("2 项评价暂存在本机")
+    ReviewSession.objects.filter(pk=session.pk).update(status=ReviewSession.Status.CLOSED)
+
+    page.context.set_offline(False)
+
+    expect(page.locator("#device-status")).to_have_text(
+        "评议已经结束，不再接收评议表。 本机暂存的 2 项评价没有计入。"
+    )
+    assert page.evaluate(DEVICE) is None
+    assert DraftGrade.objects.filter(credential=credential).count() == 0

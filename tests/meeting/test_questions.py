@@ -82,6 +82,34 @@ def test_question_submit_stores_the_question_with_its_asker(hall):
     )
 
 
+def test_question_submit_resent_while_waiting_is_kept_once(hall):
+    # A tablet that never got the answer sends the same question again (docs/tablets.md).
+    first = questions.question_submit(
+        credential=hall.deputy, unit_id=hall.units[1].pk, text="修路？"
+    )
+    again = questions.question_submit(
+        credential=hall.deputy, unit_id=hall.units[1].pk, text=" 修路？ "
+    )
+    other_unit = questions.question_submit(
+        credential=hall.deputy, unit_id=hall.units[0].pk, text="修路？"
+    )
+
+    assert again.pk == first.pk
+    assert other_unit.pk != first.pk
+    assert Question.objects.filter(credential=hall.deputy).count() == 2
+
+
+def test_question_submit_same_words_after_review_are_a_new_question(hall):
+    first = questions.question_submit(
+        credential=hall.deputy, unit_id=hall.units[1].pk, text="修路？"
+    )
+    questions.question_approve(question=first, actor=None)
+    again = questions.question_submit(
+        credential=hall.deputy, unit_id=hall.units[1].pk, text="修路？"
+    )
+    assert again.pk != first.pk
+
+
 def test_question_submit_without_a_holder_name_names_the_group_only(hall):
     question = questions.question_submit(
         credential=hall.member, unit_id=hall.units[0].pk, text="问"

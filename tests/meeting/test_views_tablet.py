@@ -309,7 +309,9 @@ def test_live_page_reads_a_bounded_number_of_queries(
     hall, deputy, voting, django_assert_max_num_queries
 ):
     for n in range(5):
-        questions.question_submit(credential=hall.deputy, unit_id=hall.units[n % 3].pk, text="问")
+        questions.question_submit(
+            credential=hall.deputy, unit_id=hall.units[n % 3].pk, text=f"问{n}"
+        )
 
     with django_assert_max_num_queries(8):
         response = deputy.get(url("live"))
