@@ -196,10 +196,19 @@
     document.querySelectorAll("[data-count]").forEach(function (cell) {
       cell.textContent = String(counts[cell.getAttribute("data-count")] || 0);
     });
-    var store = load();
+    var missing = all.length - done;
+    document.querySelectorAll("[data-when-missing]").forEach(function (line) {
+      line.hidden = missing === 0;
+    });
+    document.querySelectorAll("[data-when-complete]").forEach(function (line) {
+      line.hidden = missing !== 0;
+    });
+    document.querySelectorAll("[data-missing-text]").forEach(function (text) {
+      text.textContent = message("missing", { n: missing });
+    });
     var button = document.querySelector("form[data-confirm-submit] button[type=submit]");
-    if (button && !store.submit && done === all.length) button.disabled = false;
-    return all.length - done;
+    if (button && !load().submit && missing === 0) button.disabled = false;
+    return missing;
   }
 
   function describe() {

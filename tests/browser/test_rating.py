@@ -131,7 +131,8 @@ def rate_whole_form(page, credential, units):
     expect(confirm.locator("p").first).to_have_text(
         " · ".join(f"{LABELS[grade]} {counts[grade]}" for grade in GRADES)
     )
-    expect(confirm).to_contain_text("提交后评议表不能再修改，也不能撤回。")
+    expect(confirm.get_by_text("提交后评议表不能再修改，也不能撤回。")).to_be_visible()
+    expect(confirm.locator("[data-when-missing]")).to_be_hidden()
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     confirm.get_by_role("button", name="确认提交").click()
 
@@ -266,7 +267,10 @@ def test_rater_cannot_confirm_an_incomplete_form_and_is_shown_what_is_missing(op
     page.locator("summary", has_text="检查并提交").click()
 
     confirm = page.locator("#confirm")
-    expect(confirm).to_contain_text("还有 2 项没有评价（弃权也需选择）。")
+    expect(confirm.locator("[data-when-missing]")).to_contain_text(
+        "还有 2 项没有评价（弃权也需选择）。"
+    )
+    expect(confirm.locator("[data-when-missing]")).to_be_visible()
     expect(confirm.get_by_role("button", name="确认提交")).to_be_disabled()
     confirm.get_by_role("link", name="查看未评单位").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("检查并提交")

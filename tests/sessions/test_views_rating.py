@@ -370,7 +370,11 @@ def test_grade_htmx_saves_and_answers_the_row_and_progress(client):
     assert ' hx-swap-oob="true"' in confirm.split(">")[0]
     counts = confirm.split('<p class="small">')[1].split("</p>")[0]
     assert re.sub(r"<[^>]+>", "", counts) == ("好 0 · 较好 1 · 一般 0 · 差 0 · 弃权 0")
-    assert "还有 4 项没有评价（弃权也需选择）。" in confirm
+    assert (
+        '<p class="notice warn small" data-when-missing><span data-missing-text>'
+        "还有 4 项没有评价（弃权也需选择）。</span>"
+    ) in confirm
+    assert '<p class="small" data-when-complete hidden>' in confirm
     assert '<button type="submit" disabled>确认提交</button>' in confirm
     assert drafts(form.credential) == {(form.towns[0].pk, None): Grade.FAIRLY_GOOD}
 
@@ -383,8 +387,8 @@ def test_grade_htmx_last_tap_enables_confirm(client):
 
     assert response.status_code == 200
     confirm = response.content.decode().split('<div id="confirm"')[1]
-    assert "还有" not in confirm
-    assert "提交后评议表不能再修改，也不能撤回。" in confirm
+    assert '<p class="notice warn small" data-when-missing hidden>' in confirm
+    assert '<p class="small" data-when-complete>提交后评议表不能再修改，也不能撤回。</p>' in confirm
     assert '<button type="submit" >确认提交</button>' in confirm
 
 
