@@ -438,6 +438,25 @@
 
   // A page from the server shows what it holds; the device's copy may be older than the taps
   // saved since, so it shows what the device saw saved. Taps not yet sent go on top of either.
+  // 查看未评单位 opens the check page, which needs the server: without a network, or while taps
+  // wait on the device (the server's list would be behind), the form itself shows the first row
+  // still without a grade.
+  function showMissing(event) {
+    var link = event.target.closest ? event.target.closest("[data-when-missing] a") : null;
+    if (!link) return;
+    if (navigator.onLine !== false && !Object.keys(load().taps).length) return;
+    event.preventDefault();
+    var first = null;
+    rows().forEach(function (form) {
+      if (!first && !checked(form)) first = form;
+    });
+    if (!first) return;
+    var unit = first.closest(".rate-unit") || first;
+    unit.scrollIntoView({ block: "center" });
+    var grade = first.querySelector("input[name=grade]");
+    if (grade) grade.focus({ preventScroll: true });
+  }
+
   function startForm() {
     var store = load();
     var copy = body.dataset.servedFrom === "device";
@@ -620,6 +639,7 @@
     document.addEventListener("submit", submitting, true);
     document.addEventListener("htmx:beforeRequest", beforeTap);
     document.addEventListener("htmx:afterRequest", afterTap);
+    document.addEventListener("click", showMissing);
     startForm();
   } else if (kind === "live") {
     document.addEventListener("click", function (event) {

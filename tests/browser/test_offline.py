@@ -14,7 +14,7 @@ from tests.factories import CredentialFactory
 from tests.factories.questions import AnsweredQuestionFactory, make_hall
 
 from .conftest import PHONE, TABLET
-from .raters import scan
+from .raters import FORM_URL, scan
 from .test_rating import GRADES, rating_session, tap
 
 pytestmark = pytest.mark.browser
@@ -167,3 +167,22 @@ def test_taps_kept_on_the_device_when_rating_closes_are_said_not_to_count(open_p
     )
     assert page.evaluate(DEVICE) is None
     assert DraftGrade.objects.filter(credential=credential).count() == 0
+
+
+def test_without_a_network_the_missing_link_shows_the_first_row_without_a_grade(open_page):
+    session, units = rating_session()
+    credential = CredentialFactory(session=session)
+    page = open_page(PHONE)
+    scan(page, credential)
+    page.context.set_offline(True)
+    for unit in units[:5]:
+        tap(page, unit, grade_of(unit))
+    page.locator("summary", has_text="检查并提交").click()
+    missing = page.locator("#confirm [data-when-missing]")
+    expect(missing).to_contain_text(f"还有 {len(units) - 5} 项没有评价")
+
+    missing.get_by_role("link", name="查看未评单位").click()
+
+    expect(page).to_have_url(FORM_URL)  # stayed on the form: the check page needs the server
+    expect(page.locator(f"#unit-{units[5].pk}")).to_be_in_viewport()
+    page.context.set_offline(False)
