@@ -116,6 +116,12 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    # The task queue that renders long PDFs off the request (docs/results.md, "PDFs in the
+    # background"): django_tasks is the backport of Django 6's framework, django_tasks_db its
+    # database backend (its table and `manage.py db_worker`), installed whichever backend runs.
+    "django_tasks",
+    "django_tasks_db",
+    "core.apps.CoreConfig",
     "org.apps.OrgConfig",
     "sessions.apps.ReviewConfig",
     "scoring.apps.ScoringConfig",
@@ -270,6 +276,25 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Long PDFs (the results with a report card per unit, large prints of credential cards) are
+# rendered by a task (docs/results.md, "PDFs in the background"; core/render_jobs.py).
+# TASKS_BACKEND=immediate, the default, runs the task inside the request that asks for it: one
+# machine, nothing more to run, the progress page is done when it opens. TASKS_BACKEND=database
+# stores the task and `manage.py db_worker` runs it, so that no web worker waits on WeasyPrint:
+# for several application hosts, where MEDIA_ROOT must then be one storage that every host and
+# every worker sees (the file is written by a worker and downloaded through any host).
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS_BACKEND = os.getenv("TASKS_BACKEND", "immediate").strip().lower()
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND 应为 {' 或 '.join(TASK_BACKENDS)}。 "
+        f"TASKS_BACKEND must be one of: {', '.join(TASK_BACKENDS)} (not {TASKS_BACKEND!r})."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 
 # Uploads: workbooks and report attachments. Larger bodies are refused before they are read.
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))

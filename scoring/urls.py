@@ -3,7 +3,7 @@ app's own pages)."""
 
 from django.urls import path
 
-from . import views, views_analysis, views_audit
+from . import views, views_analysis, views_audit, views_pdf
 
 app_name = "scoring"
 
@@ -17,7 +17,13 @@ urlpatterns = [
     path("<slug:slug>/results/correct/", views.correct, name="correct"),
     path("<slug:slug>/results/units/<int:unit_id>/", views.report_card, name="report_card"),
     path("<slug:slug>/results/export.xlsx", views.export_xlsx, name="export_xlsx"),
-    path("<slug:slug>/results/export.pdf", views.export_pdf, name="export_pdf"),
+    path("<slug:slug>/results/export.pdf", views_pdf.export_pdf, name="export_pdf"),
+    path("<slug:slug>/results/export.pdf/<uuid:job_id>/", views_pdf.pdf_job, name="pdf_job"),
+    path(
+        "<slug:slug>/results/export.pdf/<uuid:job_id>/download/",
+        views_pdf.pdf_job_download,
+        name="pdf_job_download",
+    ),
     path("<slug:slug>/results/audit-pack.zip", views_audit.audit_pack_download, name="audit_pack"),
     path("<slug:slug>/results/notice.pdf", views.export_official_pdf, name="export_official_pdf"),
     # --- 其他考核 ---

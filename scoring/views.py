@@ -396,21 +396,31 @@ def report_card(request, slug, unit_id):
 # ---------------------------------------------------------------- downloads
 
 
-def _export(request, slug, *, fmt: str):
-    session = _get_session_for_results(request, slug)
+def _download_refusal(request, session: ReviewSession) -> HttpResponse | None:
+    """409 for an organiser while no result can be shown yet; every download checks it after
+    _get_session_for_results, the PDF made off the request on each of its views too
+    (scoring/views_pdf.py)."""
     refusal = _preview_refusal(session) if can_organise(request.user, session.district_id) else ""
     if refusal:
         return HttpResponse(refusal, status=409, content_type="text/plain; charset=utf-8")
-    # Imported when a file is asked for: the PDF exporter loads WeasyPrint, which every other
-    # request would otherwise pay for at start-up.
+    return None
+
+
+def _export(request, slug, *, fmt: str):
+    session = _get_session_for_results(request, slug)
+    refusal = _download_refusal(request, session)
+    if refusal:
+        return refusal
+    # These two take a few tenths of a second; the working copy with its report cards takes
+    # longer and is made off the request (scoring/views_pdf.py; docs/results.md). Imported when
+    # a file is asked for: the PDF exporter loads WeasyPrint, which every other request would
+    # otherwise pay for at start-up.
     if fmt == "xlsx":
         from .exports.xlsx import render as render_file
-    elif fmt == "notice":
-        from .exports.official import render as render_file
     else:
-        from .exports.pdf import render_for_download as render_file
+        from .exports.official import render as render_file
     doc = document.build(session)
-    body = render_file(doc, cards=True) if fmt == "pdf" else render_file(doc)
+    body = render_file(doc)
     if fmt == "notice":
         name = _("评议结果通报") if not doc.preview else _("评议结果通报-预览")
     else:
@@ -438,15 +448,9 @@ def export_xlsx(request, slug):
 
 @login_required
 @require_GET
-def export_pdf(request, slug):
-    return _export(request, slug, fmt="pdf")
-
-
-@login_required
-@require_GET
 def export_official_pdf(request, slug):
     """The 通报 in official-document format (GB/T 9704-2012), beside the working copy of
-    export_pdf (docs/results.md, "通报 (official format)")."""
+    views_pdf.export_pdf (docs/results.md, "通报 (official format)")."""
     return _export(request, slug, fmt="notice")
 
 

@@ -14,7 +14,7 @@ used: one rare character in a name would then embed the whole 15 MB system font.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import segno
@@ -22,10 +22,14 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 
 from .models import Credential, ReviewSession
 
 CARDS_PER_PAGE = 8  # 2 columns × 4 rows on A4 portrait
+# Cards laid out at a time: whole pages (so no batch pads a page but the last), and few enough
+# that a large print reports its progress every second or so (about 12 ms a card).
+BATCH = 8 * CARDS_PER_PAGE
 FONT_FILE = settings.BASE_DIR / "static" / "fonts" / "NotoSansSC-subset.otf"
 TEMPLATE = "sessions/credential_cards_pdf.html"
 
@@ -72,11 +76,17 @@ def card_for(credential: Credential) -> Card:
     )
 
 
-def render_cards_html(*, session: ReviewSession, credentials: Iterable[Credential]) -> str:
+def render_cards_html(
+    *, session: ReviewSession, credentials: Iterable[Credential], single: bool | None = None
+) -> str:
+    """``single`` (by default: exactly one card) puts one card on a sheet of its own; a batch of
+    a larger print that happens to hold one card keeps the grid."""
     cards: list[Card | None] = [card_for(c) for c in credentials]
     # One card (a reprint, a reissued code) gets a sheet of its own, centred, instead of the
     # top-left cell of an empty grid of eight. Not N copies: a code is a secret for one holder.
-    single = cards[0] if len(cards) == 1 else None
+    if single is None:
+        single = len(cards) == 1
+    alone = cards[0] if single and cards else None
     # Fill the last page so that its grid, and so its cut lines, stay whole.
     cards += [None] * (-len(cards) % CARDS_PER_PAGE)
     pages = [
@@ -87,15 +97,40 @@ def render_cards_html(*, session: ReviewSession, credentials: Iterable[Credentia
         TEMPLATE,
         {
             "session": session,
-            "pages": [] if single else pages,
-            "single": single,
+            "pages": [] if alone else pages,
+            "single": alone,
             "entry_url": entry_url(),
             "font_url": FONT_FILE.as_uri(),
         },
     )
 
 
-def render_cards(*, session: ReviewSession, credentials: Iterable[Credential]) -> bytes:
-    """The PDF of one card per credential, in the order given."""
-    html = render_cards_html(session=session, credentials=credentials)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+def render_cards(
+    *,
+    session: ReviewSession,
+    credentials: Iterable[Credential],
+    on_progress: Callable[[int, int], None] | None = None,
+) -> bytes:
+    """The PDF of one card per credential, in the order given.
+
+    Laid out BATCH cards at a time with one font configuration, the pages then joined into one
+    document the way WeasyPrint documents it (``Document.copy``): a card page stands alone (no
+    page numbers), so a large print made off the request can say how far it has got
+    (``on_progress(done, total)`` after each batch; sessions/tasks.py). The file is the one a
+    single layout gives, pages, text and embedded subset font alike, in the same time
+    (docs/results.md, "PDFs in the background")."""
+    credentials = list(credentials)
+    font_config = FontConfiguration()
+    single = len(credentials) == 1
+    documents = []
+    for start in range(0, max(len(credentials), 1), BATCH):
+        html = render_cards_html(
+            session=session, credentials=credentials[start : start + BATCH], single=single
+        )
+        documents.append(
+            HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=font_config)
+        )
+        if on_progress is not None:
+            on_progress(min(start + BATCH, len(credentials)), len(credentials))
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf()

@@ -106,6 +106,16 @@ urlpatterns = [
         name="credential_cards",
     ),
     path(
+        "<slug:slug>/credentials/cards/<uuid:job_id>/",
+        credential_views.credential_cards_job,
+        name="credential_cards_job",
+    ),
+    path(
+        "<slug:slug>/credentials/cards/<uuid:job_id>/download/",
+        credential_views.credential_cards_job_download,
+        name="credential_cards_job_download",
+    ),
+    path(
         "<slug:slug>/credentials/<int:credential_id>/revoke/",
         credential_views.credential_revoke,
         name="credential_revoke",

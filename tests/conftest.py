@@ -19,6 +19,10 @@ def pytest_configure(config):
 
     # A deliberately slow password hash is the point in production and pure waste in tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run inside the request that enqueues them, whatever TASKS_BACKEND the shell sets;
+    # the tests of the database backend set their own (docs/results.md, "PDFs in the
+    # background").
+    settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["immediate"]}}
     _redis_database_per_worker(settings)
 
 
@@ -42,6 +46,14 @@ def _redis_database_per_worker(settings):
     os.environ["REDIS_URL"] = url
     if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
         settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": url}}
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    """Every test writes its files (uploads, PDFs made off the request) under a folder of its
+    own, never under the project's var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture
@@ -75,3 +87,34 @@ def observer_client(client, observer):
 def moderator_client(client, moderator):
     client.force_login(moderator)
     return client
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Tasks stored by django-tasks-db's DatabaseBackend, as with TASKS_BACKEND=database, until a
+    worker runs them: ``run_db_worker``. Its tests need ``transaction=True``: the worker checks
+    its connection between tasks the way a long-running process must, which would close the
+    connection a rolled-back test runs in."""
+    settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["database"]}}
+
+
+@pytest.fixture
+def run_db_worker():
+    """``manage.py db_worker --batch``: run every task stored, then return. The worker installs
+    its own SIGINT and SIGTERM handlers (to finish the task under way on a stop); the test
+    process gets its own back afterwards."""
+    import signal
+
+    from django.core.management import call_command
+
+    names = [name for name in ("SIGINT", "SIGTERM", "SIGQUIT") if hasattr(signal, name)]
+    saved = {name: signal.getsignal(getattr(signal, name)) for name in names}
+
+    def run():
+        try:
+            call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+        finally:
+            for name, handler in saved.items():
+                signal.signal(getattr(signal, name), handler)
+
+    return run

@@ -329,8 +329,14 @@ def render(doc: ResultDocument, *, cards: bool = True) -> bytes:
     return _pdf(render_html(doc, cards=cards))
 
 
+def layout(html: str) -> weasyprint.Document:
+    """The laid-out pages, not yet written: the background render (scoring/tasks.py) reports
+    the two steps apart, since WeasyPrint can say nothing while it lays the whole out."""
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+
+
 def _pdf(html: str) -> bytes:
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return layout(html).write_pdf()
 
 
 def download_key(html: str) -> str:
@@ -351,7 +357,11 @@ def render_for_download(doc: ResultDocument, *, cards: bool = True) -> bytes:
     change (a ballot, a comment, a follow-up's state, the day a preview is made) gives another
     key, so the file is never stale, preview or published (docs/benchmarks.md, results PDF).
     A snapshot's hash alone would not do: the cards print comments and follow-ups that change
-    after publication."""
+    after publication.
+
+    The results page no longer downloads through this: its PDF is made off the request, and a
+    finished job under the same :func:`download_key` is what a repeated click gets now
+    (docs/results.md, "PDFs in the background"); bench/bench_results.py still times it."""
     html = render_html(doc, cards=cards)
     key = download_key(html)
     try:

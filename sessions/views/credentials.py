@@ -6,25 +6,31 @@ observers see how many were issued, are active, revoked or used, per rater group
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import render_jobs
+from core.models import RenderJob
 from org.access import can_organise
 
-from .. import cards, lifecycle, selectors
+from .. import cards, lifecycle, selectors, tasks
 from .. import credentials as credential_services
 from ..models import Credential, ReviewSession
-from .access import form_error, get_session_for_user
+from .access import form_error, get_session_for_user, page_context
 
 # ---------------------------------------------------------------- forms
 # Kept beside their only views: sessions/forms.py was outside this change (see the report).
@@ -297,14 +303,26 @@ def credential_reissue(request, slug, credential_id):
 
 # ---------------------------------------------------------------- cards PDF
 
+# A print of up to this many cards (8 pages, about 0.8 s) is drawn in the request and sent at
+# once, never stored; a larger one is made off the request (sessions/tasks.py), 320 cards
+# taking about 4 s (docs/results.md, "PDFs in the background").
+CARDS_IN_REQUEST = 64
+# How long a file of secret codes waits for its one download (docs/anonymity.md, "Credential
+# cards"): long enough to come back to the page, short enough that none lies about.
+CARDS_KEEP = timedelta(minutes=15)
+
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def credential_cards(request, slug):
-    """The cards of all active, unused credentials, of one group (?group=) or of some (?ids=)."""
+    """The cards of all active, unused credentials, of one group (group=) or of some (ids=).
+
+    Up to CARDS_IN_REQUEST cards: the PDF at once, on GET (the links of the list) or POST (the
+    buttons). More: a GET asks to confirm, changing nothing; a POST starts the job, or finds
+    this organiser's job for the same cards, and opens its page."""
     session = get_session_for_user(request, slug, organise=True)
     back = reverse("review:credentials", args=[slug])
-    form = CardsForm(request.GET, session=session)
+    form = CardsForm(request.POST if request.method == "POST" else request.GET, session=session)
     if not form.is_valid():
         messages.error(request, _("打印范围无效：评议组或评议码编号不属于本评议会。"))
         return redirect(back)
@@ -322,13 +340,105 @@ def credential_cards(request, slug):
     if not printable:
         messages.error(request, _("没有可打印的评议码（有效且尚未使用的）。"))
         return redirect(back)
-    pdf = cards.render_cards(session=session, credentials=printable)
+    if len(printable) <= CARDS_IN_REQUEST:
+        pdf = cards.render_cards(session=session, credentials=printable)
+        credential_services.credentials_printed(
+            session=session, actor=request.user, credentials=printable
+        )
+        return FileResponse(
+            io.BytesIO(pdf),
+            as_attachment=True,
+            filename=f"评议码-{session.slug}.pdf",
+            content_type="application/pdf",
+        )
+    selection = ",".join(str(credential.pk) for credential in printable)
+    if request.method == "GET":
+        return render(
+            request,
+            "sessions/credential_cards_confirm.html",
+            page_context(request, session, count=len(printable), ids=selection, back=back),
+        )
+    job = render_jobs.job_start(
+        kind=tasks.KIND,
+        object_id=session.pk,
+        requested_by=request.user,
+        inputs_key=_cards_key(session, printable),
+        task=tasks.render_credential_cards,
+        keep=CARDS_KEEP,
+        params={"ids": [credential.pk for credential in printable]},
+        private=True,
+        delete_after_download=True,
+    )
+    return redirect("review:credential_cards_job", slug=session.slug, job_id=job.pk)
+
+
+def _cards_key(session: ReviewSession, printable: list[Credential]) -> str:
+    """Everything the cards print but the codes (a card's code never changes: a reissue is a
+    new card), so that a second click reuses the job and a changed name or group does not."""
+    printed = [
+        session.slug,
+        session.title,
+        settings.SITE_URL,
+        get_language(),
+        [
+            [
+                credential.pk,
+                credential.group.name,
+                credential.holder_name,
+                credential.holder_unit.name if credential.holder_unit_id else "",
+                credential.rehearsal,
+            ]
+            for credential in printable
+        ],
+    ]
+    return hashlib.sha256(json.dumps(printed, ensure_ascii=False).encode()).hexdigest()
+
+
+def _get_cards_job_for_user(request, slug, job_id) -> tuple[ReviewSession, RenderJob]:
+    """The organisers' check of the cards PDF, then the job among this session's cards jobs
+    that this organiser started: a file of codes goes to the one who asked for it only."""
+    session = get_session_for_user(request, slug, organise=True)
+    job = get_object_or_404(
+        RenderJob, pk=job_id, kind=tasks.KIND, object_id=session.pk, requested_by=request.user
+    )
+    return session, job
+
+
+@login_required
+@require_GET
+def credential_cards_job(request, slug, job_id):
+    session, job = _get_cards_job_for_user(request, slug, job_id)
+    context = page_context(
+        request,
+        session,
+        job_title=_("评议卡 PDF（%(n)s 张）") % {"n": len(job.params.get("ids", []))},
+        job_poll_url=reverse("review:credential_cards_job", args=[session.slug, job.pk]),
+        job_download_url=reverse(
+            "review:credential_cards_job_download", args=[session.slug, job.pk]
+        ),
+        job_retry_url=reverse("review:credential_cards", args=[session.slug]),
+        job_retry_fields=[("ids", ",".join(map(str, job.params.get("ids", []))))],
+        job_back_url=reverse("review:credentials", args=[session.slug]),
+        job_back_label=_("返回评议码"),
+        job_progress_unit=_("张"),
+    )
+    return render_jobs.job_page(
+        request, job, template="sessions/credential_cards_job.html", context=context
+    )
+
+
+@login_required
+@require_GET
+def credential_cards_job_download(request, slug, job_id):
+    """The file, once: it is deleted as it is sent (core.render_jobs.job_download), and the
+    print is audited then, when the codes leave the server."""
+    session, job = _get_cards_job_for_user(request, slug, job_id)
+    response = render_jobs.job_download(job)
+    if response is None:
+        return redirect("review:credential_cards_job", slug=session.slug, job_id=job.pk)
     credential_services.credentials_printed(
-        session=session, actor=request.user, credentials=printable
+        session=session,
+        actor=request.user,
+        credentials=list(session.credentials.filter(pk__in=job.params.get("printed", []))),
     )
-    return FileResponse(
-        io.BytesIO(pdf),
-        as_attachment=True,
-        filename=f"评议码-{session.slug}.pdf",
-        content_type="application/pdf",
-    )
+    return response

@@ -18,7 +18,14 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         for key, value in os.environ.items()
         # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their own process only.
         if key
-        not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        not in (
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "TASKS_BACKEND",
+        )
     }
     environment.update(env)
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
@@ -66,3 +73,21 @@ def test_healthz_answers_ok_without_a_login(client):
     response = client.get("/healthz/")
 
     assert (response.status_code, response.content) == (200, b"ok")
+
+
+TASK_BACKEND = "from django.conf import settings; print(settings.TASKS['default']['BACKEND'])"
+
+
+def test_tasks_run_in_the_request_unless_the_database_backend_is_chosen():
+    default = _manage("shell", "--no-imports", "-c", TASK_BACKEND)
+    database = _manage("shell", "--no-imports", "-c", TASK_BACKEND, TASKS_BACKEND="database")
+
+    assert default.stdout.strip() == "django_tasks.backends.immediate.ImmediateBackend"
+    assert database.stdout.strip() == "django_tasks_db.DatabaseBackend"
+
+
+def test_an_unknown_tasks_backend_refuses_to_start():
+    result = _manage("check", TASKS_BACKEND="celery")
+
+    assert result.returncode != 0
+    assert "TASKS_BACKEND must be one of: immediate, database (not 'celery')." in result.stderr

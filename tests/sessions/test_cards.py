@@ -154,3 +154,21 @@ def test_render_cards_one_card_is_centred_on_its_own_sheet_not_in_a_corner(tmp_p
     assert "单张评议卡：沿虚线裁下后交给持有人。" in _pdf_text(single, tmp_path)
     assert "单张评议卡" not in _pdf_text(sheet, tmp_path)
     assert _pages(single, tmp_path) == 1
+
+
+@needs_pdftotext
+def test_render_cards_lays_a_large_print_out_in_batches_and_says_how_far_it_got(tmp_path):
+    session, issued = _issue(cards.BATCH + 1)
+    reported = []
+
+    pdf = cards.render_cards(
+        session=session, credentials=issued, on_progress=lambda *done: reported.append(done)
+    )
+
+    last = cards.display_code(issued[-1].code).split()[0]
+    assert reported == [(cards.BATCH, cards.BATCH + 1), (cards.BATCH + 1, cards.BATCH + 1)]
+    assert _pages(pdf, tmp_path) == cards.BATCH // cards.CARDS_PER_PAGE + 1
+    # The last batch's one card stays in the grid of the print, not on a sheet of its own.
+    assert _word_left_edge_mm(pdf, tmp_path, last) == pytest.approx(10 + 44, abs=1.5)
+    assert "单张评议卡" not in _pdf_text(pdf, tmp_path)
+    assert _pdf_text(pdf, tmp_path).count("每码限用一次") == cards.BATCH + 1

@@ -3,9 +3,15 @@
 from urllib.parse import quote
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
+from core.models import RenderJob
+from org.access import Role
+from org.models import District
+from sessions import credentials as credential_services
 from sessions.models import AuditLog, Credential, ReviewSession
+from sessions.views.credentials import CARDS_IN_REQUEST
 from tests.factories import (
     BallotFactory,
     CredentialFactory,
@@ -13,6 +19,7 @@ from tests.factories import (
     ReviewSessionFactory,
     UnitCategoryFactory,
     UnitFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -527,3 +534,178 @@ def test_credential_list_offers_the_per_unit_step(organiser_client, session, tow
     body = response.content.decode()
     assert f'action="{url("credential_generate_per_unit")}"' in body
     assert "下一步：核对数量" in body
+
+
+# ---------------------------------------------------------------- a large print, off the request
+
+
+@pytest.fixture
+def many(session, group):
+    """One card more than is drawn in the request."""
+    return credential_services.credentials_generate(
+        session=session, group=group, actor=None, count=CARDS_IN_REQUEST + 1
+    )
+
+
+def printed_entries():
+    return list(
+        AuditLog.objects.filter(action="credential.print").values_list("message", flat=True)
+    )
+
+
+def test_a_large_print_from_a_link_asks_to_confirm_and_starts_nothing(organiser_client, many):
+    response = organiser_client.get(url("credential_cards"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "打印 65 张评议卡" in html
+    assert f'<form method="post" action="{url("credential_cards")}">' in html
+    ids = ",".join(str(credential.pk) for credential in many)
+    assert f'<input type="hidden" name="ids" value="{ids}">' in html
+    assert (RenderJob.objects.count(), printed_entries()) == (0, [])
+
+
+def test_a_large_print_is_made_off_the_request_and_sent_once(organiser_client, organiser, many):
+    start = organiser_client.post(url("credential_cards"))
+    job = RenderJob.objects.get()
+    page = organiser_client.get(url("credential_cards_job", job.pk)).content.decode()
+    before = printed_entries()
+
+    response = organiser_client.get(url("credential_cards_job_download", job.pk))
+
+    assert (start.status_code, start["Location"]) == (302, url("credential_cards_job", job.pk))
+    assert (job.kind, job.requested_by, job.delete_after_download) == (
+        "credential-cards",
+        organiser,
+        True,
+    )
+    assert "评议卡 PDF（65 张）" in page
+    assert "文件中有评议码：下载一次后即从服务器删除" in page
+    assert before == []  # nothing has left the server yet
+    assert response.status_code == 200
+    assert response.content[:5] == b"%PDF-"
+    assert response["Content-Disposition"] == (
+        f"attachment; filename*=utf-8''{quote('评议码-2026-mid.pdf')}"
+    )
+    assert response["Cache-Control"] == "private, no-store"
+    assert not default_storage.exists(f"jobs/{job.pk}.pdf")
+    entry = AuditLog.objects.get(action="credential.print")
+    assert (entry.message, entry.detail["credentials"]) == (
+        "打印 65 张评议卡",
+        [credential.pk for credential in many],
+    )
+
+
+def test_a_large_print_downloaded_once_is_gone_and_can_be_made_again(organiser_client, many):
+    organiser_client.post(url("credential_cards"))
+    job = RenderJob.objects.get()
+    organiser_client.get(url("credential_cards_job_download", job.pk))
+
+    again = organiser_client.get(url("credential_cards_job_download", job.pk))
+    page = organiser_client.get(url("credential_cards_job", job.pk)).content.decode()
+    restart = organiser_client.post(url("credential_cards"))
+
+    assert (again.status_code, again["Location"]) == (302, url("credential_cards_job", job.pk))
+    assert "文件已在下载后从服务器删除。如需再次下载，请重新生成。" in page
+    ids = ",".join(str(credential.pk) for credential in many)
+    assert f'<input type="hidden" name="ids" value="{ids}">' in page
+    assert 'id="job-retry">重新生成</button>' in page
+    assert printed_entries() == ["打印 65 张评议卡"]
+    assert restart["Location"] != url("credential_cards_job", job.pk)
+    assert RenderJob.objects.count() == 2
+
+
+def test_a_large_print_job_page_under_htmx_is_its_fragment(organiser_client, many):
+    organiser_client.post(url("credential_cards"))
+    job = RenderJob.objects.get()
+
+    fragment = organiser_client.get(url("credential_cards_job", job.pk), **HTMX)
+
+    html = fragment.content.decode()
+    assert html.startswith('<section id="render-job" class="card render-job" aria-live="polite"')
+    assert 'data-state="done"' in html
+    assert f'href="{url("credential_cards_job_download", job.pk)}"' in html
+    assert fragment["Cache-Control"] == "private, no-cache"
+
+
+def test_a_large_print_job_sends_anonymous_users_to_login(client, organiser_client, many):
+    organiser_client.post(url("credential_cards"))
+    job = RenderJob.objects.get()
+    client.logout()
+
+    for name in ("credential_cards_job", "credential_cards_job_download"):
+        response = client.get(url(name, job.pk))
+        assert (response.status_code, response["Location"]) == (
+            302,
+            f"/login/?next={url(name, job.pk)}",
+        )
+
+
+def test_a_large_print_asked_for_twice_is_one_job(organiser_client, many):
+    first = organiser_client.post(url("credential_cards"))
+    second = organiser_client.post(
+        url("credential_cards"), {"ids": ",".join(str(c.pk) for c in many)}
+    )
+
+    assert first["Location"] == second["Location"]
+    assert RenderJob.objects.count() == 1
+
+
+def test_a_large_print_is_the_asking_organisers_alone(client, organiser_client, many):
+    organiser_client.post(url("credential_cards"))
+    job = RenderJob.objects.get()
+    east = District.objects.create(code="guancheng", name="管城回族区")
+    others = {
+        "another organiser here": UserFactory(role=Role.ORGANISER),
+        "an organiser of another district": UserFactory(role=Role.ORGANISER, role__district=east),
+        "an observer here": UserFactory(role=Role.OBSERVER),
+    }
+
+    statuses = {}
+    for who, user in others.items():
+        client.force_login(user)
+        statuses[who] = [
+            client.get(url("credential_cards_job", job.pk)).status_code,
+            client.get(url("credential_cards_job", job.pk), **HTMX).status_code,
+            client.get(url("credential_cards_job_download", job.pk)).status_code,
+        ]
+    client.force_login(others["an organiser of another district"])
+    foreign_start = client.post(url("credential_cards")).status_code
+
+    assert statuses == {
+        "another organiser here": [404, 404, 404],
+        "an organiser of another district": [404, 404, 404],
+        "an observer here": [403, 403, 403],
+    }
+    assert foreign_start == 404
+    assert RenderJob.objects.count() == 1
+    assert default_storage.exists(f"jobs/{job.pk}.pdf")  # still there for its organiser
+    assert printed_entries() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cards_revoked_before_the_worker_runs_fail_with_a_message_to_retry(
+    client, database_tasks, run_db_worker
+):
+    session = ReviewSessionFactory(slug="2026-mid", title="2026年年中述职讲评会")
+    group = RaterGroupFactory(session=session, name="县级领导")
+    issued = credential_services.credentials_generate(
+        session=session, group=group, actor=None, count=CARDS_IN_REQUEST + 1
+    )
+    client.force_login(UserFactory(role=Role.ORGANISER))
+    client.post(url("credential_cards"))
+    job = RenderJob.objects.get()
+    queued = client.get(url("credential_cards_job", job.pk)).content.decode()
+    Credential.objects.filter(session=session).update(status=Credential.Status.REVOKED)
+
+    run_db_worker()
+
+    page = client.get(url("credential_cards_job", job.pk)).content.decode()
+    job.refresh_from_db()
+    assert "排队中，等待后台生成……" in queued
+    assert job.status == RenderJob.Status.FAILED
+    assert "生成失败：所选的评议码都已作废或已使用，没有可打印的评议卡。" in page
+    ids = ",".join(str(credential.pk) for credential in issued)
+    assert f'<input type="hidden" name="ids" value="{ids}">' in page
+    assert 'id="job-retry">重试</button>' in page
+    assert not default_storage.exists(f"jobs/{job.pk}.pdf")
