@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # pytest-xdist workers for `make test`: auto is one per CPU (docs/benchmarks.md, "The test suite").
 TEST_WORKERS ?= auto
 
-.PHONY: setup system demo test lint format messages screenshots bench clean
+.PHONY: setup system demo test lint format messages screenshots bench clean scale
 
 setup: $(VENV)/.installed system
 
@@ -41,6 +41,12 @@ messages:
 
 screenshots:  # against a running `make demo`
 	$(BIN)/python scripts/screenshots.py --base-url http://127.0.0.1:8000
+
+# Several application hosts behind HAProxy (docs/deployment.md, section 8; docs/benchmarks.md,
+# "Several application servers"). Needs HAProxy (apt-get install -y haproxy), PostgreSQL and
+# Redis on 127.0.0.1; about 8 minutes. `make scale SCALE_ARGS=--quick` for a smoke run.
+scale: setup
+	$(BIN)/python bench/scale/run.py $(SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3
