@@ -27,7 +27,6 @@ from django.views.decorators.http import require_GET, require_POST
 from core import render_jobs
 from core.models import RenderJob
 from org.access import can_organise
-from sessions.models import ReviewSession
 from sessions.views.access import supervision_context
 
 from . import document, tasks
@@ -61,19 +60,20 @@ def export_pdf(request, slug):
     return redirect("scoring:pdf_job", slug=session.slug, job_id=job.pk)
 
 
-def _get_job_for_user(request, slug: str, job_id) -> tuple[ReviewSession, RenderJob]:
+def _get_job_for_user(request, slug: str, job_id):
+    """The session and its job, or the answer refusing them (404, 403, or the organisers'
+    409 while the results are not to be downloaded)."""
     session = _get_session_for_results(request, slug)
     job = get_object_or_404(RenderJob, pk=job_id, kind=tasks.KIND, object_id=session.pk)
     if job.params.get("preview") and not can_organise(request.user, session.district_id):
         raise PermissionDenied(_("评议结果尚未发布：发布前只有组织者可以查看预览。"))
-    return session, job
+    return session, job, _download_refusal(request, session)
 
 
 @login_required
 @require_GET
 def pdf_job(request, slug, job_id):
-    session, job = _get_job_for_user(request, slug, job_id)
-    refusal = _download_refusal(request, session)
+    session, job, refusal = _get_job_for_user(request, slug, job_id)
     if refusal:
         return refusal
     page = reverse("scoring:pdf_job", args=[session.slug, job.pk])
@@ -95,8 +95,7 @@ def pdf_job(request, slug, job_id):
 @login_required
 @require_GET
 def pdf_job_download(request, slug, job_id):
-    session, job = _get_job_for_user(request, slug, job_id)
-    refusal = _download_refusal(request, session)
+    session, job, refusal = _get_job_for_user(request, slug, job_id)
     if refusal:
         return refusal
     response = render_jobs.job_download(job)

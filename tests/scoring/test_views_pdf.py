@@ -7,7 +7,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
 
 from core.models import RenderJob
 from org.access import Role
@@ -17,29 +16,17 @@ from sessions.models import ReviewSession
 from tests.factories import UserFactory
 from tests.factories.scoring import add_ballot, scored_session
 
+from .test_views_results import SLUG, make_world, url
+
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-SLUG = "2026-results"
 Status = RenderJob.Status
-
-
-def make_world(**kwargs):
-    world = scored_session(
-        leaders=["GFGAP", "GGFAA", "FGGPA"], departments=["GGFFA", "FGGAP"], **kwargs
-    )
-    ReviewSession.objects.filter(pk=world.session.pk).update(slug=SLUG)
-    world.session.refresh_from_db()
-    return world
 
 
 @pytest.fixture
 def world():
     return make_world()
-
-
-def url(name: str, *args) -> str:
-    return reverse(f"scoring:{name}", args=[SLUG, *args])
 
 
 def text(html: str) -> str:
