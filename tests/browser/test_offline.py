@@ -186,3 +186,6 @@ def test_without_a_network_the_missing_link_shows_the_first_row_without_a_grade(
     expect(page).to_have_url(FORM_URL)  # stayed on the form: the check page needs the server
     expect(page.locator(f"#unit-{units[5].pk}")).to_be_in_viewport()
     page.context.set_offline(False)
+    # The taps go up as soon as the network is back: the test ends once they have.
+    expect(page.locator("#device-status")).to_have_text("本机暂存的评价已全部保存到服务器。")
+    assert DraftGrade.objects.filter(credential=credential).count() == 5
