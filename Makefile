@@ -25,7 +25,9 @@ demo: setup
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The browser tests also run on old Chromium engines (docs/tablets.md, "Browsers"); fetched once.
 test: setup
+	$(BIN)/python scripts/old_chromium.py
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -4,6 +4,10 @@ against pytest-django's live server.
 Playwright cannot download its own browser on this network, so the tests use Debian's: its
 headless build of Chromium (``apt-get install chromium-headless-shell``) where installed, else
 the desktop browser (``chromium``), and skip, saying so, where neither is.
+
+Tests marked ``old_chromium`` (the raters' and representatives' pages) run again on Chromium 83
+and 92, the old engines of the 信创 browsers and government tablets (docs/tablets.md,
+"Browsers"), which ``scripts/old_chromium.py`` fetches into ``var/chromium/``.
 """
 
 import os
@@ -11,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
+
+from .old_chromium import OldChromium
 
 # Playwright's sync API runs an asyncio event loop in the test thread for as long as the browser
 # is open. Django sees that running loop and refuses every ORM call made from the test itself
@@ -36,10 +42,24 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+HERE = Path(__file__).resolve().parent
+# Chromium 80, the oldest, is checked without Playwright (test_chromium_80.py): Playwright
+# cannot drive an engine older than 83.
+OLD_CHROMIUM_DIR = HERE.parent.parent / "var" / "chromium"
+OLD_ENGINES = ("chromium-83", "chromium-92")
+CURRENT = "chromium"
 TIMEOUT_MS = 15_000
 TABLET = {"width": 1024, "height": 768}
 PHONE = {"width": 390, "height": 844}
-HERE = Path(__file__).resolve().parent
+
+
+def old_chromium(engine):
+    return OLD_CHROMIUM_DIR / engine.removeprefix("chromium-") / "chromium"
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("old_chromium"):
+        metafunc.parametrize("engine", (CURRENT, *OLD_ENGINES), indirect=True, scope="session")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -55,12 +75,35 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def engine(request):
+    """The Chromium a test runs on: Debian's, or an old engine for tests marked old_chromium."""
+    return getattr(request, "param", CURRENT)
+
+
+@pytest.fixture(scope="session")
+def browser(engine):
+    executable = CHROMIUM
+    if engine != CURRENT:
+        executable = old_chromium(engine)
+        if not executable.exists():
+            pytest.skip(f"{engine} not fetched: run `python scripts/old_chromium.py`")
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        if engine == CURRENT:
+            browser = playwright.chromium.launch(
+                executable_path=str(executable), args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+            return
+        # Playwright's locators need a method the old engines lack (old_chromium.py).
+        old = OldChromium(executable, CHROMIUM_ARGS)
+        try:
+            browser = playwright.chromium.connect_over_cdp(old.endpoint)
+            yield browser
+            browser.close()
+        finally:
+            old.close()
 
 
 @pytest.fixture

@@ -14,23 +14,9 @@ from tests.factories import CredentialFactory
 from tests.factories.questions import AnsweredQuestionFactory, make_hall
 
 from .conftest import PHONE, TABLET
-from .raters import FORM_URL, scan
-from .test_rating import GRADES, rating_session, tap
+from .raters import DEVICE, FORM_URL, KEPT_PAGES, READY, grade_of, rating_session, scan, tap
 
-pytestmark = pytest.mark.browser
-
-DEVICE = "localStorage.getItem('huiji-device')"
-KEPT_PAGES = "caches.keys().then(keys => keys.filter(k => k === 'huiji-pages'))"
-
-
-def grade_of(unit):
-    return GRADES[unit.pk % len(GRADES)]
-
-
-READY = (
-    "caches.keys().then(keys => navigator.serviceWorker.controller !== null"
-    " && keys.includes('huiji-pages'))"
-)
+pytestmark = [pytest.mark.browser, pytest.mark.old_chromium]
 
 
 def wait_for_worker(page):

@@ -13,36 +13,28 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from sessions.models import Ballot, Credential, DraftGrade, Grade, ReviewSession, UnitCategory
+from sessions.models import Ballot, Credential, DraftGrade, Grade
 from sessions.views import card
 from tests.factories import (
     CredentialFactory,
-    ParticipantFactory,
-    ReviewSessionFactory,
-    UnitCategoryFactory,
 )
 
 from .conftest import PHONE, TABLET
-from .raters import FORM_URL, qr_path, scan
+from .raters import (
+    FORM_URL,
+    GRADES,
+    GRADES_IN_ONE_ROW,
+    LABELS,
+    qr_path,
+    rating_session,
+    scan,
+    tap,
+)
 
 NO_CARD = "这台设备还没有打开评议卡（或已换卡、已过期）。请扫描评议卡上的二维码，或输入评议码。"
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.old_chromium]
 
-TOWNS = ["城关镇", "东风街道", "滨河街道", "新华街道"]
-DEPARTMENTS = [
-    "发展和改革委员会",
-    "财政局",
-    "教育局",
-    "民政局",
-    "人力资源和社会保障局",
-    "住房和城乡建设局",
-    "交通运输局",
-    "卫生健康委员会",
-]
-# Grades cycle over the whole scale, so no two neighbouring rows look alike.
-GRADES = [Grade.GOOD, Grade.FAIRLY_GOOD, Grade.AVERAGE, Grade.POOR, Grade.ABSTAIN]
-LABELS = {value: str(label) for value, label in Grade.choices}
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
@@ -52,29 +44,6 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def rating_session():
-    """A session in rating with 12 participants in two categories, in speaking order."""
-    session = ReviewSessionFactory(status=ReviewSession.Status.RATING, title="2026年年中述职评议")
-    town = UnitCategoryFactory(
-        session=session, name="镇(街道)", side=UnitCategory.Side.TOWN, order=1
-    )
-    department = UnitCategoryFactory(
-        session=session, name="政府部门", side=UnitCategory.Side.DEPARTMENT, order=2
-    )
-    names = [(town, n) for n in TOWNS] + [(department, n) for n in DEPARTMENTS]
-    units = [
-        ParticipantFactory(
-            session=session, unit__category=category, unit__name=name, speaking_order=order
-        ).unit
-        for order, (category, name) in enumerate(names, start=1)
-    ]
-    return session, units
-
-
-def tap(page, unit, grade):
-    page.locator(f"#unit-{unit.pk}").get_by_text(LABELS[grade], exact=True).click()
 
 
 def tap_and_see_saved(page, units, start, total):
@@ -121,6 +90,7 @@ def rate_whole_form(page, credential, units):
 
     tap_and_see_saved(page, units[half:], half, total)
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    assert page.evaluate(GRADES_IN_ONE_ROW)
     confirm = page.locator("#confirm")
     expect(confirm).to_be_hidden()
     page.locator("summary", has_text="检查并提交").click()  # opens in the page, no request
