@@ -63,11 +63,16 @@ def fetch(major, dest):
     with tarfile.open(fileobj=io.BytesIO(tarball)) as archive:
         compressed = archive.extractfile("package/bin/chromium.br").read()
     binary.parent.mkdir(parents=True, exist_ok=True)
-    partial = binary.with_suffix(".partial")
-    partial.write_bytes(brotli.decompress(compressed))
-    partial.chmod(0o755)
-    # Renamed into place last, so an interrupted download is fetched again next time.
-    os.replace(partial, binary)
+    # Written under a name of this process's own and renamed into place last: an interrupted
+    # download is fetched again next time, and two runs at once (CI's SQLite and PostgreSQL
+    # suites) each put a whole, identical file there.
+    partial = binary.with_name(f"chromium.{os.getpid()}.partial")
+    try:
+        partial.write_bytes(brotli.decompress(compressed))
+        partial.chmod(0o755)
+        os.replace(partial, binary)
+    finally:
+        partial.unlink(missing_ok=True)
     return binary
 
 

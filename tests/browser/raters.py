@@ -9,8 +9,10 @@ import re
 from django.conf import settings
 from playwright.sync_api import expect
 
+from meeting import questions
 from sessions.models import Grade, ReviewSession, UnitCategory
 from tests.factories import ParticipantFactory, ReviewSessionFactory, UnitCategoryFactory
+from tests.factories.questions import AnsweredQuestionFactory, make_hall
 
 FORM_URL = re.compile(r"/r/form/$")
 
@@ -99,3 +101,18 @@ def rating_session():
 
 def tap(page, unit, grade):
     page.locator(f"#unit-{unit.pk}").get_by_text(LABELS[grade], exact=True).click()
+
+
+def hall_voting():
+    """A live hall whose representatives vote on an answered question: (hall, the open vote)."""
+    hall = make_hall()
+    voting = questions.vote_open(
+        question=AnsweredQuestionFactory(
+            session=hall.session,
+            unit=hall.units[0],
+            text="道路什么时候修好？",
+            answer_summary="年底",
+        ),
+        actor=None,
+    )
+    return hall, voting

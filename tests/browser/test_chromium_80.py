@@ -12,11 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from meeting import questions
 from meeting.models import Satisfaction, SatisfactionVote
 from sessions.models import Ballot, BallotGrade, Credential, DraftGrade
 from tests.factories import CredentialFactory
-from tests.factories.questions import AnsweredQuestionFactory, make_hall
 
 from .conftest import CHROMIUM_ARGS, old_chromium
 from .devtools import DevTools
@@ -28,6 +26,7 @@ from .raters import (
     LABELS,
     READY,
     grade_of,
+    hall_voting,
     qr_path,
     rating_session,
 )
@@ -152,16 +151,7 @@ def test_chromium_80_wifi_drops_mid_form_and_the_queued_ballot_lands_once(chromi
 
 
 def test_chromium_80_representative_votes_offline_and_the_vote_lands_once(chromium_80, live_server):
-    hall = make_hall()
-    voting = questions.vote_open(
-        question=AnsweredQuestionFactory(
-            session=hall.session,
-            unit=hall.units[0],
-            text="道路什么时候修好？",
-            answer_summary="年底",
-        ),
-        actor=None,
-    )
+    hall, voting = hall_voting()
     tab = chromium_80.open_page(1024, 768)
     open_card(tab, live_server.url, hall.deputy)
     assert tab.evaluate(click("a", "现场问政：提问和满意度投票 →"))

@@ -7,14 +7,22 @@ grades tapped, and the receipt is shown. Nothing of the card stays on the device
 import pytest
 from playwright.sync_api import expect
 
-from meeting import questions
 from meeting.models import Question, Satisfaction, SatisfactionVote
 from sessions.models import Ballot, BallotGrade, Credential, DraftGrade, Grade, ReviewSession
 from tests.factories import CredentialFactory
-from tests.factories.questions import AnsweredQuestionFactory, make_hall
 
 from .conftest import PHONE, TABLET
-from .raters import DEVICE, FORM_URL, KEPT_PAGES, READY, grade_of, rating_session, scan, tap
+from .raters import (
+    DEVICE,
+    FORM_URL,
+    KEPT_PAGES,
+    READY,
+    grade_of,
+    hall_voting,
+    rating_session,
+    scan,
+    tap,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.old_chromium]
 
@@ -89,16 +97,7 @@ def test_wifi_drops_mid_form_reload_finish_submit_offline_then_one_ballot(open_p
 
 
 def test_representative_votes_and_asks_offline_and_each_lands_once_when_back(open_page):
-    hall = make_hall()
-    voting = questions.vote_open(
-        question=AnsweredQuestionFactory(
-            session=hall.session,
-            unit=hall.units[0],
-            text="道路什么时候修好？",
-            answer_summary="年底",
-        ),
-        actor=None,
-    )
+    hall, voting = hall_voting()
     page = open_page(TABLET)
     scan(page, hall.deputy)
     page.get_by_role("link", name="现场问政：提问和满意度投票 →").click()

@@ -9,22 +9,13 @@ from playwright.sync_api import expect
 from org.access import Role
 from sessions import draws, services, unit_services
 from sessions.models import Draw, ReviewSession
+from tests.browser.raters import DEPARTMENTS
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 
 TOWNS = ["城关镇", "东风街道", "滨河街道"]
-DEPARTMENTS = [
-    "发展和改革委员会",
-    "财政局",
-    "教育局",
-    "民政局",
-    "人力资源和社会保障局",
-    "住房和城乡建设局",
-    "交通运输局",
-    "卫生健康委员会",
-]
 SEED = "20260715"
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
