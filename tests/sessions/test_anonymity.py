@@ -222,14 +222,22 @@ def test_after_close_no_transaction_id_or_dead_row_links_a_ballot(pageinspect):
     # Where a snapshot of the rest of the test run still saw the dead rows, the close says so
     # (ballot_box.scrub_failed) and docs/anonymity.md has the organiser run the rewrite again
     # (scrub_ballot_storage): what is checked below is the storage once that has succeeded.
-    for _attempt in range(3):
-        if not AuditLog.objects.filter(
-            session=hall.session, action="ballot_box.scrub_failed"
-        ).exists():
+    failed = AuditLog.objects.filter(session=hall.session, action="ballot_box.scrub_failed")
+    failures = []
+    for _attempt in range(6):
+        if not failed.exists():
             break
-        AuditLog.objects.filter(session=hall.session, action="ballot_box.scrub_failed").delete()
+        failures += [(entry.message, snapshot_holders()) for entry in failed]
+        failed.delete()
         wait_for_quiet_database()
         ballot_box.scrub_storage(session_id=hall.session.pk, audit_success=False)
+    assert not failed.exists(), failures
+    # What the close and its rewrite recorded, for the messages below.
+    story = list(
+        AuditLog.objects.filter(session=hall.session, action__startswith="ballot_box.")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
 
     submitted = submission_xids(hall.session.pk)
     ballots = Ballot.objects.filter(session=hall.session)
@@ -241,7 +249,13 @@ def test_after_close_no_transaction_id_or_dead_row_links_a_ballot(pageinspect):
     for model in (Ballot, BallotGrade, DraftGrade):
         on_pages = page_tuples(model)
         # No dead row left on any page: what is there is exactly what is live.
-        assert len(on_pages) == model.objects.count(), (model.__name__, holders)
+        assert len(on_pages) == model.objects.count(), (
+            model.__name__,
+            holders,
+            failures,
+            story,
+            snapshot_holders(),
+        )
         seen = {x for pair in on_pages for x in pair}
         assert seen.isdisjoint(submitted), model.__name__
     # No id seen while rating survives the mix.
