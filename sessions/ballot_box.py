@@ -208,28 +208,35 @@ def _checkpoint(cursor) -> None:
 SCRUB_PAUSES = (0.5, 1.0, 2.0, 4.0)
 
 
-def _kept_rows(notices: list) -> int:
+def _kept_rows(notices: list[tuple[str | None, str | None]]) -> int:
     """Dead rows a ``VACUUM (FULL, VERBOSE)`` had to keep because a snapshot could still see
     them: the first number of its INFO detail ("N dead row versions cannot be removed yet"),
-    read by position so that a translated server message reads the same."""
+    read by position so that a translated server message reads the same. ``notices`` holds
+    each notice's (severity, detail)."""
     kept = 0
-    for diag in notices:
-        match = re.search(r"\d+", diag.message_detail or "")
-        if diag.severity_nonlocalized == "INFO" and match:
+    for severity, detail in notices:
+        match = re.search(r"\d+", detail or "")
+        if severity == "INFO" and match:
             kept += int(match.group())
     return kept
 
 
 def _vacuum_full(cursor, tables: list[str]) -> int:
     """One ``VACUUM FULL`` of each table; the number of dead rows it had to keep."""
-    notices: list = []
+    notices: list[tuple[str | None, str | None]] = []
+
+    def keep(diagnostic):
+        # psycopg frees a notice's fields once its handlers return: a Diagnostic kept for
+        # later reads None everywhere, and every rewrite would seem to have kept nothing.
+        notices.append((diagnostic.severity_nonlocalized, diagnostic.message_detail))
+
     raw = connection.connection
-    raw.add_notice_handler(notices.append)
+    raw.add_notice_handler(keep)
     try:
         for table in tables:
             cursor.execute(f"VACUUM (FULL, VERBOSE, ANALYZE) {table}")
     finally:
-        raw.remove_notice_handler(notices.append)
+        raw.remove_notice_handler(keep)
     return _kept_rows(notices)
 
 

@@ -352,3 +352,37 @@ def test_a_submission_after_the_close_is_refused_and_gets_no_receipt():
     late.refresh_from_db()
     assert (late.submitted_at, late.receipt) == (None, None)
     assert Ballot.objects.filter(session=hall.session).count() == 0
+
+
+@needs_postgres
+def test_a_rewrite_kept_from_dead_rows_by_an_open_snapshot_says_so_and_a_second_one_clears_them(
+    pageinspect,
+):
+    """The close's promise rests on the rewrite knowing when it could not drop a dead row
+    (docs/anonymity.md, "after close"): an open snapshot that still sees the deleted rows keeps
+    them, the rewrite reports it and audits ballot_box.scrub_failed; the run that
+    scrub_ballot_storage makes once the snapshot is gone leaves nothing but the live rows."""
+    hall = Hall()
+    hall.submit_concurrently()
+    holder = connection.get_new_connection(connection.get_connection_params())
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            # A snapshot of the whole database, taken before the delete, with no lock on the
+            # ballots (a lock would have the rewrite wait instead, up to its lock_timeout).
+            cursor.execute("SELECT 1")
+        doomed = Ballot.objects.filter(session=hall.session).order_by("pk").first()
+        doomed.grades.all().delete()
+        doomed.delete()
+
+        assert ballot_box.scrub_storage(session_id=hall.session.pk) is False
+        failure = AuditLog.objects.get(session=hall.session, action="ballot_box.scrub_failed")
+        assert "dead rows still visible to an open snapshot" in failure.message
+        assert len(page_tuples(Ballot)) > Ballot.objects.count()
+    finally:
+        holder.close()
+
+    assert ballot_box.scrub_storage(session_id=hall.session.pk) is True
+    assert AuditLog.objects.filter(session=hall.session, action="ballot_box.scrubbed").exists()
+    for model in (Ballot, BallotGrade):
+        assert len(page_tuples(model)) == model.objects.count(), model.__name__
