@@ -11,6 +11,7 @@ and 92, the old engines of the 信创 browsers and government tablets (docs/tabl
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,11 @@ OLD_CHROMIUM_DIR = HERE.parent.parent / "var" / "chromium"
 OLD_ENGINES = ("chromium-83", "chromium-92")
 CURRENT = "chromium"
 TIMEOUT_MS = 15_000
+# Screenshots the docs show: written to docs/screenshots only when asked
+# (HUIJI_SCREENSHOTS=docs/screenshots), so that a test run leaves the checkout as it was.
+DOCS_SHOTS = Path(
+    os.environ.get("HUIJI_SCREENSHOTS") or Path(tempfile.gettempdir()) / "huiji-shots" / "docs"
+)
 TABLET = {"width": 1024, "height": 768}
 PHONE = {"width": 390, "height": 844}
 

@@ -7,8 +7,6 @@ device; a vote made offline lands once. No script may throw on the way."""
 
 import base64
 import json
-import os
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +14,7 @@ from meeting.models import Satisfaction, SatisfactionVote
 from sessions.models import Ballot, BallotGrade, Credential, DraftGrade
 from tests.factories import CredentialFactory
 
-from .conftest import CHROMIUM_ARGS, old_chromium
+from .conftest import CHROMIUM_ARGS, DOCS_SHOTS, old_chromium
 from .devtools import DevTools
 from .old_chromium import OldChromium
 from .raters import (
@@ -55,12 +53,11 @@ THROUGH_THE_WORKER = (
 
 
 def screenshot(tab, name):
-    """With HUIJI_SCREENSHOTS set to a folder (docs/screenshots), keep what the tablet shows."""
-    folder = os.environ.get("HUIJI_SCREENSHOTS")
-    if folder:
-        tab.evaluate("window.scrollTo(0, 0)")
-        png = tab.send("Page.captureScreenshot", {"format": "png"})["data"]
-        (Path(folder) / name).write_bytes(base64.b64decode(png))
+    """Keep what the tablet shows (DOCS_SHOTS: docs/screenshots under HUIJI_SCREENSHOTS)."""
+    tab.evaluate("window.scrollTo(0, 0)")
+    png = tab.send("Page.captureScreenshot", {"format": "png"})["data"]
+    DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+    (DOCS_SHOTS / name).write_bytes(base64.b64decode(png))
 
 
 def text_of(selector):

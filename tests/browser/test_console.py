@@ -14,6 +14,7 @@ from meeting.stage import stage_for, stage_touch
 from org.access import Role
 from scoring.models import ResultSnapshot
 from sessions.models import ReviewSession
+from tests.browser.conftest import DOCS_SHOTS
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import (
     BallotFactory,
@@ -47,7 +48,6 @@ FONT_PX = (
     "s => [...document.querySelectorAll(s)].map(e => parseFloat(getComputedStyle(e).fontSize))"
 )
 LONG_NAME = "区委办公室（区档案馆、区保密局、区机要局、区委党史研究室）"
-DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Screenshots for people to look at (and to copy into docs/screenshots): CONSOLE_SHOTS or /tmp.
 SHOTS = Path(os.environ.get("CONSOLE_SHOTS", "/tmp/huiji-shots/console"))  # noqa: S108
 

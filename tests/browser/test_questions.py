@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from meeting import questions
 from meeting.models import SatisfactionVote
 from org.access import Role
-from tests.browser.conftest import PHONE, TABLET
+from tests.browser.conftest import DOCS_SHOTS, PHONE, TABLET
 from tests.browser.raters import scan
 from tests.browser.staff import PASSWORD, log_in
 from tests.factories import UserFactory
@@ -190,9 +190,6 @@ def test_tablet_page_refuses_a_card_that_may_not_ask(page):
 
     assert response.status == 403
     expect(page.locator("#refused")).to_have_text("此评议码不能提问或投票。")
-
-
-DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def test_moderator_rewords_a_question_before_the_screen_and_the_original_stays(open_page):
