@@ -145,11 +145,7 @@ class Traffic:
                 index = halls[number % len(halls)]
                 if not self.unused[index]:
                     continue
-                ballot = Ballot(district=index, code=self.unused[index].pop())
-                self.ballots.append(ballot)
-                task = asyncio.create_task(self.ballot(ballot, random.random()))
-                self.ballot_tasks.add(task)
-                task.add_done_callback(self.ballot_tasks.discard)
+                self._start_ballot(index, random.random())
 
         self.loop.call_soon_threadsafe(start)
 
@@ -281,13 +277,17 @@ class Traffic:
                 or not self.unused[index]
             ):
                 continue
-            ballot = Ballot(district=index, code=self.unused[index].pop())
-            self.ballots.append(ballot)
-            task = asyncio.create_task(self.ballot(ballot, rng.random()))
-            self.ballot_tasks.add(task)
-            task.add_done_callback(self.ballot_tasks.discard)
+            self._start_ballot(index, rng.random())
 
     # ------------------------------------------------------------ one ballot
+
+    def _start_ballot(self, index: int, seed: float) -> None:
+        """A rater of hall ``index`` starts on an unused code (on the loop's thread)."""
+        ballot = Ballot(district=index, code=self.unused[index].pop())
+        self.ballots.append(ballot)
+        task = asyncio.create_task(self.ballot(ballot, seed))
+        self.ballot_tasks.add(task)
+        task.add_done_callback(self.ballot_tasks.discard)
 
     async def ballot(self, ballot: Ballot, seed: float) -> None:
         rng = random.Random(seed)

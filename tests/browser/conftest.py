@@ -88,27 +88,25 @@ def engine(request):
 
 @pytest.fixture(scope="session")
 def browser(engine):
-    executable = CHROMIUM
+    old = None
     if engine != CURRENT:
-        executable = old_chromium(engine)
-        if not executable.exists():
+        if not old_chromium(engine).exists():
             pytest.skip(f"{engine} not fetched: run `python scripts/old_chromium.py`")
+        old = OldChromium(old_chromium(engine), CHROMIUM_ARGS)
     expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        if engine == CURRENT:
-            browser = playwright.chromium.launch(
-                executable_path=str(executable), args=CHROMIUM_ARGS
-            )
+    try:
+        with sync_playwright() as playwright:
+            if old:
+                # Playwright's locators need a method the old engines lack (old_chromium.py).
+                browser = playwright.chromium.connect_over_cdp(old.relay())
+            else:
+                browser = playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+                )
             yield browser
             browser.close()
-            return
-        # Playwright's locators need a method the old engines lack (old_chromium.py).
-        old = OldChromium(executable, CHROMIUM_ARGS)
-        try:
-            browser = playwright.chromium.connect_over_cdp(old.endpoint)
-            yield browser
-            browser.close()
-        finally:
+    finally:
+        if old:
             old.close()
 
 

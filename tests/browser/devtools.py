@@ -5,7 +5,8 @@ lacks commands Playwright sends when it opens a context). The test for it speaks
 itself through this client: the commands it needs have been in Chromium for years (targets,
 ``Runtime.evaluate``, ``Network.emulateNetworkConditions``), and evaluation from DevTools is not
 bound by the pages' Content-Security-Policy. Each call blocks the test until Chromium answers; the
-WebSocket lives on an event loop in a thread of its own, as in old_chromium.py.
+WebSocket lives on an event loop in a thread of its own (:class:`LoopThread`, which the relay in
+old_chromium.py runs on too).
 """
 
 import asyncio
@@ -22,22 +23,34 @@ class DevToolsError(AssertionError):
     pass
 
 
+class LoopThread:
+    """An asyncio event loop in a daemon thread, for a synchronous test to hand coroutines to."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coroutine, timeout=TIMEOUT_S):
+        """Run ``coroutine`` on the loop; its result, once it is done."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def stop(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
 class DevTools:
     """The browser-wide connection: ``open_page`` gives a :class:`Tab` on a new target."""
 
     def __init__(self, endpoint):
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
+        self.thread = LoopThread()
         self.next_id = 0
         self.waiting = {}
         self.workers = {}  # service worker target id → our session on it
         # Every event Chromium sends: (session id, method, params), in order.
         self.events = []
-        self._run(self._connect(endpoint))
-
-    def _run(self, coroutine, timeout=TIMEOUT_S):
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+        self.thread.run(self._connect(endpoint))
 
     async def _connect(self, endpoint):
         self.http = aiohttp.ClientSession()
@@ -57,13 +70,13 @@ class DevTools:
         command = {"id": self.next_id, "method": method, "params": params or {}}
         if session:
             command["sessionId"] = session
-        answer = self.loop.create_future()
+        answer = asyncio.get_running_loop().create_future()
         self.waiting[self.next_id] = answer
         await self.socket.send_str(json.dumps(command))
         return await answer
 
     def send(self, method, params=None, session=None):
-        answer = self._run(self._send(method, params, session))
+        answer = self.thread.run(self._send(method, params, session))
         if "error" in answer:
             raise DevToolsError(f"{method}: {answer['error']}")
         return answer["result"]
@@ -89,9 +102,8 @@ class DevTools:
             await self.socket.close()
             await self.http.close()
 
-        self._run(close())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+        self.thread.run(close())
+        self.thread.stop()
 
 
 class Tab:

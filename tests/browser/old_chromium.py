@@ -4,8 +4,9 @@ Playwright speaks the DevTools protocol to any Chromium from 83 on, but the sele
 injects into each page calls ``Element.checkVisibility()`` (Chromium 105) unguarded, so every
 locator fails on an older engine. The engine runs in Playwright's own isolated world, which
 Playwright registers for every new document by sending ``Page.addScriptToEvaluateOnNewDocument``
-with an empty source and the world's name. :class:`OldChromium` starts the browser itself and sits
-between it and Playwright as a WebSocket relay that fills that empty source with the method, to the
+with an empty source and the world's name. :class:`OldChromium` starts the browser itself and,
+for Playwright, ``relay()`` sits between them as a WebSocket relay that fills that empty source
+with the method, to the
 specification's rule for a call without options. Nothing else is changed; the page's own world
 never sees the method, so the pages under test behave as they do on the tablets (our scripts never
 call it: tests/huiji_review/test_browser_support.py refuses it).
@@ -20,6 +21,8 @@ import threading
 
 import aiohttp
 from aiohttp import web
+
+from .devtools import LoopThread
 
 UTILITY_WORLD = "__playwright_utility_world_"
 CHECK_VISIBILITY = """
@@ -37,10 +40,11 @@ LISTENING = re.compile(r"DevTools listening on (ws://\S+)")
 
 
 class OldChromium:
-    """An old Chromium and the relay in front of it; ``endpoint`` is for ``connect_over_cdp``,
-    ``devtools`` the browser's own address (for Chromium 80, which Playwright cannot drive)."""
+    """An old Chromium with its DevTools protocol on ``devtools`` (Chromium 80, which Playwright
+    cannot drive, is spoken to there directly); ``relay()`` is the address for Playwright's
+    ``connect_over_cdp``."""
 
-    def __init__(self, executable, args, relay=True):
+    def __init__(self, executable, args):
         self.profile = tempfile.TemporaryDirectory(prefix="huiji-chromium-")
         self.process = subprocess.Popen(  # noqa: S603 (a browser we fetched, fixed flags)
             [
@@ -55,16 +59,7 @@ class OldChromium:
             text=True,
         )
         self.devtools = self._devtools_address()
-        self.relay = relay
-        if not relay:
-            return
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-        if not self.ready.wait(30):
-            raise RuntimeError("the DevTools relay did not start")
-        self.endpoint = f"ws://127.0.0.1:{self.port}/"
+        self.thread = None
 
     def _devtools_address(self):
         for line in self.process.stderr:
@@ -75,17 +70,19 @@ class OldChromium:
                 return match.group(1)
         raise RuntimeError(f"Chromium exited ({self.process.wait()}) before listening")
 
-    def _serve(self):
-        asyncio.set_event_loop(self.loop)
+    def relay(self):
+        """Start the relay; its address."""
+        self.thread = LoopThread()
+        return self.thread.run(self._listen())
+
+    async def _listen(self):
         app = web.Application()
         app.router.add_get("/", self._relay)
-        self.runner = web.AppRunner(app)
-        self.loop.run_until_complete(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        self.loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]
-        self.ready.set()
-        self.loop.run_forever()
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        host, port = runner.addresses[0][:2]
+        return f"ws://{host}:{port}/"
 
     async def _relay(self, request):
         client = web.WebSocketResponse(max_msg_size=0)
@@ -106,9 +103,8 @@ class OldChromium:
         return client
 
     def close(self):
-        if self.relay:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(10)
+        if self.thread:
+            self.thread.stop()
         self.process.terminate()
         try:
             self.process.wait(10)

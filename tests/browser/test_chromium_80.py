@@ -38,7 +38,7 @@ CHROMIUM_80 = old_chromium("chromium-80")
 def chromium_80():
     if not CHROMIUM_80.exists():
         pytest.skip("Chromium 80 not fetched: run `python scripts/old_chromium.py`")
-    browser = OldChromium(CHROMIUM_80, CHROMIUM_ARGS, relay=False)
+    browser = OldChromium(CHROMIUM_80, CHROMIUM_ARGS)
     devtools = DevTools(browser.devtools)
     yield devtools
     devtools.close()

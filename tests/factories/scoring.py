@@ -96,3 +96,17 @@ def scored_session(
     for marks in departments:
         add_ballot(world, world.departments_group, marks)
     return world
+
+
+# The results pages' session (tests/scoring/test_views_*.py): at a fixed address, with five
+# ballots. Units in order: 城关镇, 东风街道 (towns); 财政局, 教育局, 民政局 (departments).
+RESULTS_SLUG = "2026-results"
+
+
+def results_session(**kwargs) -> World:
+    world = scored_session(
+        leaders=["GFGAP", "GGFAA", "FGGPA"], departments=["GGFFA", "FGGAP"], **kwargs
+    )
+    ReviewSession.objects.filter(pk=world.session.pk).update(slug=RESULTS_SLUG)
+    world.session.refresh_from_db()
+    return world

@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from core.models import RenderJob
 from org.access import Role
@@ -14,9 +15,7 @@ from org.models import District
 from scoring import services
 from sessions.models import ReviewSession
 from tests.factories import UserFactory
-from tests.factories.scoring import add_ballot, scored_session
-
-from .test_views_results import SLUG, make_world, url
+from tests.factories.scoring import RESULTS_SLUG, add_ballot, results_session, scored_session
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +25,11 @@ Status = RenderJob.Status
 
 @pytest.fixture
 def world():
-    return make_world()
+    return results_session()
+
+
+def url(name: str, *args) -> str:
+    return reverse(f"scoring:{name}", args=[RESULTS_SLUG, *args])
 
 
 def text(html: str) -> str:
@@ -44,9 +47,9 @@ def test_pdf_job_urls_are_under_the_session():
     job_id = uuid.UUID("12345678-1234-5678-1234-567812345678")
 
     assert [url("export_pdf"), url("pdf_job", job_id), url("pdf_job_download", job_id)] == [
-        f"/sessions/{SLUG}/results/export.pdf",
-        f"/sessions/{SLUG}/results/export.pdf/{job_id}/",
-        f"/sessions/{SLUG}/results/export.pdf/{job_id}/download/",
+        f"/sessions/{RESULTS_SLUG}/results/export.pdf",
+        f"/sessions/{RESULTS_SLUG}/results/export.pdf/{job_id}/",
+        f"/sessions/{RESULTS_SLUG}/results/export.pdf/{job_id}/download/",
     ]
 
 
@@ -173,7 +176,7 @@ def test_anonymous_users_are_sent_to_login(client, world):
 
 
 def test_start_before_rating_is_a_conflict(organiser_client):
-    make_world(status=ReviewSession.Status.READY)
+    results_session(status=ReviewSession.Status.READY)
 
     response = organiser_client.post(url("export_pdf"))
 
@@ -196,7 +199,7 @@ def test_progress_fragment_is_not_sent_again_while_nothing_changed(organiser_cli
 
 @pytest.mark.django_db(transaction=True)
 def test_with_the_database_backend_a_worker_makes_the_file(client, database_tasks, run_db_worker):
-    make_world()
+    results_session()
     job = start(client_for(client, Role.ORGANISER))
 
     queued = client.get(url("pdf_job", job.pk), **HTMX)

@@ -13,24 +13,14 @@ from scoring import services
 from scoring.models import ExternalScore, ResultSnapshot
 from sessions.models import AuditLog, BallotGrade, ReviewSession
 from tests.factories import UnitCategoryFactory, UserFactory
-from tests.factories.scoring import add_ballot, scored_session
+from tests.factories.scoring import RESULTS_SLUG, add_ballot, results_session, scored_session
 
 pytestmark = pytest.mark.django_db
 
 Status = ReviewSession.Status
 HTMX = {"HTTP_HX_REQUEST": "true"}
-SLUG = "2026-results"
-
-# Units in order: 城关镇, 东风街道 (towns); 财政局, 教育局, 民政局 (departments).
-LEADERS = ["GFGAP", "GGFAA", "FGGPA"]
-DEPARTMENTS = ["GGFFA", "FGGAP"]
-
-
-def make_world(**kwargs):
-    world = scored_session(leaders=LEADERS, departments=DEPARTMENTS, **kwargs)
-    ReviewSession.objects.filter(pk=world.session.pk).update(slug=SLUG)
-    world.session.refresh_from_db()
-    return world
+SLUG = RESULTS_SLUG
+make_world = results_session
 
 
 @pytest.fixture
