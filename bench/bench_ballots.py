@@ -364,7 +364,7 @@ class Server:
 # ---------------------------------------------------------------- CPU accounting
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -372,7 +372,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def _machine_busy() -> float:
+def machine_busy() -> float:
     """CPU seconds the whole machine spent on anything but idle and I/O wait."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
@@ -393,8 +393,8 @@ class CpuMeter:
         )
         self.first: dict[str, dict[int, float]] = {}
         self.last: dict[str, dict[int, float]] = {"gunicorn": {}, "postgres": {}}
-        self.machine = _machine_busy()
-        self.client = _cpu_seconds(os.getpid())
+        self.machine = machine_busy()
+        self.client = cpu_seconds(os.getpid())
         self._poll()
         self.first = {who: dict(pids) for who, pids in self.last.items()}
         self.stopping = threading.Event()
@@ -421,7 +421,7 @@ class CpuMeter:
         backends = self._backends()
         for who, pids in (("gunicorn", self.server.pids()), ("postgres", backends)):
             for pid in pids:
-                seconds = _cpu_seconds(pid)
+                seconds = cpu_seconds(pid)
                 if seconds:  # 0.0: the process has just gone
                     self.last[who][pid] = seconds
 
@@ -439,8 +439,8 @@ class CpuMeter:
             who: sum(now - self.first[who].get(pid, 0.0) for pid, now in self.last[who].items())
             for who in ("gunicorn", "postgres")
         }
-        used["client"] = _cpu_seconds(os.getpid()) - self.client
-        machine = _machine_busy()
+        used["client"] = cpu_seconds(os.getpid()) - self.client
+        machine = machine_busy()
         used["machine"] = machine - self.machine
         used["others"] = max(
             0.0, used["machine"] - used["client"] - used["gunicorn"] - used["postgres"]

@@ -20,16 +20,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench_ballots import CSRF_FIELD_RE, HOST, PG, cpu_seconds, free_port, machine_busy
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEPLOY = ROOT / "deploy"
-HOST = "127.0.0.1"
 CGROUP_PREFIX = "huiji-scale-app"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 # ---------------------------------------------------------------- CPU shares
@@ -145,7 +140,6 @@ class AppHost:
         )
         self.proc: subprocess.Popen | None = None
         self.log = None
-        self.killed_at: float | None = None
 
     @property
     def started(self) -> bool:
@@ -201,10 +195,10 @@ class AppHost:
     def kill(self) -> float:
         """SIGKILL to the whole process group: master and workers die at once, as with a host
         that loses power (its connections are reset, nothing is finished)."""
-        self.killed_at = time.time()
+        killed_at = time.time()
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
-        return self.killed_at
+        return killed_at
 
     def terminate(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -215,12 +209,9 @@ class AppHost:
         if self.proc is None:
             self.limit.remove(self.cgroup)
             return
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=40)
-            except (subprocess.TimeoutExpired, ProcessLookupError):
-                pass
+        self.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=40)
         with contextlib.suppress(ProcessLookupError):  # a worker left behind by its master
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.log.close()
@@ -409,7 +400,6 @@ def counted_address(balancer_port: int, redis_url: str) -> list[str]:
     the device's own address, not HAProxy's (127.0.0.1) nor the invented one
     (docs/deployment.md, "Client address behind a proxy")."""
     import http.client
-    import re
 
     import redis
 
@@ -424,7 +414,7 @@ def counted_address(balancer_port: int, redis_url: str) -> list[str]:
     try:
         answer, page = request(conn, "GET", "/r/")
         cookie = answer.getheader("Set-Cookie", "").split(";", 1)[0]
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        token = CSRF_FIELD_RE.search(page).group(1)
         origin = f"http://{HOST}:{balancer_port}"
         request(
             conn,
@@ -448,19 +438,6 @@ def counted_address(balancer_port: int, redis_url: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- CPU accounting
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy() -> float:
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
 
 
 class CpuMeter(threading.Thread):
@@ -496,14 +473,14 @@ class CpuMeter(threading.Thread):
         try:
             if self.pg is None or self.pg.closed:
                 self.pg = psycopg.connect(
-                    "host=127.0.0.1 port=5432 user=postgres dbname=postgres",
-                    autocommit=True,
-                    connect_timeout=2,
+                    PG + " dbname=postgres", autocommit=True, connect_timeout=2
                 )
             rows = self.pg.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.db_name,)
             ).fetchall()
         except psycopg.Error:
+            if self.pg is not None:
+                self.pg.close()
             self.pg = None
             return []
         return [row[0] for row in rows]
@@ -517,7 +494,7 @@ class CpuMeter(threading.Thread):
             for who, pids in groups.items():
                 seen = self.last.setdefault(who, {})
                 for pid in pids:
-                    seconds = _cpu_seconds(pid)
+                    seconds = cpu_seconds(pid)
                     if seconds:
                         seen[pid] = seconds
 
@@ -529,7 +506,7 @@ class CpuMeter(threading.Thread):
         self.sample()
         with self.lock:
             totals = {who: sum(pids.values()) for who, pids in self.last.items()}
-        totals["client"] = _cpu_seconds(os.getpid())
+        totals["client"] = cpu_seconds(os.getpid())
         totals["machine"] = machine_busy()
         return totals
 

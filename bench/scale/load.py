@@ -32,12 +32,10 @@ import time
 from collections import defaultdict
 
 import aiohttp
+from bench_ballots import CSRF_FIELD_RE, GRADE_WEIGHTS, UNIT_RE
 from yarl import URL
 
-CSRF_FIELD_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-UNIT_RE = re.compile(r'name="unit" value="(\d+)"')
 RECEIPT_RE = re.compile(r'id="receipt">\s*([0-9A-Za-z]+)\s+([0-9A-Za-z]+)\s*<')
-GRADES = {"good": 35, "fairly_good": 35, "average": 20, "poor": 5, "abstain": 5}
 PANEL = "/r/live/vote/panel/"
 KINDS = [
     "poll",
@@ -369,7 +367,7 @@ class Traffic:
             "Origin": base,
             "X-CSRFToken": csrf.value if csrf else "",
         }
-        grades = rng.choices(list(GRADES), list(GRADES.values()), k=len(units))
+        grades = rng.choices(list(GRADE_WEIGHTS), list(GRADE_WEIGHTS.values()), k=len(units))
         for unit, grade in zip(units, grades, strict=True):
             tap = await self._send(
                 session,

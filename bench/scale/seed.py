@@ -39,7 +39,6 @@ class Hall:
 
 def build_halls(*, districts: int, tablets: int, units: int, seed: str) -> list[Hall]:
     from meeting import agenda, questions
-    from meeting.stage import stage_for
     from org.models import District
     from sessions import draw_services, services, unit_services
     from sessions.models import ReviewSession
@@ -97,13 +96,13 @@ def build_halls(*, districts: int, tablets: int, units: int, seed: str) -> list[
         session = services.session_transition(
             session=session, target=ReviewSession.Status.RATING, actor=None
         )
-        agenda.screen_mode_set(session=session, actor=None, mode="participation")
+        stage = agenda.screen_mode_set(session=session, actor=None, mode="participation")
         halls.append(
             Hall(
                 district=district.name,
                 session_id=session.pk,
                 slug=session.slug,
-                screen_token=stage_for(session).screen_token,
+                screen_token=stage.screen_token,
                 codes=codes,
                 units=len(made),
             )
